@@ -1,0 +1,308 @@
+/**
+ * The storage contract the sync engine is written against. Repositories return these plain
+ * objects (never Prisma models) so sync logic does not depend on which provider's generated
+ * client is underneath. Implementations: src/db/session/* and src/db/school/*.
+ */
+
+// ---------- SessionDb ----------
+
+export interface DistrictRecord {
+  id: number;
+  cleverDistrictId: string;
+  name: string;
+  /** Clever's `state` (running/pending/error/paused/success/"") and `last_sync`. */
+  cleverState: string | null;
+  cleverLastSync: Date | null;
+  /** Newest Clever event id applied for this district (district-wide events stream). */
+  eventsCursor: string | null;
+  eventsCursorTakenAt: Date | null;
+  isActive: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface DistrictUpsert {
+  cleverDistrictId: string;
+  name: string;
+  cleverState?: string | null;
+  cleverLastSync?: Date | null;
+}
+
+export interface SchoolRecord {
+  id: number;
+  districtId: number;
+  cleverSchoolId: string;
+  name: string;
+  schoolNumber: string | null;
+  sisId: string | null;
+  stateId: string | null;
+  ncesId: string | null;
+  lowGrade: string | null;
+  highGrade: string | null;
+  phone: string | null;
+  principalName: string | null;
+  principalEmail: string | null;
+  /** Clever `location` object as JSON text. */
+  locationJson: string | null;
+  cleverLastModified: Date | null;
+  /** Key Vault secret holding the school's connection string (default `school-database-url-<cleverSchoolId>`). */
+  connectionSecretName: string | null;
+  databaseName: string | null;
+  /** Newest Clever event id applied to this school's roster. */
+  eventsCursor: string | null;
+  requiresFullSync: boolean;
+  isActive: boolean;
+  archivedAt: Date | null;
+  consecutiveFailures: number;
+  lastSuccessfulSyncAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type SchoolUpsert = Pick<SchoolRecord, 'cleverSchoolId' | 'name'> &
+  Partial<
+    Pick<
+      SchoolRecord,
+      | 'schoolNumber'
+      | 'sisId'
+      | 'stateId'
+      | 'ncesId'
+      | 'lowGrade'
+      | 'highGrade'
+      | 'phone'
+      | 'principalName'
+      | 'principalEmail'
+      | 'locationJson'
+      | 'cleverLastModified'
+    >
+  >;
+
+export type SyncEntity = 'districts' | 'schools' | 'students' | 'teachers';
+export type SyncType = 'Full' | 'Incremental' | 'Reconciliation';
+export type SyncStatus = 'Running' | 'Succeeded' | 'PartiallySucceeded' | 'Failed' | 'Abandoned' | 'Held';
+export type SyncTrigger = 'timer' | 'http' | 'queue' | 'cli' | 'test';
+
+export interface SyncCounts {
+  processed: number;
+  created: number;
+  updated: number;
+  archived: number;
+  restored: number;
+  failed: number;
+  invalid: number;
+}
+
+/** One row per (run, school, entity): what one piece of a run did. */
+export interface SyncHistoryRecord {
+  id: number;
+  runId: string;
+  districtId: number | null;
+  schoolId: number | null;
+  entity: SyncEntity;
+  syncType: SyncType;
+  status: SyncStatus;
+  trigger: SyncTrigger;
+  startedAt: Date;
+  completedAt: Date | null;
+  counts: SyncCounts;
+  /** Newest Clever last_modified seen (last-modified mode) and/or the event cursor reached. */
+  lastSyncTimestamp: Date | null;
+  eventCursor: string | null;
+  /** Sanitized: never secrets, never student PII. */
+  errorSummary: string | null;
+  /** JSON text: warnings such as a held mass archive. */
+  warningsJson: string | null;
+}
+
+export type SyncRunScope = 'all' | 'district' | 'school';
+
+/** One row per run (a timer firing, a manual request): the status URL reads this. */
+export interface SyncRunRecord {
+  runId: string;
+  scope: SyncRunScope;
+  /** Internal id of the district or school when scope is not 'all'. */
+  scopeId: number | null;
+  trigger: SyncTrigger;
+  full: boolean;
+  dryRun: boolean;
+  status: SyncStatus;
+  startedAt: Date;
+  completedAt: Date | null;
+  schoolsTotal: number;
+  schoolsCompleted: number;
+  schoolsFailed: number;
+  counts: SyncCounts;
+  /** JSON text: per-school outcomes, dry-run plan, sanitized errors. */
+  summaryJson: string | null;
+  errorSummary: string | null;
+}
+
+export type LeaseResult = { acquired: true; expiresAt: Date } | { acquired: false; holder: string; expiresAt: Date };
+
+export interface SessionRepository {
+  districts: {
+    upsert(district: DistrictUpsert): Promise<DistrictRecord>;
+    list(options?: { activeOnly?: boolean }): Promise<DistrictRecord[]>;
+    findById(id: number): Promise<DistrictRecord | null>;
+    findByCleverId(cleverDistrictId: string): Promise<DistrictRecord | null>;
+    setActive(id: number, isActive: boolean): Promise<void>;
+    setEventsCursor(id: number, cursor: string | null, takenAt: Date | null): Promise<void>;
+  };
+  schools: {
+    /** Upserts a district's schools (re-activating archived ones that reappear). */
+    upsertMany(
+      districtId: number,
+      schools: SchoolUpsert[],
+    ): Promise<{ created: number; updated: number; restored: number; records: SchoolRecord[] }>;
+    /** Archives the district's active schools whose Clever id is not in `keepCleverIds`. */
+    archiveMissing(districtId: number, keepCleverIds: string[], at: Date): Promise<number>;
+    list(options?: { districtId?: number; activeOnly?: boolean }): Promise<SchoolRecord[]>;
+    findById(id: number): Promise<SchoolRecord | null>;
+    findByCleverId(cleverSchoolId: string): Promise<SchoolRecord | null>;
+    /** Resets consecutiveFailures, sets lastSuccessfulSyncAt, clears requiresFullSync. */
+    recordSuccess(id: number, at: Date): Promise<void>;
+    /** Increments consecutiveFailures and returns the new value. */
+    recordFailure(id: number): Promise<number>;
+    setRequiresFullSync(id: number, value: boolean): Promise<void>;
+    setEventsCursor(id: number, cursor: string | null): Promise<void>;
+    setDatabase(id: number, database: { databaseName: string | null; connectionSecretName: string | null }): Promise<void>;
+  };
+  history: {
+    start(row: Omit<SyncHistoryRecord, 'id' | 'status' | 'completedAt' | 'counts' | 'errorSummary' | 'warningsJson'> & { counts?: Partial<SyncCounts> }): Promise<SyncHistoryRecord>;
+    complete(
+      id: number,
+      outcome: {
+        status: Exclude<SyncStatus, 'Running'>;
+        counts: SyncCounts;
+        completedAt: Date;
+        eventCursor?: string | null;
+        lastSyncTimestamp?: Date | null;
+        errorSummary?: string | null;
+        warningsJson?: string | null;
+      },
+    ): Promise<void>;
+    /** Newest Succeeded (or PartiallySucceeded) row for the school and entity. */
+    lastSuccessful(schoolId: number, entity: SyncEntity): Promise<SyncHistoryRecord | null>;
+    list(options: { runId?: string; schoolId?: number; limit?: number }): Promise<SyncHistoryRecord[]>;
+    /** Marks Running rows started before `startedBefore` as Abandoned; returns how many. */
+    abandonRunning(startedBefore: Date, at: Date): Promise<number>;
+  };
+  runs: {
+    create(run: Omit<SyncRunRecord, 'completedAt' | 'summaryJson' | 'errorSummary'>): Promise<SyncRunRecord>;
+    update(runId: string, patch: Partial<Omit<SyncRunRecord, 'runId'>>): Promise<void>;
+    get(runId: string): Promise<SyncRunRecord | null>;
+    listRecent(limit: number): Promise<SyncRunRecord[]>;
+    abandonRunning(startedBefore: Date, at: Date): Promise<number>;
+  };
+  /** Cross-process mutual exclusion (e.g. key `school:<id>`), stored in SessionDb with an expiry. */
+  leases: {
+    tryAcquire(key: string, holder: string, ttlSeconds: number): Promise<LeaseResult>;
+    renew(key: string, holder: string, ttlSeconds: number): Promise<boolean>;
+    release(key: string, holder: string): Promise<void>;
+  };
+  /** Cheap connectivity check (SELECT 1). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// ---------- Per-school database ----------
+
+export type RosterEntity = 'students' | 'teachers';
+
+/** Columns common to students and teachers, as mapped from Clever. */
+interface RosterRowBase {
+  cleverId: string;
+  cleverDistrictId: string;
+  /** The user's primary school in Clever. */
+  cleverSchoolId: string;
+  /** JSON array text of every Clever school id the user belongs to. */
+  schoolIdsJson: string;
+  firstName: string;
+  middleName: string | null;
+  lastName: string;
+  email: string | null;
+  sisId: string | null;
+  stateId: string | null;
+  districtUsername: string | null;
+  legacyId: string | null;
+  /** Clever `ext` object as JSON text. */
+  extJson: string | null;
+  cleverCreated: Date | null;
+  cleverLastModified: Date | null;
+}
+
+export interface StudentRow extends RosterRowBase {
+  studentNumber: string | null;
+  grade: string | null;
+  /** ISO date (YYYY-MM-DD) parsed from Clever's M/D/YYYY. */
+  dob: string | null;
+  gender: string | null;
+  hispanicEthnicity: string | null;
+  race: string | null;
+  ellStatus: string | null;
+  iepStatus: string | null;
+  frlStatus: string | null;
+  homeLanguage: string | null;
+  graduationYear: string | null;
+  /** Clever `location` object as JSON text. */
+  locationJson: string | null;
+  /** JSON array text of Clever enrollments ({school, start_date, end_date}). */
+  enrollmentsJson: string | null;
+}
+
+export interface TeacherRow extends RosterRowBase {
+  teacherNumber: string | null;
+  title: string | null;
+}
+
+export type RosterRow<E extends RosterEntity> = E extends 'students' ? StudentRow : TeacherRow;
+
+/** What one bulk upsert did. `updated` counts rows whose data actually changed. */
+export interface UpsertResult {
+  created: number;
+  updated: number;
+  restored: number;
+  unchanged: number;
+}
+
+/** A dry run's classification of rows, with a few sample Clever ids per kind. */
+export interface UpsertPlan extends UpsertResult {
+  samples: { created: string[]; updated: string[]; restored: string[] };
+}
+
+export interface SchoolRosterRepository {
+  /**
+   * Inserts or updates rows keyed by Clever id in one transaction; marks every row as seen by
+   * `runId`; re-activates archived rows that reappear (counted as restored). Chunks internally.
+   */
+  upsert<E extends RosterEntity>(entity: E, rows: RosterRow<E>[], runId: string): Promise<UpsertResult>;
+  /** Same classification as `upsert` without writing anything (dry run). */
+  plan<E extends RosterEntity>(entity: E, rows: RosterRow<E>[]): Promise<UpsertPlan>;
+  countActive(entity: RosterEntity): Promise<number>;
+  /** Active rows not seen by `runId`: what `archiveUnseen` would archive. */
+  countUnseenActive(entity: RosterEntity, runId: string): Promise<number>;
+  /** Set-based: isActive=false, deactivatedAt=at for active rows not seen by `runId`. */
+  archiveUnseen(entity: RosterEntity, runId: string, at: Date): Promise<number>;
+  /** Archives specific rows (Clever deleted/unshared events, users who moved away). */
+  archiveByCleverIds(entity: RosterEntity, cleverIds: string[], at: Date): Promise<number>;
+  /** Active Clever ids in ascending order, a page at a time (dry-run archive planning). */
+  iterateActiveCleverIds(entity: RosterEntity, pageSize?: number): AsyncIterable<string[]>;
+  /** Beginning-of-year mode: hard-deletes rows inactive since before `inactiveSince`. */
+  deleteInactive(entity: RosterEntity, inactiveSince: Date): Promise<number>;
+}
+
+export interface SchoolDatabaseRef {
+  id: number;
+  cleverSchoolId: string;
+  connectionSecretName: string | null;
+  databaseName: string | null;
+}
+
+export interface SchoolDatabaseProvider {
+  /** A repository for the school's database (cached client; migrated on first use where allowed). */
+  forSchool(school: SchoolDatabaseRef): Promise<SchoolRosterRepository>;
+  /** Creates and migrates the school's database where the provider allows it (SQLite file, PostgreSQL). */
+  provision(school: SchoolDatabaseRef): Promise<{ databaseName: string | null; created: boolean }>;
+  closeIdle(): Promise<void>;
+  closeAll(): Promise<void>;
+}
