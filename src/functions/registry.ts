@@ -19,9 +19,10 @@ export type RegisteredFunction =
 
 const registered = new Map<string, RegisteredFunction>();
 
+/** The worker serves `@azure/functions-core` by proxying `require` (there is no file to resolve). */
 function insideFunctionsHost(): boolean {
   try {
-    createRequire(import.meta.url).resolve('@azure/functions-core');
+    createRequire(import.meta.url)('@azure/functions-core');
     return true;
   } catch {
     return false;
