@@ -24,6 +24,8 @@ export interface AppConfig {
   azureCredential: {
     kind: 'auto' | 'managed-identity' | 'default';
     managedIdentityClientId: string | undefined;
+    /** True when Azure App Service / Functions hosts the app (WEBSITE_INSTANCE_ID is set). */
+    runningInAzure: boolean;
   };
   appConfiguration: { endpoint: string | undefined; label: string | undefined };
   health: { cacheIntervalSeconds: number };
@@ -73,7 +75,11 @@ export function toAppConfig(s: Settings): AppConfig {
       cacheTtlSeconds: s.KEY_VAULT_CACHE_TTL_SECONDS,
       retryMaxDelayMs: s.KEY_VAULT_RETRY_MAX_DELAY_MS,
     },
-    azureCredential: { kind: s.AZURE_CREDENTIAL_KIND, managedIdentityClientId: s.AZURE_CLIENT_ID },
+    azureCredential: {
+      kind: s.AZURE_CREDENTIAL_KIND,
+      managedIdentityClientId: s.AZURE_CLIENT_ID,
+      runningInAzure: s.WEBSITE_INSTANCE_ID !== undefined,
+    },
     appConfiguration: { endpoint: s.APP_CONFIG_ENDPOINT, label: s.APP_CONFIG_LABEL },
     health: { cacheIntervalSeconds: s.HEALTH_CACHE_INTERVAL_SECONDS },
     telemetry: {

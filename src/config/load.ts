@@ -57,7 +57,8 @@ function pickKnown(source: RawSettings): RawSettings {
   return result;
 }
 
-function readLocalSettings(path: string): RawSettings {
+/** The `Values` of a local.settings.json file (empty when the file does not exist). */
+export function readLocalSettings(path: string): RawSettings {
   if (!existsSync(path)) return {};
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as { Values?: Record<string, unknown> };

@@ -103,6 +103,11 @@ export const SETTINGS = {
     description:
       '`managed-identity` in Azure, `default` (DefaultAzureCredential) locally; `auto` picks by whether the app runs in Azure.',
   },
+  WEBSITE_INSTANCE_ID: {
+    schema: z.string().min(1).optional(),
+    description:
+      'Set by Azure App Service / Functions (never set it yourself): its presence tells `AZURE_CREDENTIAL_KIND=auto` that the app runs in Azure.',
+  },
   AZURE_CLIENT_ID: {
     schema: z.string().min(1).optional(),
     description: 'Client id of a user-assigned managed identity (unset = system-assigned).',
