@@ -114,7 +114,8 @@ export interface CleverUser {
 export type CleverStudent = CleverUser & { roles: { student: CleverStudentRole } };
 export type CleverTeacher = CleverUser & { roles: { teacher: CleverTeacherRole } };
 
-export type CleverEventType = `${'districts' | 'schools' | 'users' | 'sections' | 'terms' | 'courses' | 'resources'}.${'created' | 'updated' | 'deleted'}`;
+export type CleverEventType =
+  `${'districts' | 'schools' | 'users' | 'sections' | 'terms' | 'courses' | 'resources'}.${'created' | 'updated' | 'deleted'}`;
 
 export interface CleverEvent {
   id: string;
@@ -174,7 +175,11 @@ export interface CleverDistrictApi {
   getTeachers(schoolId: string, lastModified?: Date, options?: PageOptions): AsyncIterable<CleverTeacher[]>;
   getUser(userId: string): Promise<CleverUser>;
   /** Generic paging helper: follows `links.next` until absent. `endpoint` is relative to the version, e.g. `/schools`. */
-  getPagedData<T>(endpoint: string, parseItem: (raw: unknown) => T, options?: PageOptions): AsyncIterable<T[]>;
+  getPagedData<T>(
+    endpoint: string,
+    parseItem: (raw: unknown) => T,
+    options?: PageOptions,
+  ): AsyncIterable<T[]>;
   /** Events after a cursor, oldest first. */
   getEvents(query?: EventQuery): AsyncIterable<CleverEvent[]>;
   /** Id of the newest event (`ending_before=last&limit=1`), or null when the district has none. */
