@@ -84,6 +84,56 @@ export interface PagedOptions {
   seen?: string[];
   /** Accepted bearer token (default TOKEN). */
   token?: () => string;
+  /** Clever's per-token fixed-window budget: 429 beyond it, X-RateLimit-* headers always. */
+  budget?: FixedWindowBudget;
+}
+
+/**
+ * Clever's rate limit as documented: a fixed window reset each minute, counted on arrival,
+ * X-RateLimit-* on every answer, 429 (without Retry-After) beyond the limit.
+ */
+export class FixedWindowBudget {
+  /** Arrival times of accepted requests. */
+  readonly accepted: number[] = [];
+  rejected = 0;
+  private readonly used = new Map<number, number>();
+
+  constructor(
+    readonly limit: number,
+    /** Requests another process already spent in the current window. */
+    preUsed = 0,
+  ) {
+    if (preUsed > 0) this.used.set(Math.floor(Date.now() / 60_000), preUsed);
+  }
+
+  take(): { ok: boolean; headers: Record<string, string> } {
+    const window = Math.floor(Date.now() / 60_000);
+    const used = (this.used.get(window) ?? 0) + 1;
+    this.used.set(window, used);
+    const headers = {
+      'X-RateLimit-Bucket': 'token',
+      'X-RateLimit-Limit': String(this.limit),
+      'X-RateLimit-Remaining': String(Math.max(0, this.limit - used)),
+      'X-RateLimit-Reset': String((window + 1) * 60),
+    };
+    if (used > this.limit) {
+      this.rejected++;
+      return { ok: false, headers };
+    }
+    this.accepted.push(Date.now());
+    return { ok: true, headers };
+  }
+
+  /** The most requests accepted within any 60 s interval. */
+  maxPerMinute(): number {
+    let max = 0;
+    let start = 0;
+    for (let end = 0; end < this.accepted.length; end++) {
+      while ((this.accepted[end] ?? 0) - (this.accepted[start] ?? 0) >= 60_000) start++;
+      max = Math.max(max, end - start + 1);
+    }
+    return max;
+  }
 }
 
 /**
@@ -95,7 +145,10 @@ export function pagedHandler(path: string, records: () => { id: string }[], opti
   return http.get(`${V}${path}`, ({ request }) => {
     const url = new URL(request.url);
     options.seen?.push(`${url.pathname}${url.search}`);
-    const extra = options.headers?.() ?? {};
+    const gate = options.budget?.take();
+    const extra = { ...gate?.headers, ...options.headers?.() };
+    if (gate && !gate.ok)
+      return HttpResponse.json({ message: 'Too Many Requests' }, { status: 429, headers: extra });
     if (request.headers.get('authorization') !== `Bearer ${options.token?.() ?? TOKEN}`) {
       return HttpResponse.json({ message: 'Unauthorized' }, { status: 401, headers: extra });
     }
@@ -127,19 +180,24 @@ export async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[][]> {
 }
 
 /**
- * Runs `work` under fake timers, advancing time in small steps until it settles, so waits of
- * any length finish instantly while real (msw) I/O still completes between steps.
+ * Runs `work` under fake timers: lets real I/O (msw) progress first, and only when nothing else can
+ * happen jumps the clock to the next timer (a retry delay or a rate-limit wait). Waits of any
+ * length finish instantly and in the order they would happen.
  */
-export async function drive<T>(work: Promise<T>, stepMs = 500): Promise<T> {
+export async function drive<T>(work: Promise<T>): Promise<T> {
   let settled = false;
   const tracked = work.finally(() => {
     settled = true;
   });
   tracked.catch(() => undefined);
-  while (!settled) await vi.advanceTimersByTimeAsync(stepMs);
+  while (!settled) {
+    for (let i = 0; i < 20 && !settled; i++) await new Promise((resolve) => setImmediate(resolve));
+    if (!settled && vi.getTimerCount() > 0) await vi.advanceTimersToNextTimerAsync();
+  }
   return tracked;
 }
 
+/** Fakes only timers and Date: msw and sockets keep their real setImmediate / I/O. */
 export function useFakeTime(startIso = '2025-01-06T10:00:00.000Z'): void {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: new Date(startIso) });
 }

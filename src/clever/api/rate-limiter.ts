@@ -18,6 +18,11 @@ export type RateLimitWaitReason = 'budget' | 'server-remaining' | 'rate-limited'
 export interface RateLimitWait {
   waitMs: number;
   reason: RateLimitWaitReason;
+  /**
+   * Callers paused by this wait (the one waiting plus those queued behind it). Queued callers are
+   * not reported separately: one event is one pause of the token.
+   */
+  callers: number;
 }
 
 export interface Clock {
@@ -61,6 +66,7 @@ export class TokenRateLimiter {
   private serverWaitUntilMs = 0;
   private blockedUntilMs = 0;
   private queue: Promise<void> = Promise.resolve();
+  private pending = 0;
   private readonly clock: Clock;
   private readonly random: () => number;
 
@@ -71,7 +77,8 @@ export class TokenRateLimiter {
 
   /** Resolves when one request may start; the start is counted against the budget. */
   acquire(): Promise<void> {
-    const turn = this.queue.then(() => this.take());
+    this.pending++;
+    const turn = this.queue.then(() => this.take()).finally(() => this.pending--);
     this.queue = turn.catch(() => undefined);
     return turn;
   }
@@ -117,12 +124,12 @@ export class TokenRateLimiter {
         if (this.serverRemaining !== undefined) this.serverRemaining -= 1;
         return;
       }
-      this.options.onWait?.(wait);
+      this.options.onWait?.({ ...wait, callers: this.pending });
       await this.clock.sleep(wait.waitMs);
     }
   }
 
-  private nextWait(now: number): RateLimitWait | undefined {
+  private nextWait(now: number): Omit<RateLimitWait, 'callers'> | undefined {
     if (this.blockedUntilMs > now) return { waitMs: this.blockedUntilMs - now, reason: 'rate-limited' };
     if (this.serverRemaining !== undefined && this.serverRemaining <= 0 && this.serverWaitUntilMs > now) {
       return { waitMs: this.serverWaitUntilMs - now, reason: 'server-remaining' };

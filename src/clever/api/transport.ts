@@ -271,8 +271,14 @@ export class CleverTransport {
     metrics.rateLimitWaitMs += wait.waitMs;
     hooks.onRateLimitWait?.({ districtId, ...wait });
     logger.info(
-      { event: 'clever.rateLimit.wait', districtId, reason: wait.reason, waitMs: wait.waitMs },
-      `Clever rate limit: waiting ${wait.waitMs} ms (${wait.reason})`,
+      {
+        event: 'clever.rateLimit.wait',
+        districtId,
+        reason: wait.reason,
+        waitMs: wait.waitMs,
+        callers: wait.callers,
+      },
+      `Clever rate limit: ${wait.callers} request(s) waiting ${wait.waitMs} ms (${wait.reason})`,
     );
   }
 }
