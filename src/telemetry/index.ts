@@ -1,3 +1,5 @@
+export { createAppInsightsTelemetry, createTelemetryFromConfig } from './app-insights.js';
+export { appInsightsLogSink } from './log-sink.js';
 export {
   type CreateLoggerOptions,
   createCapturingLogger,
@@ -6,3 +8,11 @@ export {
   silentLogger,
 } from './logger.js';
 export { clearRegisteredSecrets, redactText, registerSecret } from './redact.js';
+export {
+  noopTelemetry,
+  sanitizeProperties,
+  TELEMETRY_EVENTS,
+  type Telemetry,
+  type TelemetryProperties,
+  type TraceSeverity,
+} from './telemetry.js';
