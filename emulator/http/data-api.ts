@@ -1,0 +1,125 @@
+import type { DistrictData } from '../data/district.js';
+import { arraySource, type SortedSource } from '../data/sorted.js';
+import { toWireEvent } from '../events.js';
+import type { EventRecord, SchoolRole, UserRole } from '../types.js';
+import { SCHOOL_ROLES, USER_ROLES } from '../types.js';
+import type { EmulatorWorld } from '../world.js';
+import { listResponse } from './paging.js';
+import { type ApiResponse, errorJson, json } from './respond.js';
+
+export interface DataRequest {
+  world: EmulatorWorld;
+  district: DistrictData;
+  /** '/v3.0' or '/v3.1': echoed in every uri. */
+  versionPrefix: string;
+  id: string | undefined;
+  pathname: string;
+  search: string;
+  query: URLSearchParams;
+}
+
+type Handler = (request: DataRequest) => ApiResponse;
+
+function single(uri: string, record: unknown, extraLinks: { rel: string; uri: string }[] = []): ApiResponse {
+  return json(200, { data: record, links: [{ rel: 'self', uri }, ...extraLinks] });
+}
+
+function notFound(what: string, id: string | undefined): ApiResponse {
+  return errorJson(404, `${what} ${id ?? ''} not found`.replace('  ', ' '));
+}
+
+function roleParam(query: URLSearchParams, allowed: readonly string[]): UserRole | undefined | ApiResponse {
+  const role = query.get('role');
+  if (role === null || role === '') return undefined;
+  if (!allowed.includes(role)) return errorJson(400, `role must be one of ${allowed.join(', ')}`);
+  return role as UserRole;
+}
+
+function emptyList(request: DataRequest): ApiResponse {
+  return listResponse(request, arraySource<{ id: string }>([]), () => '');
+}
+
+function eventsList(request: DataRequest): ApiResponse {
+  const { world, district, query } = request;
+  if (world.eventsEnabled.get(district.id) !== true) {
+    return errorJson(403, 'events are not enabled for this district');
+  }
+  const log = world.eventLog(district.id);
+  const cursor = query.get('starting_after');
+  if (cursor) {
+    const check = log.checkCursor(cursor);
+    if (check === 'expired') return errorJson(404, `event ${cursor} is older than the retention window`);
+    if (check === 'unknown') return errorJson(404, `event ${cursor} not found`);
+  }
+  const school = query.get('school') || undefined;
+  const recordTypes = query.getAll('record_type').filter(Boolean);
+  const events = log
+    .retained()
+    .filter((e) => school === undefined || e.schoolIds.includes(school))
+    .filter((e) => recordTypes.length === 0 || recordTypes.includes(e.type.split('.')[0]!))
+    .map(toWireEvent);
+  const source: SortedSource<EventRecord> = arraySource(events);
+  return listResponse(request, source, (e) => `${request.versionPrefix}/events/${e.id}`);
+}
+
+/** Data API routes by template; every one is scoped to the bearer token's district. */
+export const DATA_ROUTES: Record<string, Handler> = {
+  '/districts': (r) =>
+    listResponse(r, arraySource([r.district.district()]), (d) => `${r.versionPrefix}/districts/${d.id}`),
+  '/districts/{id}': (r) =>
+    r.id === r.district.id
+      ? single(`${r.versionPrefix}/districts/${r.id}`, r.district.district())
+      : notFound('district', r.id),
+  '/schools': (r) => listResponse(r, r.district.schoolSource(), (s) => `${r.versionPrefix}/schools/${s.id}`),
+  '/schools/{id}': (r) => {
+    const school = r.id === undefined ? undefined : r.district.school(r.id);
+    if (school === undefined) return notFound('school', r.id);
+    return single(`${r.versionPrefix}/schools/${school.id}`, school, [
+      { rel: 'district', uri: `${r.versionPrefix}/schools/${school.id}/district` },
+    ]);
+  },
+  '/schools/{id}/district': (r) =>
+    r.id !== undefined && r.district.school(r.id) !== undefined
+      ? single(`${r.versionPrefix}/districts/${r.district.id}`, r.district.district())
+      : notFound('school', r.id),
+  '/schools/{id}/users': (r) => {
+    if (r.id === undefined || r.district.school(r.id) === undefined) return notFound('school', r.id);
+    const role = roleParam(r.query, SCHOOL_ROLES);
+    if (typeof role === 'object') return role;
+    const source = r.district.userSource({
+      schoolId: r.id,
+      role: role as SchoolRole | undefined,
+      primaryOnly: r.query.get('primary') === 'true',
+    });
+    return listResponse(r, source, (u) => `${r.versionPrefix}/users/${u.id}`);
+  },
+  '/users': (r) => {
+    const role = roleParam(r.query, USER_ROLES);
+    if (typeof role === 'object') return role;
+    return listResponse(r, r.district.userSource({ role }), (u) => `${r.versionPrefix}/users/${u.id}`);
+  },
+  '/users/{id}': (r) => {
+    const user = r.id === undefined ? undefined : r.district.user(r.id);
+    if (user === undefined || user.district !== r.district.id) return notFound('user', r.id);
+    return single(`${r.versionPrefix}/users/${user.id}`, user, [
+      { rel: 'district', uri: `${r.versionPrefix}/users/${user.id}/district` },
+    ]);
+  },
+  '/users/{id}/district': (r) =>
+    r.id !== undefined && r.district.user(r.id) !== undefined
+      ? single(`${r.versionPrefix}/districts/${r.district.id}`, r.district.district())
+      : notFound('user', r.id),
+  '/events': eventsList,
+  '/events/{id}': (r) => {
+    if (r.world.eventsEnabled.get(r.district.id) !== true)
+      return errorJson(403, 'events are not enabled for this district');
+    const event = r.id === undefined ? undefined : r.world.eventLog(r.district.id).get(r.id);
+    return event === undefined
+      ? notFound('event', r.id)
+      : single(`${r.versionPrefix}/events/${event.id}`, toWireEvent(event));
+  },
+  // Later sync stages read these; the emulated districts have none yet.
+  '/sections': emptyList,
+  '/terms': emptyList,
+  '/courses': emptyList,
+};

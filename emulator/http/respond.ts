@@ -1,0 +1,56 @@
+import type { ServerResponse } from 'node:http';
+
+/** A response decided by a handler, before faults (truncation) and writing. */
+export interface ApiResponse {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function json(status: number, value: unknown): ApiResponse {
+  return { status, body: JSON.stringify(value), headers: { 'content-type': JSON_TYPE } };
+}
+
+/** Clever's error body: `{"message": ...}`. Messages never contain tokens or secrets. */
+export function errorJson(status: number, message: string): ApiResponse {
+  return json(status, { message });
+}
+
+const REASONS: Record<number, string> = {
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/** The kind of page a load balancer in front of Clever answers with. */
+export function htmlError(status: number): ApiResponse {
+  const title = `${status} ${REASONS[status] ?? 'Error'}`;
+  return {
+    status,
+    body: `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
+    headers: { 'content-type': 'text/html' },
+  };
+}
+
+/** Cuts the body in the middle: a complete HTTP response carrying broken JSON. */
+export function truncated(response: ApiResponse): ApiResponse {
+  return { ...response, body: response.body.slice(0, Math.max(1, Math.floor(response.body.length / 2))) };
+}
+
+export function write(
+  res: ServerResponse,
+  response: ApiResponse,
+  extraHeaders: Record<string, string> = {},
+): void {
+  if (res.destroyed || res.writableEnded) return;
+  const body = Buffer.from(response.body, 'utf8');
+  res.writeHead(response.status, {
+    ...response.headers,
+    ...extraHeaders,
+    'content-length': String(body.length),
+  });
+  res.end(body);
+}

@@ -1,0 +1,78 @@
+import { iterate } from './data/sorted.js';
+import { toWireEvent } from './events.js';
+import type { DistrictRecord, EventRecord, SchoolRecord, SchoolRole, UserRecord, UserRole } from './types.js';
+import type { EmulatorWorld } from './world.js';
+
+export interface SchoolUsersQuery {
+  role?: SchoolRole;
+  /** Only users whose primary school this is (`primary=true`). */
+  primary?: boolean;
+}
+
+/**
+ * Read-only view of what the emulator currently serves, for tests that compare a synced
+ * database with the source. Lists are lazy iterables in ascending id order, yielding exactly
+ * the records the API returns; nothing holds a whole district in memory.
+ */
+export class EmulatorTruth {
+  constructor(private readonly world: EmulatorWorld) {}
+
+  private districtData(districtId: string) {
+    const district = this.world.district(districtId);
+    if (district === undefined) throw new Error(`unknown district ${districtId}`);
+    return district;
+  }
+
+  districtIds(): string[] {
+    return this.world.districts.map((d) => d.id);
+  }
+
+  district(districtId: string): DistrictRecord | undefined {
+    return this.world.district(districtId)?.district();
+  }
+
+  /** Shared schools of a district. */
+  schools(districtId: string): Iterable<SchoolRecord> {
+    return iterate(this.districtData(districtId).schoolSource());
+  }
+
+  /** A shared school, or undefined (unknown or unshared). */
+  school(schoolId: string): SchoolRecord | undefined {
+    return this.world.districtOf(schoolId)?.school(schoolId);
+  }
+
+  /** Users of a district, optionally one role (`/users?role=`). */
+  users(districtId: string, role?: UserRole): Iterable<UserRecord> {
+    return iterate(this.districtData(districtId).userSource(role === undefined ? {} : { role }));
+  }
+
+  /** Members of a shared school (`/schools/{id}/users`); empty for unknown or unshared schools. */
+  usersOfSchool(schoolId: string, query: SchoolUsersQuery = {}): Iterable<UserRecord> {
+    const district = this.world.districtOf(schoolId);
+    if (district === undefined || !district.isSchoolShared(schoolId)) return [];
+    return iterate(district.userSource({ schoolId, role: query.role, primaryOnly: query.primary === true }));
+  }
+
+  studentsOfSchool(schoolId: string): Iterable<UserRecord> {
+    return this.usersOfSchool(schoolId, { role: 'student' });
+  }
+
+  teachersOfSchool(schoolId: string): Iterable<UserRecord> {
+    return this.usersOfSchool(schoolId, { role: 'teacher' });
+  }
+
+  /** A visible user, or undefined (unknown, deleted or unshared). */
+  user(userId: string): UserRecord | undefined {
+    return this.world.districtOf(userId)?.user(userId);
+  }
+
+  /** Retained events of a district, oldest first, as served. */
+  events(districtId: string): EventRecord[] {
+    this.districtData(districtId);
+    return this.world.eventLog(districtId).retained().map(toWireEvent);
+  }
+
+  latestEventId(districtId: string): string | undefined {
+    return this.events(districtId).at(-1)?.id;
+  }
+}
