@@ -10,7 +10,7 @@ import {
 } from 'cockatiel';
 import type { AppConfig } from '../../config/index.js';
 import { toLogObject } from '../../errors.js';
-import type { Logger } from '../../telemetry/index.js';
+import { type Logger, registerSecret } from '../../telemetry/index.js';
 import type { CleverTokenProvider } from '../auth/token-provider.js';
 import {
   CleverApiError,
@@ -94,7 +94,9 @@ export class CleverTransport {
   async get(url: URL, context: GetContext): Promise<AxiosResponse> {
     const { tokens, logger, metrics } = this.options;
     const { districtId } = context;
-    let token = await tokens.getToken(districtId);
+    // The auth service registers tokens too; registering here also covers any other provider, so a
+    // token Clever echoes back in an error message is masked before it reaches an error or a log.
+    let token = registered(await tokens.getToken(districtId));
     let refreshed = false;
     for (;;) {
       try {
@@ -110,7 +112,7 @@ export class CleverTransport {
             { event: 'clever.unauthorized', districtId, path: error.path },
             'Clever answered 401; rediscovering the district token once',
           );
-          token = await tokens.refreshAfterUnauthorized(districtId, token);
+          token = registered(await tokens.refreshAfterUnauthorized(districtId, token));
           continue;
         }
         throw error;
@@ -281,4 +283,9 @@ export class CleverTransport {
       `Clever rate limit: ${wait.callers} request(s) waiting ${wait.waitMs} ms (${wait.reason})`,
     );
   }
+}
+
+function registered(token: string): string {
+  registerSecret(token);
+  return token;
 }
