@@ -41,6 +41,7 @@ export {
   isTransientFailure,
   logRetry,
   type RetryEvent,
+  type RetryingPolicy,
   type RetryPolicyOptions,
   type RetrySchedule,
   retryScheduleFromConfig,

@@ -1,6 +1,17 @@
-import { DelegateBackoff, handleWhen, type IRetryBackoffContext, type RetryPolicy, retry } from 'cockatiel';
+import {
+  DelegateBackoff,
+  handleWhen,
+  type IPolicy,
+  type IRetryBackoffContext,
+  type IRetryContext,
+  type RetryPolicy,
+  retry,
+} from 'cockatiel';
 import { AppError, toLogObject } from '../../errors.js';
 import type { Logger } from '../../telemetry/logger.js';
+
+/** Any policy (a retry, or a retry wrapped with a breaker) that tells the work its attempt number. */
+export type RetryingPolicy = IPolicy<IRetryContext>;
 
 export interface RetrySchedule {
   /** Retries after the first try (CLEVER_RETRY_COUNT, default 5). */
