@@ -1,0 +1,84 @@
+/**
+ * Which districts a full run syncs: those whose token Clever lists (the app's connections),
+ * optionally restricted by configuration (CLEVER_DISTRICT_IDS). Districts that disconnected are
+ * marked inactive and skipped; a configured district without a token is reported, not synced.
+ */
+import type { DistrictRecord } from '../db/types.js';
+import type { RunContext } from './context.js';
+import { zeroCounts } from './counts.js';
+import type { DistrictTarget } from './district-sync.js';
+import type { DistrictSyncResult } from './types.js';
+
+export interface Discovery {
+  targets: DistrictTarget[];
+  /** Configured districts that have not authorized the app. */
+  notConnected: DistrictSyncResult[];
+}
+
+export async function discoverDistricts(ctx: RunContext): Promise<Discovery> {
+  const entry = await ctx.history.start({
+    districtId: null,
+    schoolId: null,
+    entity: 'districts',
+    syncType: 'Full',
+  });
+  const counts = zeroCounts();
+  try {
+    const tokens = await ctx.deps.tokens.listDistricts();
+    const connected = new Set(tokens.map((t) => t.districtId));
+    const known = await ctx.deps.session.districts.list();
+    const byCleverId = new Map<string, DistrictRecord>(known.map((d) => [d.cleverDistrictId, d]));
+    const wanted = ctx.deps.districtIds ? [...new Set(ctx.deps.districtIds)] : [...connected].sort();
+
+    const warnings: string[] = [];
+    for (const district of known) {
+      if (!district.isActive || connected.has(district.cleverDistrictId)) continue;
+      counts.archived += 1;
+      warnings.push(`district ${district.cleverDistrictId} disconnected: marked inactive`);
+      ctx.logger.warn(
+        { cleverDistrictId: district.cleverDistrictId },
+        'district disconnected (no token any more): marked inactive',
+      );
+      if (!ctx.options.dryRun) await ctx.deps.session.districts.setActive(district.id, false);
+    }
+
+    const targets: DistrictTarget[] = [];
+    const notConnected: DistrictSyncResult[] = [];
+    for (const cleverDistrictId of wanted) {
+      const record = byCleverId.get(cleverDistrictId) ?? null;
+      counts.processed += 1;
+      if (!connected.has(cleverDistrictId)) {
+        counts.invalid += 1;
+        ctx.logger.warn({ cleverDistrictId }, 'configured district has not authorized the app: skipped');
+        notConnected.push({
+          districtId: record?.id ?? null,
+          cleverDistrictId,
+          status: 'Skipped',
+          schoolChanges: zeroCounts(),
+          schools: [],
+          counts: zeroCounts(),
+          durationMs: 0,
+          eventsCursor: null,
+          mode: { incrementalSchools: 0, fullSchools: 0, eventsApplied: 0 },
+          error: 'district has not authorized the app (no district token)',
+          warnings: [],
+        });
+        continue;
+      }
+      if (!record) counts.created += 1;
+      else if (!record.isActive) counts.restored += 1;
+      targets.push({ cleverDistrictId, record });
+    }
+    await entry.complete({ status: 'Succeeded', counts, warnings });
+    return { targets, notConnected };
+  } catch (error) {
+    await entry
+      .complete({
+        status: 'Failed',
+        counts,
+        errorSummary: error instanceof Error ? error.message : String(error),
+      })
+      .catch(() => undefined);
+    throw error;
+  }
+}

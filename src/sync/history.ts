@@ -1,0 +1,81 @@
+/**
+ * SyncHistory bookkeeping: one Running row when a piece of a run starts (a school's students, a
+ * district's school list), completed with its final status and exact counts when it ends. Dry
+ * runs write no history (they change nothing; their plan lives in the SyncRun summary).
+ */
+import type {
+  SessionRepository,
+  SyncCounts,
+  SyncEntity,
+  SyncStatus,
+  SyncTrigger,
+  SyncType,
+} from '../db/types.js';
+import { redactText } from '../telemetry/redact.js';
+
+export interface HistoryOutcome {
+  status: Exclude<SyncStatus, 'Running'>;
+  counts: SyncCounts;
+  eventCursor?: string | null;
+  lastSyncTimestamp?: Date | null;
+  errorSummary?: string | null;
+  warnings?: string[];
+}
+
+export interface HistoryEntry {
+  complete(outcome: HistoryOutcome): Promise<void>;
+}
+
+const NOOP_ENTRY: HistoryEntry = { complete: async () => {} };
+
+/** Longest error summary stored: enough for a message, never a dump. */
+const MAX_SUMMARY = 1_000;
+
+export function summarizeError(message: string): string {
+  const clean = redactText(message.replace(/\s+/g, ' ').trim());
+  return clean.length > MAX_SUMMARY ? `${clean.slice(0, MAX_SUMMARY - 3)}...` : clean;
+}
+
+export class HistoryRecorder {
+  constructor(
+    private readonly history: SessionRepository['history'],
+    private readonly runId: string,
+    private readonly trigger: SyncTrigger,
+    private readonly now: () => Date,
+    private readonly enabled: boolean,
+  ) {}
+
+  async start(row: {
+    districtId: number | null;
+    schoolId: number | null;
+    entity: SyncEntity;
+    syncType: SyncType;
+    eventCursor?: string | null;
+  }): Promise<HistoryEntry> {
+    if (!this.enabled) return NOOP_ENTRY;
+    const record = await this.history.start({
+      runId: this.runId,
+      districtId: row.districtId,
+      schoolId: row.schoolId,
+      entity: row.entity,
+      syncType: row.syncType,
+      trigger: this.trigger,
+      startedAt: this.now(),
+      lastSyncTimestamp: null,
+      eventCursor: row.eventCursor ?? null,
+    });
+    return {
+      complete: (outcome) =>
+        this.history.complete(record.id, {
+          status: outcome.status,
+          counts: outcome.counts,
+          completedAt: this.now(),
+          eventCursor: outcome.eventCursor,
+          lastSyncTimestamp: outcome.lastSyncTimestamp,
+          errorSummary: outcome.errorSummary ? summarizeError(outcome.errorSummary) : null,
+          warningsJson:
+            outcome.warnings && outcome.warnings.length > 0 ? JSON.stringify(outcome.warnings) : null,
+        }),
+    };
+  }
+}

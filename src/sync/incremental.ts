@@ -1,0 +1,366 @@
+/**
+ * The incremental pass of a district: read the district's events once, from the oldest cursor of
+ * the schools taking part, and apply each page to every affected school database. A school's
+ * cursor moves to the page's last event only after that page is committed in its database, so a
+ * crash or a failing school re-applies (idempotently) from where it stood. Events at or before a
+ * school's own cursor are skipped for that school. Requests: one per page of events, whatever
+ * the number of schools.
+ */
+import type { CleverDistrictApi, CleverEvent } from '../clever/api/types.js';
+import type {
+  RosterEntity,
+  RosterRow,
+  SchoolRecord,
+  SchoolRosterRepository,
+  SyncCounts,
+} from '../db/types.js';
+import { AppError, toLogObject } from '../errors.js';
+import type { Logger } from '../telemetry/index.js';
+import type { RunContext } from './context.js';
+import { addCounts, zeroCounts } from './counts.js';
+import {
+  compareEventIds,
+  foldEvents,
+  oldestCursor,
+  ROSTER_ENTITIES,
+  type RosterOp,
+  type SchoolOps,
+  startingAfter,
+} from './events.js';
+import type { HistoryEntry } from './history.js';
+import { leaseKeys } from './leases.js';
+import { prefetchOne } from './pages.js';
+import { describeError, isDatabaseFailure, recordFailure } from './school-sync.js';
+import type { EntitySyncResult, SchoolSyncResult } from './types.js';
+
+export interface IncrementalOutcome {
+  results: SchoolSyncResult[];
+  /** Schools that need a full sync in this run because Clever rejected the cursor. */
+  fallback: SchoolRecord[];
+  fallbackReason?: string;
+  /** Newest event applied (null when there were none). */
+  lastEventId: string | null;
+  eventsApplied: number;
+}
+
+interface SchoolState {
+  record: SchoolRecord;
+  roster: SchoolRosterRepository;
+  cursor: string;
+  counts: Record<RosterEntity, SyncCounts>;
+  unchanged: Record<RosterEntity, number>;
+  history: Partial<Record<RosterEntity, HistoryEntry>>;
+  error?: string;
+  started: number;
+  logger: Logger;
+}
+
+/**
+ * Whether Clever refused the events request itself (cursor unknown or past retention, Events not
+ * enabled for the app): a full sync is the documented way out. Transient failures are not that.
+ */
+export function isEventsRefusal(error: unknown): boolean {
+  if (!(error instanceof AppError) || error.transient) return false;
+  const status = typeof error.details.status === 'number' ? error.details.status : undefined;
+  return (
+    error.code === 'CLEVER_NOT_FOUND' ||
+    (status !== undefined && [400, 403, 404, 410, 422, 501].includes(status))
+  );
+}
+
+export async function runIncrementalPass(
+  ctx: RunContext,
+  api: CleverDistrictApi,
+  schools: readonly SchoolRecord[],
+): Promise<IncrementalOutcome> {
+  const results: SchoolSyncResult[] = [];
+  const states = new Map<string, SchoolState>();
+  const fail = async (state: SchoolState, error: unknown): Promise<void> => {
+    if (state.error) return;
+    state.error = describeError(error);
+    state.logger.error(
+      { err: toLogObject(error), databaseFailure: isDatabaseFailure(error) },
+      isDatabaseFailure(error)
+        ? 'incremental sync failed: database connection failure'
+        : 'incremental sync failed',
+    );
+  };
+
+  try {
+    for (const record of schools) {
+      const logger = ctx.logger.child({ schoolId: record.id, cleverSchoolId: record.cleverSchoolId });
+      const lease = await ctx.leases.acquire(leaseKeys.school(record.id));
+      if (!lease.acquired) {
+        logger.info({ runningRunId: lease.runningRunId }, 'school skipped: another run is syncing it');
+        results.push(skipped(record, lease.runningRunId));
+        continue;
+      }
+      try {
+        const roster = await ctx.deps.schoolDatabases.forSchool({
+          id: record.id,
+          cleverSchoolId: record.cleverSchoolId,
+          connectionSecretName: record.connectionSecretName,
+          databaseName: record.databaseName,
+        });
+        states.set(record.cleverSchoolId, {
+          record,
+          roster,
+          cursor: record.eventsCursor!,
+          counts: { students: zeroCounts(), teachers: zeroCounts() },
+          unchanged: { students: 0, teachers: 0 },
+          history: {},
+          started: Date.now(),
+          logger,
+        });
+      } catch (error) {
+        const message = describeError(error);
+        logger.error(
+          { err: toLogObject(error), databaseFailure: isDatabaseFailure(error) },
+          'could not open school database',
+        );
+        await recordFailure(ctx, record, message);
+        results.push(failedWithoutWork(record, message));
+        await ctx.leases.release(leaseKeys.school(record.id));
+      }
+    }
+    if (states.size === 0) return { results, fallback: [], lastEventId: null, eventsApplied: 0 };
+
+    const from = oldestCursor([...states.values()].map((s) => s.cursor))!;
+    const pages = prefetchOne(
+      api.getEvents({
+        startingAfter: startingAfter(from),
+        recordTypes: ['users'],
+        pageSize: ctx.settings.pageSize,
+      }),
+    )[Symbol.asyncIterator]();
+
+    // Peek before recording anything: a refused cursor means these schools go full instead.
+    let first: IteratorResult<CleverEvent[]>;
+    try {
+      first = await pages.next();
+    } catch (error) {
+      if (isEventsRefusal(error)) {
+        const reason = `Clever refused the events request (${describeError(error)}): falling back to a full sync`;
+        ctx.logger.warn({ err: toLogObject(error) }, 'events cursor refused; falling back to full sync');
+        for (const state of states.values()) await ctx.leases.release(leaseKeys.school(state.record.id));
+        const fallback = [...states.values()].map((s) => s.record);
+        states.clear();
+        return { results, fallback, fallbackReason: reason, lastEventId: null, eventsApplied: 0 };
+      }
+      for (const state of states.values()) await fail(state, error);
+      first = { done: true, value: undefined };
+    }
+
+    for (const state of states.values()) {
+      for (const entity of ROSTER_ENTITIES) {
+        state.history[entity] = await ctx.history.start({
+          districtId: state.record.districtId,
+          schoolId: state.record.id,
+          entity,
+          syncType: 'Incremental',
+          eventCursor: state.cursor,
+        });
+      }
+    }
+
+    let lastEventId: string | null = null;
+    let eventsApplied = 0;
+    try {
+      for (let step = first; !step.done; step = await pages.next()) {
+        const page = step.value;
+        if (page.length === 0) continue;
+        const pageLast = page[page.length - 1]!.id;
+        await applyPage(ctx, states, page, pageLast, fail);
+        lastEventId = pageLast;
+        eventsApplied += page.length;
+        ctx.tracker.records(page.length);
+      }
+    } catch (error) {
+      // Clever failed mid-stream: committed pages stay applied (cursors say so); the rest waits.
+      for (const state of states.values()) await fail(state, error);
+    }
+
+    for (const state of states.values()) results.push(await finish(ctx, state, lastEventId));
+    return { results, fallback: [], lastEventId, eventsApplied };
+  } finally {
+    for (const state of states.values()) await ctx.leases.release(leaseKeys.school(state.record.id));
+  }
+}
+
+async function applyPage(
+  ctx: RunContext,
+  states: Map<string, SchoolState>,
+  page: readonly CleverEvent[],
+  pageLast: string,
+  fail: (state: SchoolState, error: unknown) => Promise<void>,
+): Promise<void> {
+  const cursors = new Map<string, string>();
+  for (const [schoolId, state] of states) if (!state.error) cursors.set(schoolId, state.cursor);
+  const fold = foldEvents(page, cursors);
+  if (fold.unreadable > 0)
+    ctx.logger.warn({ unreadable: fold.unreadable }, 'skipped user events without a readable record');
+
+  await Promise.all(
+    [...fold.bySchool].map(([schoolId, ops]) =>
+      ctx.limiter(async () => {
+        const state = states.get(schoolId);
+        if (!state || state.error) return;
+        try {
+          await applyOps(ctx, state, ops);
+          // Committed: only now may this school's cursor pass the page.
+          await ctx.deps.session.schools.setEventsCursor(state.record.id, pageLast);
+          state.cursor = pageLast;
+        } catch (error) {
+          await fail(state, error);
+        }
+      }),
+    ),
+  );
+}
+
+async function applyOps(ctx: RunContext, state: SchoolState, ops: SchoolOps): Promise<void> {
+  const at = ctx.now();
+  for (const entity of ROSTER_ENTITIES) {
+    const counts = state.counts[entity];
+    const invalid = ops.invalid[entity];
+    if (invalid.length > 0) {
+      counts.invalid += invalid.length;
+      counts.processed += invalid.length;
+      state.logger.warn(
+        { entity, invalidCount: invalid.length, invalid: invalid.slice(0, 20) },
+        'skipped Clever records that miss required fields',
+      );
+    }
+    const { upserts, archives } = entity === 'students' ? splitOps(ops.students) : splitOps(ops.teachers);
+    if (upserts.length > 0) {
+      try {
+        const result = await state.roster.upsert(entity, upserts, ctx.runId);
+        addCounts(counts, {
+          processed: upserts.length,
+          created: result.created,
+          updated: result.updated,
+          restored: result.restored,
+        });
+        state.unchanged[entity] += result.unchanged;
+      } catch (error) {
+        counts.failed += upserts.length;
+        throw error;
+      }
+    }
+    if (archives.length > 0) {
+      counts.processed += archives.length;
+      counts.archived += await state.roster.archiveByCleverIds(entity, archives, at);
+    }
+  }
+}
+
+async function finish(
+  ctx: RunContext,
+  state: SchoolState,
+  lastEventId: string | null,
+): Promise<SchoolSyncResult> {
+  const { record } = state;
+  const entities: EntitySyncResult[] = ROSTER_ENTITIES.map((entity) => ({
+    entity,
+    syncType: 'Incremental',
+    status: state.error ? 'Failed' : 'Succeeded',
+    counts: state.counts[entity],
+    unchanged: state.unchanged[entity],
+    warnings: [],
+    ...(state.error ? { error: state.error } : {}),
+  }));
+  try {
+    if (!state.error) {
+      // Schools no event touched have seen everything up to the last event too.
+      if (lastEventId && compareEventIds(lastEventId, state.cursor) > 0) {
+        await ctx.deps.session.schools.setEventsCursor(record.id, lastEventId);
+        state.cursor = lastEventId;
+      }
+      await ctx.deps.session.schools.recordSuccess(record.id, ctx.now());
+    }
+  } catch (error) {
+    state.error = describeError(error);
+    for (const e of entities) {
+      e.status = 'Failed';
+      e.error = state.error;
+    }
+  }
+  for (const entity of ROSTER_ENTITIES) {
+    await state.history[entity]
+      ?.complete({
+        status: state.error ? 'Failed' : 'Succeeded',
+        counts: state.counts[entity],
+        eventCursor: state.cursor,
+        errorSummary: state.error ?? null,
+      })
+      .catch((error) => state.logger.warn({ err: toLogObject(error) }, 'could not complete history row'));
+  }
+  if (state.error) await recordFailure(ctx, record, state.error);
+  const counts = zeroCounts();
+  for (const entity of ROSTER_ENTITIES) addCounts(counts, state.counts[entity]);
+  const durationMs = Date.now() - state.started;
+  state.logger.info(
+    {
+      mode: 'incremental',
+      status: state.error ? 'Failed' : 'Succeeded',
+      durationMs,
+      counts,
+      eventsCursor: state.cursor,
+    },
+    'school sync finished',
+  );
+  return {
+    schoolId: record.id,
+    cleverSchoolId: record.cleverSchoolId,
+    districtId: record.districtId,
+    status: state.error ? 'Failed' : 'Succeeded',
+    syncType: 'Incremental',
+    entities,
+    counts,
+    durationMs,
+    warnings: [],
+    ...(state.error ? { error: state.error } : {}),
+  };
+}
+
+function splitOps<E extends RosterEntity>(
+  ops: Map<string, RosterOp<E>>,
+): { upserts: RosterRow<E>[]; archives: string[] } {
+  const upserts: RosterRow<E>[] = [];
+  const archives: string[] = [];
+  for (const [id, op] of ops) {
+    if (op.kind === 'upsert') upserts.push(op.row);
+    else archives.push(id);
+  }
+  return { upserts, archives };
+}
+
+function skipped(record: SchoolRecord, runningRunId: string): SchoolSyncResult {
+  return {
+    schoolId: record.id,
+    cleverSchoolId: record.cleverSchoolId,
+    districtId: record.districtId,
+    status: 'Skipped',
+    syncType: 'Incremental',
+    entities: [],
+    counts: zeroCounts(),
+    durationMs: 0,
+    warnings: [`already being synced by run ${runningRunId}`],
+    runningRunId,
+  };
+}
+
+function failedWithoutWork(record: SchoolRecord, error: string): SchoolSyncResult {
+  return {
+    schoolId: record.id,
+    cleverSchoolId: record.cleverSchoolId,
+    districtId: record.districtId,
+    status: 'Failed',
+    syncType: 'Incremental',
+    entities: [],
+    counts: zeroCounts(),
+    durationMs: 0,
+    error,
+    warnings: [],
+  };
+}

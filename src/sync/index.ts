@@ -1,0 +1,23 @@
+/** The sync engine's public surface: the service factory and the shapes callers exchange with it. */
+export { checkArchiveGuard } from './archive-guard.js';
+export { EVENTS_START } from './events.js';
+export { mapSchool, mapStudent, mapTeacher, parseDob } from './mapping.js';
+export { createSyncService, parseIdSelector, runSummary } from './sync-service.js';
+export type {
+  DistrictSyncResult,
+  EntityPlan,
+  EntitySyncResult,
+  SchoolSyncPlan,
+  SchoolSyncResult,
+  SchoolSyncStatus,
+  StartedSync,
+  SyncAlert,
+  SyncAlertSink,
+  SyncOptions,
+  SyncProgress,
+  SyncRunResult,
+  SyncService,
+  SyncServiceDeps,
+  SyncTarget,
+  SyncTuning,
+} from './types.js';

@@ -1,0 +1,168 @@
+/**
+ * Clever records -> database rows. Pure functions: Clever guarantees few fields, sends `""` for
+ * empty enums and omits optional ones, so every optional value goes through `text()` and ends up
+ * either a meaningful string or null (never `""`, so "no value" has one spelling in SQL).
+ */
+import type {
+  CleverLocation,
+  CleverSchool,
+  CleverStudent,
+  CleverStudentRole,
+  CleverTeacher,
+  CleverTeacherRole,
+  CleverUser,
+} from '../clever/api/types.js';
+import type { SchoolUpsert, StudentRow, TeacherRow } from '../db/types.js';
+
+/** Trimmed text, or null for missing, `""` and whitespace-only values. */
+export function text(value: unknown): string | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value !== 'string') return null;
+  const trimmed = value.trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+/** Clever timestamps are ISO 8601; anything unparseable is treated as absent. */
+export function parseTimestamp(value: unknown): Date | null {
+  const raw = text(value);
+  if (raw === null) return null;
+  const date = new Date(raw);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/**
+ * Clever's `dob` is `M/D/YYYY` (leading zeros optional). Stored as ISO `YYYY-MM-DD`; an ISO value
+ * is accepted as is. Impossible dates (2/30/2010) become null rather than a wrong birthday.
+ */
+export function parseDob(value: unknown): string | null {
+  const raw = text(value);
+  if (raw === null) return null;
+  const us = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(raw);
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);
+  let year: number;
+  let month: number;
+  let day: number;
+  if (us) {
+    month = Number(us[1]);
+    day = Number(us[2]);
+    year = Number(us[3]);
+  } else if (iso) {
+    year = Number(iso[1]);
+    month = Number(iso[2]);
+    day = Number(iso[3]);
+  } else {
+    return null;
+  }
+  if (year < 1900 || month < 1 || month > 12 || day < 1) return null;
+  // Day 0 of the next month is the last day of this one (handles leap years).
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day > daysInMonth) return null;
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** JSON text of an object with its empty values dropped; null when nothing is left. */
+function compactJson(value: Record<string, unknown> | undefined): string | null {
+  if (!value || typeof value !== 'object') return null;
+  const kept = Object.entries(value).filter(([, v]) => v !== undefined && v !== null && v !== '');
+  return kept.length === 0 ? null : JSON.stringify(Object.fromEntries(kept));
+}
+
+function locationJson(location: CleverLocation | undefined): string | null {
+  return compactJson(location as Record<string, unknown> | undefined);
+}
+
+/**
+ * Every school the role belongs to, primary first, without duplicates or blanks. The primary is
+ * `role.school`, or the first listed school when Clever leaves it out.
+ */
+export function roleSchools(role: { school?: string; schools?: string[] }): {
+  primary: string | null;
+  all: string[];
+} {
+  const all: string[] = [];
+  for (const id of [role.school, ...(role.schools ?? [])]) {
+    const clean = text(id);
+    if (clean !== null && !all.includes(clean)) all.push(clean);
+  }
+  return { primary: all[0] ?? null, all };
+}
+
+function baseRow(user: CleverUser, role: CleverStudentRole | CleverTeacherRole) {
+  const schools = roleSchools(role);
+  const roleEmail = 'email' in role ? role.email : undefined;
+  return {
+    cleverId: text(user.id) ?? '',
+    cleverDistrictId: text(user.district) ?? '',
+    cleverSchoolId: schools.primary ?? '',
+    schoolIdsJson: JSON.stringify(schools.all),
+    firstName: text(user.name?.first) ?? '',
+    middleName: text(user.name?.middle),
+    lastName: text(user.name?.last) ?? '',
+    // Real records sometimes carry the address only inside the role.
+    email: text(user.email) ?? text(roleEmail),
+    sisId: text(role.sis_id),
+    stateId: text(role.state_id),
+    districtUsername: text(role.credentials?.district_username),
+    legacyId: text(role.legacy_id),
+    extJson: compactJson(role.ext),
+    cleverCreated: parseTimestamp(user.created),
+    cleverLastModified: parseTimestamp(user.last_modified),
+  };
+}
+
+function enrollmentsJson(role: CleverStudentRole): string | null {
+  const enrollments = (role.enrollments ?? []).filter((e) => text(e?.school) !== null);
+  return enrollments.length === 0 ? null : JSON.stringify(enrollments);
+}
+
+/** A student row from the user's `roles.student`; null when the user has no student role. */
+export function mapStudent(user: CleverUser | CleverStudent): StudentRow | null {
+  const role = user.roles?.student;
+  if (!role) return null;
+  return {
+    ...baseRow(user, role),
+    studentNumber: text(role.student_number),
+    grade: text(role.grade),
+    dob: parseDob(role.dob),
+    gender: text(role.gender),
+    hispanicEthnicity: text(role.hispanic_ethnicity),
+    race: text(role.race),
+    ellStatus: text(role.ell_status),
+    iepStatus: text(role.iep_status),
+    frlStatus: text(role.frl_status),
+    homeLanguage: text(role.home_language),
+    graduationYear: text(role.graduation_year),
+    locationJson: locationJson(role.location),
+    enrollmentsJson: enrollmentsJson(role),
+  };
+}
+
+/** A teacher row from the user's `roles.teacher`; null when the user has no teacher role. */
+export function mapTeacher(user: CleverUser | CleverTeacher): TeacherRow | null {
+  const role = user.roles?.teacher;
+  if (!role) return null;
+  return {
+    ...baseRow(user, role),
+    teacherNumber: text(role.teacher_number),
+    title: text(role.title),
+  };
+}
+
+/** The SessionDb view of a Clever school. */
+export function mapSchool(school: CleverSchool): SchoolUpsert {
+  return {
+    cleverSchoolId: text(school.id) ?? '',
+    name: text(school.name) ?? '',
+    schoolNumber: text(school.school_number),
+    sisId: text(school.sis_id),
+    stateId: text(school.state_id),
+    ncesId: text(school.nces_id),
+    lowGrade: text(school.low_grade),
+    highGrade: text(school.high_grade),
+    phone: text(school.phone),
+    principalName: text(school.principal?.name),
+    principalEmail: text(school.principal?.email),
+    locationJson: locationJson(school.location),
+    cleverLastModified: parseTimestamp(school.last_modified),
+  };
+}

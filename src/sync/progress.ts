@@ -1,0 +1,118 @@
+/**
+ * Live progress of one run: counters for the CLI/HTTP status (via `onProgress`) and the SyncRun
+ * row, which is updated after each school so `GET /api/sync/runs/{id}` can report progress from
+ * any instance. Row updates are chained so they land in order and never overlap.
+ */
+import type { SessionRepository, SyncCounts } from '../db/types.js';
+import { toLogObject } from '../errors.js';
+import type { Logger } from '../telemetry/index.js';
+import { addCounts, zeroCounts } from './counts.js';
+import type { SchoolSyncResult, SyncProgress } from './types.js';
+
+export class RunTracker {
+  districtsTotal = 0;
+  districtsDone = 0;
+  schoolsTotal = 0;
+  schoolsCompleted = 0;
+  schoolsFailed = 0;
+  schoolsSkipped = 0;
+  recordsProcessed = 0;
+  readonly counts: SyncCounts = zeroCounts();
+  private writes: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly runId: string,
+    private readonly runs: SessionRepository['runs'] | null,
+    private readonly onProgress: ((progress: SyncProgress) => void) | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  addDistricts(count: number): void {
+    this.districtsTotal += count;
+    this.emit('districts');
+  }
+
+  districtDone(): void {
+    this.districtsDone += 1;
+    this.emit('districts');
+  }
+
+  addSchools(count: number): void {
+    this.schoolsTotal += count;
+    this.emit('schools');
+    this.persist();
+  }
+
+  /** Records read from Clever / events applied; called per page. */
+  records(count: number): void {
+    if (count === 0) return;
+    this.recordsProcessed += count;
+    this.emit('schools');
+  }
+
+  schoolFinished(result: SchoolSyncResult): void {
+    if (result.status === 'Failed') this.schoolsFailed += 1;
+    else if (result.status === 'Skipped') this.schoolsSkipped += 1;
+    else this.schoolsCompleted += 1;
+    addCounts(this.counts, result.counts);
+    if (result.schoolId !== null) {
+      this.emit('schools', {
+        schoolId: result.schoolId,
+        cleverSchoolId: result.cleverSchoolId,
+        status: result.status,
+      });
+    } else {
+      this.emit('schools');
+    }
+    this.persist();
+  }
+
+  finished(): void {
+    this.emit('finished');
+  }
+
+  /** Waits for queued SyncRun updates. */
+  async flush(): Promise<void> {
+    await this.writes;
+  }
+
+  snapshot(phase: SyncProgress['phase'], lastSchool?: SyncProgress['lastSchool']): SyncProgress {
+    return {
+      runId: this.runId,
+      phase,
+      districtsTotal: this.districtsTotal,
+      districtsDone: this.districtsDone,
+      schoolsTotal: this.schoolsTotal,
+      // Skipped schools are done too: they are counted apart so a progress bar can still reach 100%.
+      schoolsCompleted: this.schoolsCompleted,
+      schoolsFailed: this.schoolsFailed,
+      schoolsSkipped: this.schoolsSkipped,
+      recordsProcessed: this.recordsProcessed,
+      counts: { ...this.counts },
+      ...(lastSchool ? { lastSchool } : {}),
+    };
+  }
+
+  private emit(phase: SyncProgress['phase'], lastSchool?: SyncProgress['lastSchool']): void {
+    if (!this.onProgress) return;
+    try {
+      this.onProgress(this.snapshot(phase, lastSchool));
+    } catch (error) {
+      this.logger.warn({ err: toLogObject(error) }, 'progress callback failed');
+    }
+  }
+
+  private persist(): void {
+    const runs = this.runs;
+    if (!runs) return;
+    const patch = {
+      schoolsTotal: this.schoolsTotal,
+      schoolsCompleted: this.schoolsCompleted + this.schoolsSkipped,
+      schoolsFailed: this.schoolsFailed,
+      counts: { ...this.counts },
+    };
+    this.writes = this.writes
+      .then(() => runs.update(this.runId, patch))
+      .catch((error) => this.logger.warn({ err: toLogObject(error) }, 'could not record run progress'));
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * The public shapes of the sync engine: what callers (timer, HTTP trigger, queue handler, CLI)
+ * pass in and get back. Internal helpers live next to the code that uses them.
+ */
+
+import type { CleverApiClient } from '../clever/api/types.js';
+import type { CleverTokenProvider } from '../clever/auth/token-provider.js';
+import type { AppConfig } from '../config/app-config.js';
+import type {
+  RosterEntity,
+  SchoolDatabaseProvider,
+  SessionRepository,
+  SyncCounts,
+  SyncRunScope,
+  SyncStatus,
+  SyncTrigger,
+  SyncType,
+} from '../db/types.js';
+import type { Logger } from '../telemetry/index.js';
+
+/** An alert for operators: the composition root forwards it to Application Insights (trackEvent). */
+export interface SyncAlert {
+  /** Custom event name, e.g. `CleverSyncSchoolFailing`. */
+  name: 'CleverSyncSchoolFailing' | 'CleverSyncArchiveHeld';
+  severity: 'error' | 'warning';
+  message: string;
+  /** Ids only (run, district, school): never names or student data. */
+  properties: Record<string, string>;
+  measurements: Record<string, number>;
+}
+
+export type SyncAlertSink = (alert: SyncAlert) => void | Promise<void>;
+
+/** Knobs with sensible defaults that are not (yet) settings of their own. */
+export interface SyncTuning {
+  /** Consecutive failures of a school from which every further failure raises an alert. Default 3. */
+  alertAfterFailures?: number;
+  /**
+   * The share rule of the mass-archive guard applies only when at least this many rows would be
+   * archived, so a class of 6 losing 2 students is not held. The "pull returned nothing" rule
+   * always applies. Default 10.
+   */
+  archiveGuardMinRows?: number;
+  /** Clever keeps events this many days; an older cursor means a full sync. Default 30. */
+  eventsRetentionDays?: number;
+  /**
+   * What an incremental run does when events are off (SYNC_EVENTS_ENABLED=false or the district
+   * has no Events access): `full` (default) or `compare-last-modified`, a full pull that writes
+   * only rows whose Clever last_modified is newer than the previous run's (see docs/sync.md).
+   */
+  withoutEvents?: 'full' | 'compare-last-modified';
+  /** Districts synced at once by syncAllDistricts. Default 1. */
+  maxConcurrentDistricts?: number;
+}
+
+export interface SyncServiceDeps {
+  session: SessionRepository;
+  schoolDatabases: SchoolDatabaseProvider;
+  clever: CleverApiClient;
+  /** District discovery: the districts that authorized the app (one token each). */
+  tokens: CleverTokenProvider;
+  config: AppConfig['sync'];
+  /** AppConfig.clever.districtIds: restricts which districts are synced (undefined = all connected). */
+  districtIds?: string[] | undefined;
+  logger: Logger;
+  alerts?: SyncAlertSink;
+  /** Injected for tests; defaults to the system clock. */
+  clock?: () => Date;
+  tuning?: SyncTuning;
+}
+
+export interface SyncProgress {
+  runId: string;
+  phase: 'districts' | 'schools' | 'finished';
+  districtsTotal: number;
+  districtsDone: number;
+  /** Schools in scope so far (grows as districts are discovered). */
+  schoolsTotal: number;
+  schoolsCompleted: number;
+  schoolsFailed: number;
+  /** Skipped because another run holds the school's lease. */
+  schoolsSkipped: number;
+  /** Roster records read from Clever or events applied so far (for a records/second display). */
+  recordsProcessed: number;
+  counts: SyncCounts;
+  /** The school that just finished, when this update is about one. */
+  lastSchool?: { schoolId: number; cleverSchoolId: string; status: SchoolSyncStatus };
+}
+
+export interface SyncOptions {
+  /** Full sync even where an incremental one is possible. */
+  full?: boolean;
+  /** Compute what would change (creates/updates/archives/restores) without writing roster data. */
+  dryRun?: boolean;
+  /** Archive even when the mass-archive guard would hold the run. */
+  force?: boolean;
+  trigger?: SyncTrigger;
+  /**
+   * Use this run id. When a SyncRun row with this id already exists (the queue fan-out of issue 7
+   * created it), the sync attaches to it: it writes its history under that id and recomputes the
+   * run's totals from SyncHistory instead of creating a run.
+   */
+  runId?: string;
+  /**
+   * Beginning-of-year mode: after a full sync, hard-delete rows that stay inactive (archived
+   * before `inactiveSince`; `true` = every inactive row). Implies `full`. Only when asked.
+   */
+  beginningOfYear?: boolean | { inactiveSince: Date };
+  onProgress?: (progress: SyncProgress) => void;
+}
+
+export type SyncTarget =
+  | { scope: 'all' }
+  /** Internal int id (number or digit string) or Clever district id. */
+  | { scope: 'district'; districtId: number | string }
+  /** Internal int id (number or digit string) or Clever school id. */
+  | { scope: 'school'; schoolId: number | string };
+
+export interface EntityPlan {
+  creates: number;
+  updates: number;
+  restores: number;
+  archives: number;
+  unchanged: number;
+  invalid: number;
+  /** A few Clever ids per kind, for a human to check. */
+  samples: { creates: string[]; updates: string[]; restores: string[]; archives: string[] };
+  /** The mass-archive guard would hold this entity (archives would not happen without force). */
+  wouldHold: boolean;
+  holdReason?: string;
+}
+
+export interface SchoolSyncPlan {
+  schoolId: number | null;
+  cleverSchoolId: string;
+  /** Not in SessionDb yet: a real run would register it, provision its database and full sync it. */
+  newSchool: boolean;
+  students: EntityPlan;
+  teachers: EntityPlan;
+}
+
+export interface EntitySyncResult {
+  entity: RosterEntity;
+  syncType: SyncType;
+  status: Exclude<SyncStatus, 'Running' | 'Abandoned' | 'PartiallySucceeded'>;
+  counts: SyncCounts;
+  /** Rows received that were already up to date (or skipped as unmodified). */
+  unchanged: number;
+  warnings: string[];
+  error?: string;
+  /** Beginning-of-year mode: inactive rows hard-deleted. */
+  purged?: number;
+  plan?: EntityPlan;
+}
+
+export type SchoolSyncStatus = 'Succeeded' | 'Failed' | 'Held' | 'Skipped';
+
+export interface SchoolSyncResult {
+  /** Internal id (null only for a school a dry run found that SessionDb does not know yet). */
+  schoolId: number | null;
+  cleverSchoolId: string;
+  districtId: number | null;
+  status: SchoolSyncStatus;
+  syncType: SyncType;
+  /** Why a full sync was chosen (e.g. `never-synced`, `requested`, `events-unavailable`). */
+  reason?: string;
+  entities: EntitySyncResult[];
+  counts: SyncCounts;
+  durationMs: number;
+  error?: string;
+  warnings: string[];
+  /** For `Skipped`: the run id that holds the school. */
+  runningRunId?: string;
+  plan?: SchoolSyncPlan;
+}
+
+export interface DistrictSyncResult {
+  districtId: number | null;
+  cleverDistrictId: string;
+  status: Exclude<SyncStatus, 'Running' | 'Abandoned'> | 'Skipped';
+  /** What happened to the district's school list in SessionDb. */
+  schoolChanges: SyncCounts;
+  schools: SchoolSyncResult[];
+  counts: SyncCounts;
+  durationMs: number;
+  /** Newest event id applied (or taken before a full sync); null without Events access. */
+  eventsCursor: string | null;
+  /** Requests-saving facts: how many schools went incremental vs full, events applied. */
+  mode: { incrementalSchools: number; fullSchools: number; eventsApplied: number };
+  error?: string;
+  warnings: string[];
+  /** For `Skipped`: the run id holding the district. */
+  runningRunId?: string;
+}
+
+export interface SyncRunResult {
+  runId: string;
+  scope: SyncRunScope;
+  scopeId: number | null;
+  trigger: SyncTrigger;
+  full: boolean;
+  dryRun: boolean;
+  status: Exclude<SyncStatus, 'Running'>;
+  startedAt: Date;
+  completedAt: Date;
+  durationMs: number;
+  districts: DistrictSyncResult[];
+  schoolsTotal: number;
+  schoolsCompleted: number;
+  schoolsFailed: number;
+  schoolsSkipped: number;
+  counts: SyncCounts;
+  warnings: string[];
+  error?: string;
+}
+
+export interface StartedSync {
+  runId: string;
+  scope: SyncRunScope;
+  /** Internal id of the district or school (null for `all`, or a district not yet in SessionDb). */
+  scopeId: number | null;
+  /** Settles when the run ends; never rejects (a crashed run resolves with status Failed). */
+  done: Promise<SyncRunResult>;
+}
+
+export interface SyncService {
+  /**
+   * Validates the target, takes its lease and records a Running SyncRun, then runs in the
+   * background. Rejects with NotFoundError (unknown district/school) or ConflictError (already
+   * running; `details.runId` is the running run) before anything is synced.
+   */
+  start(target: SyncTarget, options?: SyncOptions): Promise<StartedSync>;
+  syncAllDistricts(options?: SyncOptions): Promise<SyncRunResult>;
+  syncDistrict(districtId: number | string, options?: SyncOptions): Promise<SyncRunResult>;
+  syncSchool(schoolId: number | string, options?: SyncOptions): Promise<SyncRunResult>;
+  /** Marks Running SyncRun/SyncHistory rows whose process is gone as Abandoned. Runs before every start. */
+  recoverAbandoned(): Promise<{ runs: number; history: number }>;
+}

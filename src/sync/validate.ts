@@ -1,0 +1,86 @@
+/**
+ * Required-field validation and page preparation (map -> validate -> dedupe). A record that fails
+ * is skipped and reported by its Clever id and reason codes only: names, emails and dates of
+ * birth never reach a log line.
+ */
+import type { CleverUser } from '../clever/api/types.js';
+import type { RosterEntity, RosterRow } from '../db/types.js';
+import { mapStudent, mapTeacher } from './mapping.js';
+
+export type InvalidReason = 'missing_id' | 'missing_name' | 'missing_school' | 'missing_role';
+
+export interface InvalidRecord {
+  /** The Clever id when there is one ("" otherwise): the only identifier that may be logged. */
+  cleverId: string;
+  reasons: InvalidReason[];
+}
+
+/** Clever ids are 24-hex ObjectIds; anything without a usable id cannot be keyed. */
+const ID_PATTERN = /^[0-9A-Za-z_-]{1,64}$/;
+
+/**
+ * What a row needs to be stored: a Clever id to key it, a name (first or last: people with one
+ * name exist, so only both empty is invalid) and a school to belong to.
+ */
+export function invalidReasons(row: {
+  cleverId: string;
+  firstName: string;
+  lastName: string;
+  cleverSchoolId: string;
+}): InvalidReason[] {
+  const reasons: InvalidReason[] = [];
+  if (!ID_PATTERN.test(row.cleverId)) reasons.push('missing_id');
+  if (row.firstName === '' && row.lastName === '') reasons.push('missing_name');
+  if (row.cleverSchoolId === '') reasons.push('missing_school');
+  return reasons;
+}
+
+export function mapUser<E extends RosterEntity>(entity: E, user: CleverUser): RosterRow<E> | null {
+  return (entity === 'students' ? mapStudent(user) : mapTeacher(user)) as RosterRow<E> | null;
+}
+
+export interface PreparedPage<E extends RosterEntity> {
+  /** Valid rows, one per Clever id (the last occurrence wins). */
+  rows: RosterRow<E>[];
+  invalid: InvalidRecord[];
+  /** Records received, after collapsing repeats of one id. */
+  received: number;
+}
+
+/**
+ * One Clever page -> rows ready for a bulk upsert. Repeats of an id within a page are collapsed
+ * (Clever can list a multi-role user once per role, and one INSERT .. ON CONFLICT statement may
+ * not touch a row twice).
+ */
+export function preparePage<E extends RosterEntity>(
+  entity: E,
+  users: readonly CleverUser[],
+): PreparedPage<E> {
+  const byId = new Map<string, RosterRow<E> | InvalidRecord>();
+  const anonymous: InvalidRecord[] = [];
+  for (const user of users) {
+    const row = mapUser(entity, user);
+    const id = typeof user?.id === 'string' ? user.id.trim() : '';
+    if (row === null) {
+      const record: InvalidRecord = { cleverId: id, reasons: ['missing_role'] };
+      if (id === '') anonymous.push(record);
+      else byId.set(id, record);
+      continue;
+    }
+    const reasons = invalidReasons(row);
+    if (reasons.length > 0) {
+      const record: InvalidRecord = { cleverId: row.cleverId, reasons };
+      if (row.cleverId === '') anonymous.push(record);
+      else byId.set(row.cleverId, record);
+      continue;
+    }
+    byId.set(row.cleverId, row);
+  }
+  const rows: RosterRow<E>[] = [];
+  const invalid: InvalidRecord[] = [...anonymous];
+  for (const value of byId.values()) {
+    if ('reasons' in value) invalid.push(value);
+    else rows.push(value);
+  }
+  return { rows, invalid, received: byId.size + anonymous.length };
+}
