@@ -37,7 +37,14 @@ export interface AppConfig {
     archiveGuardFraction: number;
     leaseSeconds: number;
     eventsEnabled: boolean;
+    /** How the timer and the manual trigger run a sync (docs/scaling.md). */
+    dispatchMode: 'in-process' | 'queue';
+    queueName: string;
+    httpWaitSeconds: number;
   };
+  /** The Functions host storage account (queue mode). */
+  hostStorage: { connectionString: string | undefined; queueServiceUri: string | undefined };
+  localRunner: { functionKey: string | undefined };
   database: {
     sessionUrl: string;
     schoolUrlTemplate: string;
@@ -93,7 +100,15 @@ export function toAppConfig(s: Settings): AppConfig {
       archiveGuardFraction: s.SYNC_ARCHIVE_GUARD_FRACTION,
       leaseSeconds: s.SYNC_LEASE_SECONDS,
       eventsEnabled: s.SYNC_EVENTS_ENABLED,
+      dispatchMode: s.SYNC_DISPATCH_MODE,
+      queueName: s.SYNC_QUEUE_NAME,
+      httpWaitSeconds: s.SYNC_HTTP_WAIT_SECONDS,
     },
+    hostStorage: {
+      connectionString: s.AzureWebJobsStorage,
+      queueServiceUri: s.AzureWebJobsStorage__queueServiceUri,
+    },
+    localRunner: { functionKey: s.LOCAL_FUNCTION_KEY },
     database: {
       sessionUrl: s.SESSION_DATABASE_URL,
       schoolUrlTemplate: s.SCHOOL_DATABASE_URL_TEMPLATE,

@@ -152,6 +152,43 @@ export const SETTINGS = {
     schema: int(30, 86_400).default(3_600),
     description: 'Lifetime of the per-school lease that keeps two syncs of one school apart.',
   },
+  SYNC_DISPATCH_MODE: {
+    schema: z.enum(['in-process', 'queue']).default('in-process'),
+    description:
+      '`in-process`: the timer and POST /api/sync sync in the instance that received them (at most SYNC_MAX_CONCURRENT_SCHOOLS schools at once). `queue`: they enqueue one message per school on SYNC_QUEUE_NAME and the queue trigger syncs each school, so Azure spreads schools across instances (docs/scaling.md).',
+  },
+  SYNC_QUEUE_NAME: {
+    schema: z
+      .string()
+      .regex(
+        /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+        'must be 3-63 lowercase letters, digits and single dashes',
+      )
+      .default('clever-sync-schools'),
+    description: 'Storage queue of the queue mode; failed messages end in `<name>-poison`.',
+  },
+  SYNC_HTTP_WAIT_SECONDS: {
+    schema: int(0, 60).default(2),
+    description:
+      'POST /api/sync waits this long for the run to end and then answers 200 with its result; longer runs answer 202 with a status URL (0 = always 202).',
+  },
+  AzureWebJobsStorage: {
+    schema: z.string().min(1).optional(),
+    secret: true,
+    description:
+      'Functions host storage connection string (set by the platform; `UseDevelopmentStorage=true` for Azurite). The queue mode sends its messages to this account.',
+  },
+  AzureWebJobsStorage__queueServiceUri: {
+    schema: url.optional(),
+    description:
+      'Identity-based host storage: queue endpoint the queue mode sends to when AzureWebJobsStorage is unset (the identity needs Storage Queue Data Message Sender).',
+  },
+  LOCAL_FUNCTION_KEY: {
+    schema: z.string().min(16, 'must be at least 16 characters').optional(),
+    secret: true,
+    description:
+      'Function key `npm run serve` (the local runner) accepts as x-functions-key or ?code=; a random key is generated and shown once when unset.',
+  },
   SYNC_EVENTS_ENABLED: {
     schema: bool.default(true),
     description:
