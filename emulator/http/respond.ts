@@ -47,9 +47,10 @@ export function write(
 ): void {
   if (res.destroyed || res.writableEnded) return;
   const body = Buffer.from(response.body, 'utf8');
+  // The response's own headers win: a 429 fault overrides the window's X-RateLimit-* values.
   res.writeHead(response.status, {
-    ...response.headers,
     ...extraHeaders,
+    ...response.headers,
     'content-length': String(body.length),
   });
   res.end(body);
