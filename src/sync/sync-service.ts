@@ -355,7 +355,7 @@ async function persistResult(session: SessionRepository, result: SyncRunResult):
  * A run shared by several processes (queue fan-out): its totals are recomputed from SyncHistory,
  * which every process writes, so the last process to finish leaves the run complete.
  */
-async function refreshAttachedRun(session: SessionRepository, runId: string, now: () => Date): Promise<void> {
+export async function refreshAttachedRun(session: SessionRepository, runId: string, now: () => Date): Promise<void> {
   const run = await session.runs.get(runId);
   if (!run) return;
   const rows = (await session.history.list({ runId, limit: 1_000_000 })).filter((r) => r.schoolId !== null);
