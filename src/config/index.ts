@@ -1,5 +1,6 @@
 export type { AppConfig } from './app-config.js';
 export { toAppConfig } from './app-config.js';
+export { type AppConfigurationSourceOptions, appConfigurationSource } from './app-configuration.js';
 export {
   type LoadConfigOptions,
   loadConfig,
