@@ -21,7 +21,8 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 export function errorResponse(error: unknown, logger?: Logger): HttpResponseInit {
   if (error instanceof AppError) {
     if (error.httpStatus >= 500) logger?.error({ err: toLogObject(error) }, 'request failed');
-    return json(error.httpStatus, { error: { code: error.code, message: error.message, ...error.details } });
+    // Details (e.g. the running run's `runId` of a 409, the `problems` of a 400) sit at the top level.
+    return json(error.httpStatus, { error: { code: error.code, message: error.message }, ...error.details });
   }
   logger?.error({ err: toLogObject(error) }, 'request failed with an unexpected error');
   return json(500, { error: { code: 'INTERNAL', message: 'Unexpected internal error' } });
