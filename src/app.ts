@@ -1,0 +1,302 @@
+import type { TokenCredential } from '@azure/identity';
+import type { DestinationStream } from 'pino';
+import { type CleverApiClientWithMetrics, createCleverApiClient } from './clever/api/client.js';
+import { CleverAuthService } from './clever/auth/clever-auth-service.js';
+import { clientCredentialsFrom } from './clever/auth/client-credentials.js';
+import { CleverHttpClients } from './clever/http/client.js';
+import type { AppConfig } from './config/app-config.js';
+import { appConfigurationSource } from './config/app-configuration.js';
+import { loadConfig, loadConfigSync, readLocalSettings } from './config/load.js';
+import type { RawSettings } from './config/parse.js';
+import { readSecretEnvironment } from './config/secret-environment.js';
+import { createSchoolDatabaseProvider, type SchoolDatabaseConnectionFactory } from './db/school/provider.js';
+import { createSessionRepository } from './db/session/repository.js';
+import type { SessionRepository } from './db/types.js';
+import { CleverAuthHealthCheck } from './health/clever-auth-health.js';
+import { keyVaultHealthFrom } from './health/key-vault-health.js';
+import { createSyncLauncher, type SyncLauncher } from './runs/launcher.js';
+import { createQueueFanOut } from './runs/queue-fan-out.js';
+import { createQueueClient, createSchoolQueue } from './runs/school-queue.js';
+import { createAzureCredential } from './secrets/azure-credential.js';
+import type { CredentialStore } from './secrets/credential-store.js';
+import { EnvCredentialStore } from './secrets/env-credential-store.js';
+import { KeyVaultCredentialStore } from './secrets/key-vault-credential-store.js';
+import {
+  CLEVER_CLIENT_ID_SECRET,
+  CLEVER_CLIENT_SECRET_SECRET,
+  districtTokenSecretName,
+} from './secrets/secret-names.js';
+import { RequiredSecretsMonitor } from './secrets/startup-validation.js';
+import { createSyncService } from './sync/sync-service.js';
+import type { SyncService } from './sync/types.js';
+import { createTelemetryFromConfig } from './telemetry/app-insights.js';
+import { appInsightsLogSink } from './telemetry/log-sink.js';
+import { createLogger, type Logger } from './telemetry/logger.js';
+import { registerSecret } from './telemetry/redact.js';
+import { noopTelemetry, type Telemetry } from './telemetry/telemetry.js';
+
+/** Everything a function handler, the CLI or the local runner needs, built once per worker. */
+export interface AppServices {
+  config: AppConfig;
+  logger: Logger;
+  telemetry: Telemetry;
+  /** The Azure identity (managed identity in Azure) used for Key Vault and App Configuration. */
+  azureCredential: TokenCredential;
+  credentialStore: CredentialStore;
+  requiredSecrets: RequiredSecretsMonitor;
+  /** One axios instance per Clever host, shared by auth and the Data API client. */
+  cleverHttp: CleverHttpClients;
+  cleverAuth: CleverAuthService;
+  cleverAuthHealth: CleverAuthHealthCheck;
+  /** Stops background timers (health refresh, Key Vault retries) and flushes telemetry. */
+  dispose(): Promise<void>;
+}
+
+export interface CreateAppServicesOptions {
+  /** Settings source; defaults to process.env (read only by src/config). */
+  env?: RawSettings;
+  /** local.settings.json to read when running outside the Functions host (CLI). */
+  localSettingsPath?: string;
+  /** Replaces the Azure identity (tests, or a CLI using a specific credential). */
+  azureCredential?: TokenCredential;
+  /** Where log lines go; stdout by default. */
+  logDestination?: DestinationStream;
+  /** Start the health refresh and secret validation loops (default true). */
+  startBackground?: boolean;
+}
+
+/**
+ * The composition root: configuration, logging, telemetry, secrets, Clever auth and health, wired
+ * by hand in dependency order. Later stages add their services here (Data API client, databases,
+ * sync use cases). Nothing else constructs these services in production code.
+ */
+export async function createAppServices(options: CreateAppServicesOptions = {}): Promise<AppServices> {
+  const env = options.env ?? process.env;
+  // App Configuration needs an identity before the full configuration exists: derive it from the
+  // environment alone (AZURE_CREDENTIAL_KIND / AZURE_CLIENT_ID are never read from App Configuration).
+  const local = options.localSettingsPath ? readLocalSettings(options.localSettingsPath) : {};
+  const azureCredential =
+    options.azureCredential ?? createAzureCredential(loadConfigSync({ ...local, ...env }).azureCredential);
+  const config = await loadConfig({
+    env,
+    localSettingsPath: options.localSettingsPath,
+    remote: appConfigurationSource({ credential: azureCredential }),
+  });
+  registerConfiguredSecrets(config);
+
+  const telemetry = (await createTelemetryFromConfig(config.telemetry)) ?? noopTelemetry;
+  const logger = createLogger({
+    level: config.telemetry.logLevel,
+    destination: options.logDestination,
+    sinks: telemetry.enabled ? [appInsightsLogSink(telemetry)] : [],
+  });
+
+  const credentialStore: CredentialStore = config.keyVault.url
+    ? new KeyVaultCredentialStore({
+        vaultUrl: config.keyVault.url,
+        credential: azureCredential,
+        cacheTtlSeconds: config.keyVault.cacheTtlSeconds,
+        logger,
+      })
+    : new EnvCredentialStore(readSecretEnvironment({ env, localSettingsPath: options.localSettingsPath }));
+  const requiredSecrets = new RequiredSecretsMonitor({
+    store: credentialStore,
+    required: requiredSecretNames(config),
+    logger,
+    retry: { initialDelayMs: 1_000, maxDelayMs: config.keyVault.retryMaxDelayMs },
+  });
+
+  const cleverHttp = new CleverHttpClients({ timeoutMs: config.clever.timeoutMs });
+  const cleverAuth = new CleverAuthService({
+    clever: config.clever,
+    httpClients: cleverHttp,
+    credentials: clientCredentialsFrom(config.clever, credentialStore),
+    credentialStore,
+    logger,
+  });
+  const cleverAuthHealth = new CleverAuthHealthCheck({
+    auth: cleverAuth,
+    keyVault: keyVaultHealthFrom(credentialStore, requiredSecrets),
+    intervalSeconds: config.health.cacheIntervalSeconds,
+    logger,
+    telemetry,
+  });
+
+  if (options.startBackground !== false) {
+    void requiredSecrets.start();
+    cleverAuthHealth.start();
+  }
+  logger.info(
+    {
+      event: 'app.started',
+      authMode: config.clever.authMode,
+      secretStore: credentialStore.kind,
+      telemetry: telemetry.enabled,
+    },
+    'clever-sync services ready',
+  );
+
+  return {
+    config,
+    logger,
+    telemetry,
+    azureCredential,
+    credentialStore,
+    requiredSecrets,
+    cleverHttp,
+    cleverAuth,
+    cleverAuthHealth,
+    async dispose() {
+      cleverAuthHealth.stop();
+      requiredSecrets.stop();
+      await telemetry.flush();
+    },
+  };
+}
+
+/**
+ * Secrets the app cannot run without, by Key Vault name. Client id/secret set as settings need no
+ * secret; with CLEVER_DISTRICT_IDS and no client credentials, each district needs a stored token.
+ */
+export function requiredSecretNames(config: AppConfig): string[] {
+  const { clientId, clientSecret, districtIds } = config.clever;
+  if (clientId && clientSecret) return [];
+  if (!clientId && !clientSecret && districtIds && config.clever.authMode === 'district-tokens') {
+    return districtIds.map(districtTokenSecretName);
+  }
+  return [
+    ...(clientId ? [] : [CLEVER_CLIENT_ID_SECRET]),
+    ...(clientSecret ? [] : [CLEVER_CLIENT_SECRET_SECRET]),
+  ];
+}
+
+/** Secret settings are masked in every log line from the start, wherever they might be echoed. */
+function registerConfiguredSecrets(config: AppConfig): void {
+  registerSecret(config.clever.clientSecret);
+  registerSecret(config.telemetry.appInsightsConnectionString);
+  // `file:` paths are not secret; server URLs carry credentials.
+  for (const url of [config.database.sessionUrl, config.database.schoolUrlTemplate]) {
+    if (!url.startsWith('file:')) registerSecret(url);
+  }
+}
+
+let services: Promise<AppServices> | undefined;
+
+/**
+ * The worker's services, built on first use and shared by every invocation. A failed build is
+ * not cached, so the next invocation retries (e.g. after App Configuration was unreachable).
+ */
+export function getAppServices(): Promise<AppServices> {
+  services ??= createAppServices().catch((error: unknown) => {
+    services = undefined;
+    throw error;
+  });
+  return services;
+}
+
+/** For tests and the CLI: stop the memoized services so the next getAppServices() builds anew. */
+export async function resetAppServices(): Promise<void> {
+  const current = services;
+  services = undefined;
+  if (current) await (await current.catch(() => undefined))?.dispose();
+}
+
+// ---------- Sync services (issue 7): databases, Data API client, sync engine, launcher ----------
+
+/** What the sync triggers, the CLI and the local runner need on top of AppServices. */
+export interface SyncServices {
+  app: AppServices;
+  config: AppConfig;
+  logger: Logger;
+  session: SessionRepository;
+  schoolDatabases: SchoolDatabaseConnectionFactory;
+  /** The Data API client; its metrics() feed the CLI's rate-limit display. */
+  cleverApi: CleverApiClientWithMetrics;
+  sync: SyncService;
+  /** Starts runs in-process or on the queue (SYNC_DISPATCH_MODE). */
+  launcher: SyncLauncher;
+  /** Closes database clients (the AppServices are disposed by their owner). */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Builds the sync side on top of the AppServices. Opening the SessionDb checks connectivity (and
+ * migrates the embedded SQLite default), so a wrong SESSION_DATABASE_URL fails here, clearly.
+ */
+export async function createSyncServices(app: AppServices): Promise<SyncServices> {
+  const { config, logger } = app;
+  const session = await createSessionRepository(config.database.sessionUrl, {
+    poolMax: config.database.poolMax,
+    retryCount: config.database.retryCount,
+    logger,
+  });
+  const schoolDatabases = createSchoolDatabaseProvider({
+    urlTemplate: config.database.schoolUrlTemplate,
+    // Key Vault holds per-school connection strings; locally the template is enough.
+    ...(app.credentialStore.kind === 'key-vault'
+      ? { getSecret: (name: string) => app.credentialStore.getSecret(name) }
+      : {}),
+    poolMax: config.database.poolMax,
+    idleCloseSeconds: config.database.idleCloseSeconds,
+    retryCount: config.database.retryCount,
+    logger,
+  });
+  const cleverApi = createCleverApiClient({ config, tokens: app.cleverAuth, logger, http: app.cleverHttp });
+  const sync = createSyncService({
+    session,
+    schoolDatabases,
+    clever: cleverApi,
+    tokens: app.cleverAuth,
+    config: config.sync,
+    districtIds: config.clever.districtIds,
+    logger,
+    alerts: (alert) => app.telemetry.trackEvent(alert.name, alert.properties, alert.measurements),
+  });
+  const fanOut =
+    config.sync.dispatchMode === 'queue'
+      ? createQueueFanOut({
+          session,
+          queue: createSchoolQueue(
+            createQueueClient(
+              {
+                queueName: config.sync.queueName,
+                connectionString: config.hostStorage.connectionString,
+                queueServiceUri: config.hostStorage.queueServiceUri,
+              },
+              () => app.azureCredential,
+            ),
+          ),
+          leaseSeconds: config.sync.leaseSeconds,
+          districtIds: config.clever.districtIds,
+          logger,
+        })
+      : undefined;
+  const launcher = createSyncLauncher({ sync, mode: config.sync.dispatchMode, fanOut, logger });
+  return {
+    app,
+    config,
+    logger,
+    session,
+    schoolDatabases,
+    cleverApi,
+    sync,
+    launcher,
+    async dispose() {
+      await schoolDatabases.closeAll();
+      await session.close();
+    },
+  };
+}
+
+let syncServices: Promise<SyncServices> | undefined;
+
+/** The worker's sync services on top of getAppServices(); a failed build is retried next time. */
+export function getSyncServices(): Promise<SyncServices> {
+  syncServices ??= getAppServices()
+    .then(createSyncServices)
+    .catch((error: unknown) => {
+      syncServices = undefined;
+      throw error;
+    });
+  return syncServices;
+}
