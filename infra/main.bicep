@@ -1,0 +1,274 @@
+// clever-sync: everything one environment (staging or production) needs, in one resource group.
+// Deploy: az deployment group create -g <rg> -f infra/main.bicep -p infra/parameters/<env>.bicepparam
+// docs/deployment.md explains each resource, the first-time steps and the alerts.
+targetScope = 'resourceGroup'
+
+@description('Environment name; part of resource names and the App Configuration label the app reads.')
+@allowed([
+  'staging'
+  'production'
+])
+param environmentName string
+
+@description('Region of every resource (Flex Consumption must be available there).')
+param location string = resourceGroup().location
+
+@description('Lowercase letters and digits that start every resource name.')
+@minLength(3)
+@maxLength(11)
+param namePrefix string = 'cleversync'
+
+@description('Function app name (globally unique).')
+param functionAppName string = 'func-${namePrefix}-${environmentName}-${take(uniqueString(resourceGroup().id), 6)}'
+
+@description('Flex Consumption plan name.')
+param planName string = 'plan-${namePrefix}-${environmentName}'
+
+@description('Storage account for the Functions host, the deployment package and the sync queues (globally unique, 3-24 lowercase letters and digits).')
+@maxLength(24)
+param storageAccountName string = take('st${namePrefix}${uniqueString(resourceGroup().id)}', 24)
+
+@description('Key Vault name (globally unique, 3-24 characters).')
+@maxLength(24)
+param keyVaultName string = take('kv-${namePrefix}-${uniqueString(resourceGroup().id)}', 24)
+
+@description('App Configuration store name (globally unique).')
+param appConfigName string = 'appcs-${namePrefix}-${environmentName}-${take(uniqueString(resourceGroup().id), 6)}'
+
+@description('Azure SQL logical server name (globally unique, lowercase).')
+param sqlServerName string = 'sql-${namePrefix}-${environmentName}-${take(uniqueString(resourceGroup().id), 6)}'
+
+@description('Log Analytics workspace name.')
+param logAnalyticsName string = 'log-${namePrefix}-${environmentName}'
+
+@description('Application Insights name.')
+param appInsightsName string = 'appi-${namePrefix}-${environmentName}'
+
+@description('Node.js major version of the Functions worker. Build the package with the same major.')
+@allowed([
+  '20'
+  '22'
+])
+param nodeVersion string = '22'
+
+@description('Memory of one Flex Consumption instance, in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Upper bound of Flex Consumption instances (scale-out mode spreads schools across them).')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Storage account SKU.')
+param storageSkuName string = 'Standard_LRS'
+
+@description('Key Vault SKU.')
+@allowed([
+  'standard'
+  'premium'
+])
+param keyVaultSku string = 'standard'
+
+@description('App Configuration SKU (free allows one store per subscription and no soft delete).')
+@allowed([
+  'free'
+  'standard'
+])
+param appConfigSku string = 'standard'
+
+@description('SessionDb SKU (districts, schools, sync history).')
+param sessionDatabaseSku object = {
+  name: 'S0'
+  tier: 'Standard'
+}
+
+@description('Elastic pool SKU shared by the school databases.')
+param elasticPoolSku object = {
+  name: 'StandardPool'
+  tier: 'Standard'
+  capacity: 50
+}
+
+@description('Capacity one school database may use inside the pool.')
+param elasticPoolPerDatabaseSettings object = {
+  minCapacity: 0
+  maxCapacity: 20
+}
+
+@description('Log Analytics retention in days.')
+@minValue(30)
+@maxValue(730)
+param logRetentionDays int = 30
+
+@description('Display name of the Entra ID group that administers the SQL server (Entra-only authentication: no SQL passwords exist).')
+param sqlAdminGroupName string
+
+@description('Object id of that Entra ID group.')
+param sqlAdminGroupObjectId string
+
+@description('Object id of the deployment identity (GitHub OIDC). It reads database URLs from Key Vault to run migrations. Empty = grant it yourself.')
+param deploymentPrincipalId string = ''
+
+@description('SessionDb database name.')
+param sessionDatabaseName string = 'SessionDb'
+
+@description('School databases are named <prefix><cleverSchoolId>.')
+param schoolDatabaseNamePrefix string = 'school-'
+
+@description('Clever school ids whose databases live in the elastic pool (onboarding a school = adding its id here).')
+param schoolIds array = []
+
+@description('Write the passwordless database URLs into Key Vault (session-database-url, school-database-url-<id>). Turn off to manage those secrets yourself.')
+param manageDatabaseUrlSecrets bool = true
+
+@description('Storage queue of the scale-out mode (one message per school); its poison queue is created beside it.')
+param syncQueueName string = 'clever-sync-schools'
+
+@description('NCRONTAB schedule of the nightly sync, in UTC (Flex Consumption runs on Linux: UTC only).')
+param syncTimerSchedule string = '0 0 2 * * *'
+
+@description('pino log level of the app.')
+@allowed([
+  'fatal'
+  'error'
+  'warn'
+  'info'
+  'debug'
+  'trace'
+])
+param logLevel string = 'info'
+
+@description('Email address the alerts go to; empty = alerts fire without notifications.')
+param alertEmailAddress string = ''
+
+@description('Clever rate-limit waits in 15 minutes above which the rate-limit alert fires.')
+param rateLimitWaitThreshold int = 50
+
+@description('Tags on every resource.')
+param tags object = {
+  app: 'clever-sync'
+  environment: environmentName
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsName: logAnalyticsName
+    appInsightsName: appInsightsName
+    retentionInDays: logRetentionDays
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    location: location
+    tags: tags
+    name: storageAccountName
+    skuName: storageSkuName
+    syncQueueName: syncQueueName
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyVault'
+  params: {
+    location: location
+    tags: tags
+    name: keyVaultName
+    skuName: keyVaultSku
+    workspaceId: monitoring.outputs.workspaceId
+  }
+}
+
+module appConfig 'modules/appconfig.bicep' = {
+  name: 'appConfig'
+  params: {
+    location: location
+    tags: tags
+    name: appConfigName
+    skuName: appConfigSku
+  }
+}
+
+module sql 'modules/sql.bicep' = {
+  name: 'sql'
+  params: {
+    location: location
+    tags: tags
+    serverName: sqlServerName
+    adminGroupName: sqlAdminGroupName
+    adminGroupObjectId: sqlAdminGroupObjectId
+    sessionDatabaseName: sessionDatabaseName
+    sessionDatabaseSku: sessionDatabaseSku
+    elasticPoolSku: elasticPoolSku
+    elasticPoolPerDatabaseSettings: elasticPoolPerDatabaseSettings
+    schoolIds: schoolIds
+    schoolDatabaseNamePrefix: schoolDatabaseNamePrefix
+    keyVaultName: keyVault.outputs.name
+    manageDatabaseUrlSecrets: manageDatabaseUrlSecrets
+  }
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionApp'
+  params: {
+    location: location
+    tags: tags
+    name: functionAppName
+    planName: planName
+    nodeVersion: nodeVersion
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    appInsightsName: monitoring.outputs.appInsightsName
+    keyVaultName: keyVault.outputs.name
+    appConfigEndpoint: appConfig.outputs.endpoint
+    appConfigLabel: environmentName
+    schoolDatabaseUrlTemplate: sql.outputs.schoolDatabaseUrlTemplate
+    syncTimerSchedule: syncTimerSchedule
+    logLevel: logLevel
+  }
+}
+
+module roles 'modules/roles.bicep' = {
+  name: 'roles'
+  params: {
+    appPrincipalId: functionApp.outputs.principalId
+    deploymentPrincipalId: deploymentPrincipalId
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    appConfigName: appConfig.outputs.name
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    location: location
+    tags: tags
+    namePrefix: '${namePrefix}-${environmentName}'
+    appInsightsId: monitoring.outputs.appInsightsId
+    alertEmailAddress: alertEmailAddress
+    rateLimitWaitThreshold: rateLimitWaitThreshold
+  }
+}
+
+// Named like the GitHub environment variables deploy.yml reads, so setup is copy and paste.
+output AZURE_RESOURCE_GROUP string = resourceGroup().name
+output AZURE_FUNCTIONAPP_NAME string = functionApp.outputs.name
+output AZURE_FUNCTIONAPP_URL string = 'https://${functionApp.outputs.defaultHostName}'
+output AZURE_SQL_SERVER_NAME string = sql.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output FUNCTION_APP_PRINCIPAL_ID string = functionApp.outputs.principalId
+output KEY_VAULT_URL string = keyVault.outputs.uri
+output APP_CONFIG_ENDPOINT string = appConfig.outputs.endpoint
+output SESSION_DATABASE_NAME string = sessionDatabaseName

@@ -1,0 +1,185 @@
+// The five alert rules of docs/deployment.md ("Reading the alerts"), as log search alerts on
+// Application Insights. They read the telemetry the app emits:
+//   customEvents  CleverSyncSchoolFailing  a school failed 3+ times in a row (schoolId, districtId, consecutiveFailures)
+//   customEvents  CleverSyncRunCompleted   a run ended (status, runId, districtId, schoolId, trigger)
+//   customEvents / customMetrics  CleverRateLimitWait  the Clever client waited for the rate limit
+//   requests      GET /api/health/clever-auth answered 503 (unhealthy)
+param location string
+param tags object
+param namePrefix string
+param appInsightsId string
+param alertEmailAddress string
+param rateLimitWaitThreshold int
+
+resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: 'ag-${namePrefix}'
+  location: 'global'
+  tags: tags
+  properties: {
+    groupShortName: 'cleversync'
+    enabled: true
+    emailReceivers: empty(alertEmailAddress) ? [] : [
+      {
+        name: 'operators'
+        emailAddress: alertEmailAddress
+        useCommonAlertSchema: true
+      }
+    ]
+  }
+}
+
+var rules = [
+  {
+    name: 'school-failing'
+    displayName: 'clever-sync: school failing repeatedly'
+    description: 'A school failed 3 or more syncs in a row (custom event CleverSyncSchoolFailing). One alert per school.'
+    severity: 1
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT15M'
+    dimension: 'schoolId'
+    aggregation: 'Count'
+    measureColumn: ''
+    threshold: 0
+    query: '''
+customEvents
+| where name == "CleverSyncSchoolFailing"
+| extend schoolId = tostring(customDimensions.schoolId), districtId = tostring(customDimensions.districtId)
+| summarize consecutiveFailures = max(toint(customDimensions.consecutiveFailures)) by schoolId, districtId
+'''
+  }
+  {
+    name: 'district-not-synced'
+    displayName: 'clever-sync: district not synced for 26 hours'
+    description: 'A district seen in the last 2 days has no Succeeded or PartiallySucceeded run (CleverSyncRunCompleted) in 26 hours, or no run succeeded at all.'
+    severity: 2
+    evaluationFrequency: 'PT1H'
+    windowSize: 'P2D'
+    dimension: 'districtId'
+    aggregation: 'Count'
+    measureColumn: ''
+    threshold: 0
+    query: '''
+let deadline = 26h;
+let runs = customEvents
+  | where name == "CleverSyncRunCompleted"
+  | extend districtId = tostring(customDimensions.districtId), status = tostring(customDimensions.status);
+let successes = runs | where status in ("Succeeded", "PartiallySucceeded");
+let stale = runs
+  | where isnotempty(districtId)
+  | summarize lastSuccess = maxif(timestamp, status in ("Succeeded", "PartiallySucceeded")) by districtId
+  | where isnull(lastSuccess) or lastSuccess < ago(deadline);
+let silent = print districtId = "(no successful run)", lastSuccess = datetime(null)
+  | where toscalar(successes | where timestamp > ago(deadline) | count) == 0;
+union stale, silent
+'''
+  }
+  {
+    name: 'sync-runs-failed'
+    displayName: 'clever-sync: sync runs failed or held'
+    description: 'A run ended Failed, Abandoned (crashed) or Held (mass-archive guard) according to CleverSyncRunCompleted.'
+    severity: 2
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT15M'
+    dimension: 'status'
+    aggregation: 'Count'
+    measureColumn: ''
+    threshold: 0
+    query: '''
+customEvents
+| where name == "CleverSyncRunCompleted"
+| extend status = tostring(customDimensions.status)
+| where status in ("Failed", "Abandoned", "Held")
+| project timestamp, status, runId = tostring(customDimensions.runId), districtId = tostring(customDimensions.districtId), schoolId = tostring(customDimensions.schoolId)
+'''
+  }
+  {
+    name: 'clever-rate-limit-burst'
+    displayName: 'clever-sync: burst of Clever rate-limit waits'
+    description: 'More CleverRateLimitWait events (or metric samples) in 15 minutes than the configured threshold.'
+    severity: 3
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT15M'
+    dimension: ''
+    aggregation: 'Maximum'
+    measureColumn: 'waits'
+    threshold: rateLimitWaitThreshold
+    query: '''
+union isfuzzy=true
+  (customEvents | where name == "CleverRateLimitWait" | summarize waits = count()),
+  (customMetrics | where name == "CleverRateLimitWait" | summarize waits = sum(valueCount))
+| summarize waits = max(waits)
+| where waits > 0
+'''
+  }
+  {
+    name: 'health-unhealthy'
+    displayName: 'clever-sync: Clever auth health unhealthy'
+    description: 'GET /api/health/clever-auth answered 503 (Clever authentication failing).'
+    severity: 1
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    dimension: ''
+    aggregation: 'Count'
+    measureColumn: ''
+    threshold: 0
+    query: '''
+requests
+| where url has "/api/health/clever-auth"
+| where resultCode == "503"
+| project timestamp, resultCode, url = tostring(split(url, "?")[0])
+'''
+  }
+]
+
+resource alertRules 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = [
+  for rule in rules: {
+    name: 'alert-${namePrefix}-${rule.name}'
+    location: location
+    tags: tags
+    kind: 'LogAlert'
+    properties: {
+      displayName: rule.displayName
+      description: rule.description
+      severity: rule.severity
+      enabled: true
+      scopes: [
+        appInsightsId
+      ]
+      evaluationFrequency: rule.evaluationFrequency
+      windowSize: rule.windowSize
+      autoMitigate: true
+      criteria: {
+        allOf: [
+          {
+            query: rule.query
+            timeAggregation: rule.aggregation
+            metricMeasureColumn: empty(rule.measureColumn) ? null : rule.measureColumn
+            // One alert per school / district / status rather than one for all of them.
+            dimensions: empty(rule.dimension) ? [] : [
+              {
+                name: rule.dimension
+                operator: 'Include'
+                values: [
+                  '*'
+                ]
+              }
+            ]
+            operator: 'GreaterThan'
+            threshold: rule.threshold
+            failingPeriods: {
+              numberOfEvaluationPeriods: 1
+              minFailingPeriodsToAlert: 1
+            }
+          }
+        ]
+      }
+      actions: {
+        actionGroups: [
+          actionGroup.id
+        ]
+      }
+    }
+  }
+]
+
+output alertRuleNames array = [for rule in rules: 'alert-${namePrefix}-${rule.name}']
