@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { toLogObject } from '../errors.js';
 import { REDACTED_KEYS, redactText } from './redact.js';
 
 export type { Logger } from 'pino';
@@ -25,6 +26,9 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       base: { service: 'clever-sync', ...options.base },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_KEYS, censor: '[REDACTED]' },
+      // pino's default error serializer copies enumerable fields and causes: an AxiosError's
+      // config (with its Authorization header) would be written. Errors are logged by their safe view.
+      serializers: { err: safeError, error: safeError },
       formatters: { level: (label) => ({ level: label }) },
       hooks: {
         streamWrite(line) {
@@ -36,6 +40,10 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
+}
+
+function safeError(value: unknown): unknown {
+  return value instanceof Error ? toLogObject(value) : value;
 }
 
 /** A logger that writes nothing (tests and library defaults). */

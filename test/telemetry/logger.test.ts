@@ -34,3 +34,19 @@ describe('logger sanitization', () => {
     expect(redactText('/oauth?client_secret=abc123&x=1')).toBe('/oauth?client_secret=[REDACTED]&x=1');
   });
 });
+
+describe('error serialization', () => {
+  it('logs a raw AxiosError by its safe view, never its request headers', async () => {
+    const { AxiosError } = await import('axios');
+    const { logger, lines } = createCapturingLogger();
+    const error = new AxiosError('Request failed', 'ECONNRESET', {
+      headers: { Authorization: 'Bearer raw-axios-token-123' } as never,
+      url: 'https://api.clever.com/v3.0/schools',
+    });
+    logger.error({ err: error }, 'boom');
+    logger.error({ error: { nested: error } }, 'boom again');
+    const text = lines.join('\n');
+    expect(text).not.toContain('raw-axios-token-123');
+    expect(JSON.parse(lines[0]!).err).toEqual({ name: 'AxiosError', message: 'Request failed' });
+  });
+});
