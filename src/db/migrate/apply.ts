@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../../errors.js';
+import { type Logger, redactText, silentLogger } from '../../telemetry/index.js';
+import { databaseErrorCode } from '../errors.js';
+import { openSqlServerMigrationTarget } from '../sqlserver/migration-target.js';
+import { type DatabaseProvider, describeDatabase, detectProvider } from '../url.js';
+import { type DatabaseKind, migrationsDirectory, readMigrations, scriptMatchesChecksum } from './files.js';
+import { openPostgresMigrationTarget } from './postgres-target.js';
+import { openSqliteMigrationTarget } from './sqlite-target.js';
+import type { MigrationRecord, MigrationTarget } from './target.js';
+
+export interface ApplyMigrationsOptions {
+  url: string;
+  database: DatabaseKind;
+  /** Defaults to prisma/<database>/<provider>/migrations. */
+  migrationsDir?: string;
+  /** How long to wait for another applier (or `prisma migrate deploy`) holding the lock. */
+  lockTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface ApplyMigrationsResult {
+  applied: string[];
+  alreadyApplied: string[];
+  /** Applied migrations whose migration.sql changed since (reported, as Prisma does, not blocking). */
+  checksumMismatches: string[];
+  /** Applied in the database but absent here: the database is newer than this code. */
+  missingLocally: string[];
+}
+
+const PRISMA_PROVIDER_NAMES: Record<DatabaseProvider, string[]> = {
+  sqlite: ['sqlite'],
+  postgresql: ['postgresql', 'postgres'],
+  sqlserver: ['sqlserver'],
+};
+
+async function openTarget(url: string, provider: DatabaseProvider): Promise<MigrationTarget> {
+  if (provider === 'sqlite') return openSqliteMigrationTarget(url);
+  if (provider === 'postgresql') return openPostgresMigrationTarget(url);
+  return openSqlServerMigrationTarget(url);
+}
+
+/**
+ * Applies pending migrations the way `prisma migrate deploy` does, so that either tool can take
+ * over from the other (Prisma has no programmatic API: prisma/prisma#4703):
+ * - takes Prisma's lock (pg_advisory_lock(72707369) / sp_getapplock 'prisma_migrate' / SQLite
+ *   exclusive locking mode);
+ * - creates `_prisma_migrations` with Prisma's DDL, refusing a non-empty schema without it;
+ * - refuses to continue while a failed migration (finished_at and rolled_back_at NULL) exists;
+ * - per pending migration, in name order: inserts a row (UUID v4 id, sha256 checksum,
+ *   started_at), runs migration.sql, then sets finished_at and applied_steps_count = 1, or
+ *   writes the error to `logs` and stops.
+ */
+export async function applyMigrations(options: ApplyMigrationsOptions): Promise<ApplyMigrationsResult> {
+  const provider = detectProvider(options.url);
+  const logger = (options.logger ?? silentLogger()).child({
+    component: 'db-migrate',
+    database: options.database,
+  });
+  const dir = options.migrationsDir ?? migrationsDirectory(options.database, provider);
+  const { lockProvider, migrations } = readMigrations(dir);
+  if (lockProvider && !PRISMA_PROVIDER_NAMES[provider].includes(lockProvider)) {
+    throw new AppError(
+      'MIGRATION_FAILED',
+      `Migrations in ${dir} are for ${lockProvider}, but the database URL is ${provider}`,
+      { details: { lockProvider, provider } },
+    );
+  }
+
+  const target = await openTarget(options.url, provider).catch((error: unknown) => {
+    throw migrationError(`Cannot connect to the ${options.database} database to migrate it`, error, provider);
+  });
+  try {
+    await target.lock(options.lockTimeoutMs ?? 60_000).catch((error: unknown) => {
+      throw migrationError(
+        'Timed out waiting for the migration lock (another migration is running?)',
+        error,
+        provider,
+      );
+    });
+    await initialize(target, options.database);
+    const records = await target.listMigrations();
+    assertNoFailedMigrations(records);
+
+    const applied = records.filter((record) => record.rolledBackAt === null);
+    const appliedNames = new Set(applied.map((record) => record.migrationName));
+    const localNames = new Set(migrations.map((migration) => migration.name));
+    const result: ApplyMigrationsResult = {
+      applied: [],
+      alreadyApplied: migrations.filter((migration) => appliedNames.has(migration.name)).map((m) => m.name),
+      checksumMismatches: migrations
+        .filter((migration) =>
+          applied.some(
+            (record) =>
+              record.migrationName === migration.name &&
+              !scriptMatchesChecksum(migration.script, record.checksum),
+          ),
+        )
+        .map((migration) => migration.name),
+      missingLocally: [...appliedNames].filter((name) => !localNames.has(name)),
+    };
+    if (result.checksumMismatches.length > 0) {
+      logger.warn(
+        { migrations: result.checksumMismatches },
+        'applied migrations were edited after being applied (checksum mismatch): the database may differ from the models',
+      );
+    }
+    if (result.missingLocally.length > 0) {
+      logger.warn(
+        { migrations: result.missingLocally },
+        'the database has migrations this version does not know',
+      );
+    }
+
+    for (const migration of migrations.filter((candidate) => !appliedNames.has(candidate.name))) {
+      const id = randomUUID();
+      await target.recordStarted(id, migration.name, migration.checksum, new Date());
+      try {
+        await target.applyScript(migration.script);
+      } catch (error) {
+        const logs = failureLogs(migration.name, error);
+        await target.recordFailed(id, logs).catch(() => undefined);
+        throw new AppError('MIGRATION_FAILED', `Migration ${migration.name} failed: ${logs}`, {
+          details: { migration: migration.name, provider, code: databaseErrorCode(error) },
+          cause: error,
+        });
+      }
+      await target.recordFinished(id, new Date());
+      result.applied.push(migration.name);
+      logger.info({ migration: migration.name, target: describeDatabase(options.url) }, 'migration applied');
+    }
+    return result;
+  } finally {
+    await target.close().catch(() => undefined);
+  }
+}
+
+async function initialize(target: MigrationTarget, database: DatabaseKind): Promise<void> {
+  if (await target.hasMigrationsTable()) return;
+  const tables = await target.userTables();
+  if (tables.length > 0) {
+    // Prisma's P3005: never guess what an unmanaged schema contains.
+    throw new AppError(
+      'MIGRATION_FAILED',
+      `The ${database} database is not empty but has no _prisma_migrations table; baseline it first ` +
+        '(prisma migrate resolve --applied <migration>, see docs/database.md)',
+      { details: { tables: tables.slice(0, 20) } },
+    );
+  }
+  await target.createMigrationsTable();
+}
+
+function assertNoFailedMigrations(records: MigrationRecord[]): void {
+  const failed = records.filter((record) => record.finishedAt === null && record.rolledBackAt === null);
+  if (failed.length === 0) return;
+  const details = failed
+    .map(
+      (record) =>
+        `The \`${record.migrationName}\` migration started at ${record.startedAt?.toISOString() ?? '?'} failed` +
+        (record.logs?.trim() ? ` with the following logs:\n${redactText(record.logs.trim())}` : ''),
+    )
+    .join('\n');
+  // Prisma's P3009: a human resolves it (prisma migrate resolve --rolled-back|--applied).
+  throw new AppError(
+    'MIGRATION_FAILED',
+    `Found failed migrations in the target database, new migrations will not be applied (resolve with prisma migrate resolve, docs/database.md).\n${details}`,
+    { details: { failed: failed.map((record) => record.migrationName) } },
+  );
+}
+
+/** What Prisma writes to `logs`: the migration and the database's error, never a URL. */
+function failureLogs(name: string, error: unknown): string {
+  const code = databaseErrorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return redactText(
+    `Migration name: ${name}\n\n${code ? `Database error code: ${code}\n\n` : ''}Database error:\n${message}`,
+  );
+}
+
+function migrationError(message: string, error: unknown, provider: DatabaseProvider): AppError {
+  if (error instanceof AppError) return error;
+  const code = databaseErrorCode(error);
+  return new AppError('MIGRATION_FAILED', `${message} (${provider}${code ? ` ${code}` : ''})`, {
+    transient: true,
+    details: { provider, code },
+    cause: error,
+  });
+}

@@ -1,0 +1,49 @@
+import type { DatabaseProvider } from '../url.js';
+
+/** One row of `_prisma_migrations`. */
+export interface MigrationRecord {
+  id: string;
+  checksum: string;
+  migrationName: string;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  rolledBackAt: Date | null;
+  logs: string | null;
+}
+
+/**
+ * What the applier needs from one database connection. Each provider implements it on a single
+ * session, because Prisma's migration locks (pg_advisory_lock, sp_getapplock with a Session owner,
+ * SQLite's exclusive locking mode) belong to the session that took them.
+ */
+export interface MigrationTarget {
+  readonly provider: DatabaseProvider;
+  lock(timeoutMs: number): Promise<void>;
+  /** Tables of the target schema other than `_prisma_migrations`. */
+  userTables(): Promise<string[]>;
+  hasMigrationsTable(): Promise<boolean>;
+  createMigrationsTable(): Promise<void>;
+  listMigrations(): Promise<MigrationRecord[]>;
+  recordStarted(id: string, name: string, checksum: string, at: Date): Promise<void>;
+  /** `applied_steps_count + 1` and `finished_at`, as Prisma records a successful script. */
+  recordFinished(id: string, at: Date): Promise<void>;
+  recordFailed(id: string, logs: string): Promise<void>;
+  applyScript(script: string): Promise<void>;
+  /** Releases the lock and the connection. */
+  close(): Promise<void>;
+}
+
+export function toDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value));
+  if (typeof value === 'string') {
+    // SQLite's CURRENT_TIMESTAMP text is UTC without a zone marker.
+    const iso = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/.test(value)
+      ? `${value.replace(' ', 'T')}Z`
+      : value;
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? null : date;
+  }
+  return null;
+}

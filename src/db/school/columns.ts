@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import { columnName, type FieldDef, SCHOOL_DATABASE, tableName } from '../../../prisma/models.js';
+import type { RosterEntity, RosterRow } from '../types.js';
+
+/**
+ * The roster tables' columns, read from the model description (prisma/models.ts) so the bulk
+ * SQL cannot drift from the schema. "Data" columns are what Clever supplies (the RosterRow
+ * fields); the rest is bookkeeping the upsert maintains.
+ */
+const BOOKKEEPING = new Set([
+  'id',
+  'contentHash',
+  'isActive',
+  'deactivatedAt',
+  'firstSeenRunId',
+  'lastSeenRunId',
+  'createdAt',
+  'updatedAt',
+]);
+
+export interface RosterColumn {
+  field: string;
+  column: string;
+  type: FieldDef['type'];
+  size: FieldDef['size'];
+}
+
+const MODEL_BY_ENTITY: Record<RosterEntity, string> = { students: 'Student', teachers: 'Teacher' };
+
+function model(entity: RosterEntity) {
+  const found = SCHOOL_DATABASE.models.find((candidate) => candidate.name === MODEL_BY_ENTITY[entity]);
+  if (!found) throw new Error(`No model for ${entity}`);
+  return found;
+}
+
+const cache = new Map<RosterEntity, { table: string; columns: RosterColumn[] }>();
+
+export function rosterTable(entity: RosterEntity): { table: string; columns: RosterColumn[] } {
+  let entry = cache.get(entity);
+  if (!entry) {
+    const definition = model(entity);
+    entry = {
+      table: tableName(definition),
+      columns: definition.fields
+        .filter((field) => !BOOKKEEPING.has(field.name))
+        .map((field) => ({
+          field: field.name,
+          column: columnName(field.name),
+          type: field.type,
+          size: field.size,
+        })),
+    };
+    cache.set(entity, entry);
+  }
+  return entry;
+}
+
+export interface PreparedRow {
+  cleverId: string;
+  /** Data column values in `rosterTable(entity).columns` order (Dates stay Dates). */
+  values: unknown[];
+  contentHash: string;
+}
+
+/**
+ * Maps rows to column values and hashes them. Duplicated Clever ids in one batch keep the last
+ * occurrence (multi-role users come back once per role), so no statement touches a row twice.
+ */
+export function prepareRows<E extends RosterEntity>(entity: E, rows: RosterRow<E>[]): PreparedRow[] {
+  const { columns } = rosterTable(entity);
+  const byId = new Map<string, PreparedRow>();
+  for (const row of rows) {
+    const record = row as unknown as Record<string, unknown>;
+    const values = columns.map((column) => normalize(record[column.field]));
+    const cleverId = String(record.cleverId);
+    byId.delete(cleverId);
+    byId.set(cleverId, { cleverId, values, contentHash: hashValues(values) });
+  }
+  return [...byId.values()];
+}
+
+function normalize(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (value instanceof Date && Number.isNaN(value.getTime())) return null;
+  return value;
+}
+
+/** sha256 of the values as JSON (Dates serialize as ISO strings): equal data, equal hash. */
+export function hashValues(values: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(values)).digest('hex');
+}

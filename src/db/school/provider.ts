@@ -1,0 +1,264 @@
+import { createHash } from 'node:crypto';
+import { AppError } from '../../errors.js';
+import { schoolDatabaseUrlSecretName } from '../../secrets/secret-names.js';
+import { type Logger, registerSecret, silentLogger } from '../../telemetry/index.js';
+import { createSchoolPrismaClient, type SchoolPrismaClient } from '../client.js';
+import { applyMigrations } from '../migrate/apply.js';
+import { createDatabaseRunner, type DatabaseRunner } from '../retry.js';
+import type { SchoolDatabaseProvider, SchoolDatabaseRef, SchoolRosterRepository } from '../types.js';
+import { type DatabaseProvider, describeDatabase, detectProvider, sqlserverParameter } from '../url.js';
+import { provisionDatabase } from './provision.js';
+import {
+  createSchoolRosterRepository,
+  prismaRosterDatabase,
+  type RosterDatabase,
+  rosterSqlFor,
+} from './repository.js';
+
+/** Reads one secret; matches CredentialStore.getSecret (src/secrets) without depending on it. */
+export type SecretReader = (secretName: string) => Promise<string | undefined>;
+
+export interface SchoolDatabaseProviderOptions {
+  /** SCHOOL_DATABASE_URL_TEMPLATE: used when no connection secret exists; `{schoolId}` = Clever school id. */
+  urlTemplate: string;
+  /** Credential store lookup; without it only the template is used. */
+  getSecret?: SecretReader;
+  /** Default secret name for a school (default `school-database-url-<cleverSchoolId>`). */
+  secretNameFor?: (cleverSchoolId: string) => string;
+  /** Connections per school database pool (DATABASE_POOL_MAX). */
+  poolMax?: number;
+  /** Clients unused this long are closed by closeIdle (DATABASE_IDLE_CLOSE_SECONDS). */
+  idleCloseSeconds?: number;
+  /** Open clients kept at most; the least recently used idle ones are closed beyond it. */
+  maxOpenClients?: number;
+  /** DATABASE_RETRY_COUNT. */
+  retryCount?: number;
+  retryInitialDelayMs?: number;
+  /** Providers whose school databases are migrated on first use (default SQLite and PostgreSQL). */
+  migrateOnFirstUse?: DatabaseProvider[];
+  /** Rows per upsert transaction. */
+  chunkSize?: number;
+  /** Run closeIdle on a timer (unref'd); default true. */
+  sweepIdle?: boolean;
+  migrationsDir?: string;
+  logger?: Logger;
+  /** Clock (ms) for idle tracking (tests). */
+  clock?: () => number;
+}
+
+/** The connection factory: SchoolDatabaseProvider plus URL resolution, for health checks and the CLI. */
+export interface SchoolDatabaseConnectionFactory extends SchoolDatabaseProvider {
+  /** The school's connection URL and where it came from. The URL is a secret: never log it. */
+  resolveUrl(school: SchoolDatabaseRef): Promise<{ url: string; source: 'secret' | 'template' }>;
+  /** How many clients are open (tests, health). */
+  openClients(): number;
+}
+
+interface OpenClient {
+  provider: DatabaseProvider;
+  client: Promise<SchoolPrismaClient>;
+  database?: RosterDatabase;
+  run: DatabaseRunner;
+  active: number;
+  lastUsed: number;
+}
+
+const SAFE_TEMPLATE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Per-school databases. Each school's URL comes from the credential store (secret
+ * `school-database-url-<cleverSchoolId>`, or the school's own connectionSecretName) or else from
+ * SCHOOL_DATABASE_URL_TEMPLATE. One Prisma client (bounded pool) per distinct URL is cached,
+ * migrated on first use where allowed, checked with SELECT 1 when opened, and closed after
+ * DATABASE_IDLE_CLOSE_SECONDS without use.
+ */
+export function createSchoolDatabaseProvider(
+  options: SchoolDatabaseProviderOptions,
+): SchoolDatabaseConnectionFactory {
+  const logger = (options.logger ?? silentLogger()).child({ component: 'school-db' });
+  const clock = options.clock ?? Date.now;
+  const idleMs = (options.idleCloseSeconds ?? 300) * 1_000;
+  const maxOpen = options.maxOpenClients ?? 50;
+  const migrateOnFirstUse = new Set(options.migrateOnFirstUse ?? ['sqlite', 'postgresql']);
+  const secretNameFor = options.secretNameFor ?? schoolDatabaseUrlSecretName;
+  const clients = new Map<string, OpenClient>();
+  const migrated = new Set<string>();
+
+  if (!options.urlTemplate.includes('{schoolId}')) {
+    throw new AppError('CONFIG_INVALID', 'SCHOOL_DATABASE_URL_TEMPLATE must contain {schoolId}');
+  }
+
+  async function resolveUrl(
+    school: SchoolDatabaseRef,
+  ): Promise<{ url: string; source: 'secret' | 'template' }> {
+    const explicit = school.connectionSecretName;
+    const secretName = explicit ?? secretNameFor(school.cleverSchoolId);
+    if (options.getSecret) {
+      const value = await options.getSecret(secretName);
+      if (value?.trim()) {
+        registerSecret(value.trim());
+        return { url: value.trim(), source: 'secret' };
+      }
+    }
+    if (explicit) {
+      throw new AppError(
+        'SECRET_NOT_FOUND',
+        `School ${school.id}'s connection secret "${explicit}" was not found${options.getSecret ? '' : ' (no credential store configured)'}`,
+        { details: { schoolId: school.id, secretName: explicit } },
+      );
+    }
+    if (!SAFE_TEMPLATE_ID.test(school.cleverSchoolId)) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `Clever school id "${school.cleverSchoolId}" cannot name a database`,
+        {
+          httpStatus: 400,
+          details: { cleverSchoolId: school.cleverSchoolId },
+        },
+      );
+    }
+    const url = options.urlTemplate.replaceAll('{schoolId}', school.cleverSchoolId);
+    registerSecret(url);
+    return { url, source: 'template' };
+  }
+
+  const keyOf = (url: string) => createHash('sha256').update(url).digest('hex');
+
+  async function migrate(url: string): Promise<void> {
+    const key = keyOf(url);
+    if (migrated.has(key)) return;
+    await applyMigrations({
+      url,
+      database: 'school',
+      logger,
+      ...(options.migrationsDir ? { migrationsDir: options.migrationsDir } : {}),
+    });
+    migrated.add(key);
+  }
+
+  function open(url: string): OpenClient {
+    const provider = detectProvider(url);
+    const run = createDatabaseRunner({
+      provider,
+      logger,
+      ...(options.retryCount === undefined ? {} : { retryCount: options.retryCount }),
+      ...(options.retryInitialDelayMs === undefined ? {} : { initialDelayMs: options.retryInitialDelayMs }),
+    });
+    const client = (async () => {
+      if (migrateOnFirstUse.has(provider)) await migrate(url);
+      const created = await createSchoolPrismaClient(url, {
+        logger,
+        idleTimeoutMs: idleMs,
+        ...(options.poolMax === undefined ? {} : { poolMax: options.poolMax }),
+      });
+      try {
+        await run('connectivity check', () => created.$queryRawUnsafe('SELECT 1'));
+      } catch (error) {
+        await created.$disconnect().catch(() => undefined);
+        throw error;
+      }
+      logger.info({ database: describeDatabase(url) }, 'school database connected');
+      return created;
+    })();
+    return { provider, client, run, active: 0, lastUsed: clock() };
+  }
+
+  /** Runs `work` with the URL's client, opening it if needed; in-use clients are never closed. */
+  async function withClient<T>(
+    url: string,
+    work: (entry: OpenClient, client: SchoolPrismaClient) => Promise<T>,
+  ): Promise<T> {
+    const key = keyOf(url);
+    let entry = clients.get(key);
+    if (!entry) {
+      const opened = open(url);
+      clients.set(key, opened);
+      opened.client.catch(() => {
+        if (clients.get(key) === opened) clients.delete(key); // a failed open is retried next time
+      });
+      entry = opened;
+    }
+    entry.active += 1;
+    entry.lastUsed = clock();
+    if (clients.size > maxOpen) void evictBeyond(maxOpen).catch(() => undefined);
+    try {
+      return await work(entry, await entry.client);
+    } finally {
+      entry.active -= 1;
+      entry.lastUsed = clock();
+    }
+  }
+
+  async function close(key: string, entry: OpenClient): Promise<void> {
+    clients.delete(key);
+    const client = await entry.client.catch(() => undefined);
+    await client?.$disconnect().catch(() => undefined);
+  }
+
+  async function evictBeyond(limit: number): Promise<void> {
+    if (clients.size <= limit) return;
+    const idle = [...clients.entries()]
+      .filter(([, entry]) => entry.active === 0)
+      .sort(([, a], [, b]) => a.lastUsed - b.lastUsed);
+    for (const [key, entry] of idle.slice(0, clients.size - limit)) await close(key, entry);
+  }
+
+  function repositoryFor(
+    url: string,
+    provider: DatabaseProvider,
+    run: DatabaseRunner,
+  ): SchoolRosterRepository {
+    return createSchoolRosterRepository({
+      provider,
+      run,
+      sql: rosterSqlFor(
+        provider,
+        provider === 'sqlserver' ? (sqlserverParameter(url, 'schema') ?? 'dbo') : undefined,
+      ),
+      ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
+      // Each unit of work re-acquires the client, so one closed while idle reopens transparently.
+      use: (work) =>
+        withClient(url, (entry, client) => {
+          entry.database ??= prismaRosterDatabase(client);
+          return work(entry.database);
+        }),
+    });
+  }
+
+  const sweep =
+    options.sweepIdle === false
+      ? undefined
+      : setInterval(() => void factory.closeIdle().catch(() => undefined), Math.max(1_000, idleMs / 2));
+  sweep?.unref();
+
+  const factory: SchoolDatabaseConnectionFactory = {
+    resolveUrl,
+    openClients: () => clients.size,
+    async forSchool(school) {
+      const { url } = await resolveUrl(school);
+      const { provider, run } = await withClient(url, async (entry) => entry);
+      return repositoryFor(url, provider, run);
+    },
+    async provision(school) {
+      const { url } = await resolveUrl(school);
+      const result = await provisionDatabase(url, logger);
+      await migrate(url);
+      logger.info(
+        { schoolId: school.id, database: describeDatabase(url), created: result.created },
+        'school database provisioned',
+      );
+      return result;
+    },
+    async closeIdle() {
+      const now = clock();
+      for (const [key, entry] of [...clients.entries()]) {
+        if (entry.active === 0 && now - entry.lastUsed >= idleMs) await close(key, entry);
+      }
+    },
+    async closeAll() {
+      if (sweep) clearInterval(sweep);
+      await Promise.all([...clients.entries()].map(([key, entry]) => close(key, entry)));
+    },
+  };
+  return factory;
+}

@@ -1,0 +1,232 @@
+import { ValidationError } from '../../errors.js';
+import type { SchoolPrismaClient } from '../client.js';
+import type { DatabaseRunner } from '../retry.js';
+import { sqlserverRosterSql } from '../sqlserver/sql.js';
+import type { RosterEntity, RosterRow, SchoolRosterRepository, UpsertPlan, UpsertResult } from '../types.js';
+import type { DatabaseProvider } from '../url.js';
+import { type PreparedRow, prepareRows, rosterTable } from './columns.js';
+import { type RosterSql, type SqlStatement, standardRosterSql } from './sql.js';
+
+export interface RosterExecutor {
+  query(statement: SqlStatement): Promise<Record<string, unknown>[]>;
+  execute(statement: SqlStatement): Promise<number>;
+}
+
+export interface RosterDatabase extends RosterExecutor {
+  transaction<T>(work: (tx: RosterExecutor) => Promise<T>): Promise<T>;
+}
+
+/** Lends a database for one unit of work, so the provider knows which clients are in use. */
+export type RosterDatabaseSource = <T>(work: (database: RosterDatabase) => Promise<T>) => Promise<T>;
+
+/**
+ * Raw SQL through Prisma Client and its driver adapter ($queryRawUnsafe / $executeRawUnsafe in
+ * an interactive transaction): the adapter's pooling, type conversion and error mapping stay
+ * in one place, and one multi-row statement per chunk makes Prisma's per-call overhead small
+ * (bench/db-upsert.ts measures it against the raw driver).
+ */
+export function prismaRosterDatabase(client: SchoolPrismaClient): RosterDatabase {
+  type RawClient = Pick<SchoolPrismaClient, '$queryRawUnsafe' | '$executeRawUnsafe'>;
+  const executor = (raw: RawClient): RosterExecutor => ({
+    query: (statement) => raw.$queryRawUnsafe<Record<string, unknown>[]>(statement.sql, ...statement.params),
+    execute: (statement) => raw.$executeRawUnsafe(statement.sql, ...statement.params),
+  });
+  return {
+    ...executor(client),
+    transaction: (work) =>
+      client.$transaction((tx) => work(executor(tx)), { maxWait: 10_000, timeout: 120_000 }),
+  };
+}
+
+export function rosterSqlFor(provider: DatabaseProvider, sqlserverSchema = 'dbo'): RosterSql {
+  return provider === 'sqlserver' ? sqlserverRosterSql(sqlserverSchema) : standardRosterSql(provider);
+}
+
+export interface SchoolRosterRepositoryOptions {
+  provider: DatabaseProvider;
+  use: RosterDatabaseSource;
+  run: DatabaseRunner;
+  sql?: RosterSql;
+  /** Rows per transaction (default 1,000; lowered to what one statement's parameters allow). */
+  chunkSize?: number;
+  now?: () => Date;
+}
+
+const SAMPLE_SIZE = 5;
+const ID_CHUNK = 1_000;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let index = 0; index < items.length; index += size) result.push(items.slice(index, index + size));
+  return result;
+}
+
+const isTrue = (value: unknown) => value === true || value === 1 || value === 1n || value === '1';
+
+interface Classified {
+  created: PreparedRow[];
+  updated: PreparedRow[];
+  restored: PreparedRow[];
+  unchanged: PreparedRow[];
+}
+
+/** created: new id; restored: archived row reappearing; updated: data hash differs; else unchanged. */
+function classify(rows: PreparedRow[], existing: Record<string, unknown>[]): Classified {
+  const known = new Map(existing.map((row) => [String(row.clever_id), row]));
+  const result: Classified = { created: [], updated: [], restored: [], unchanged: [] };
+  for (const row of rows) {
+    const current = known.get(row.cleverId);
+    if (!current) result.created.push(row);
+    else if (!isTrue(current.is_active)) result.restored.push(row);
+    else if (current.content_hash !== row.contentHash) result.updated.push(row);
+    else result.unchanged.push(row);
+  }
+  return result;
+}
+
+export function createSchoolRosterRepository(options: SchoolRosterRepositoryOptions): SchoolRosterRepository {
+  const { use, run } = options;
+  const sql = options.sql ?? rosterSqlFor(options.provider);
+  const now = options.now ?? (() => new Date());
+  const count = (rows: Record<string, unknown>[]) => Number(rows[0]?.n ?? 0);
+
+  function chunkSizeFor(entity: RosterEntity): number {
+    const limit = sql.maxRowsPerUpsert(rosterTable(entity).columns);
+    return Math.max(1, Math.min(options.chunkSize ?? 1_000, limit));
+  }
+
+  function assertRunId(runId: string): void {
+    if (!runId || runId.length > 64) throw new ValidationError('runId must be 1-64 characters', { runId });
+  }
+
+  return {
+    async upsert(entity, rows, runId) {
+      assertRunId(runId);
+      const { table, columns } = rosterTable(entity);
+      const total: UpsertResult = { created: 0, updated: 0, restored: 0, unchanged: 0 };
+      for (const chunk of chunks(rows, chunkSizeFor(entity))) {
+        const prepared = prepareRows(entity, chunk as RosterRow<typeof entity>[]);
+        // The whole chunk is one transaction, so a retry after a transient error redoes it all.
+        const outcome = await run(`upsert ${entity}`, () =>
+          use((database) =>
+            database.transaction(async (tx) => {
+              const existing = await tx.query(
+                sql.selectExisting(
+                  table,
+                  prepared.map((row) => row.cleverId),
+                ),
+              );
+              const classified = classify(prepared, existing);
+              const writes = [...classified.created, ...classified.updated, ...classified.restored];
+              if (writes.length > 0) await tx.execute(sql.upsert(table, columns, writes, runId, now()));
+              if (classified.unchanged.length > 0) {
+                await tx.execute(
+                  sql.touch(
+                    table,
+                    classified.unchanged.map((row) => row.cleverId),
+                    runId,
+                  ),
+                );
+              }
+              return classified;
+            }),
+          ),
+        );
+        total.created += outcome.created.length;
+        total.updated += outcome.updated.length;
+        total.restored += outcome.restored.length;
+        total.unchanged += outcome.unchanged.length;
+      }
+      return total;
+    },
+
+    async plan(entity, rows) {
+      const { table } = rosterTable(entity);
+      const plan: UpsertPlan = {
+        created: 0,
+        updated: 0,
+        restored: 0,
+        unchanged: 0,
+        samples: { created: [], updated: [], restored: [] },
+      };
+      for (const chunk of chunks(rows, chunkSizeFor(entity))) {
+        const prepared = prepareRows(entity, chunk as RosterRow<typeof entity>[]);
+        const existing = await run(`plan ${entity}`, () =>
+          use((database) =>
+            database.query(
+              sql.selectExisting(
+                table,
+                prepared.map((row) => row.cleverId),
+              ),
+            ),
+          ),
+        );
+        const classified = classify(prepared, existing);
+        for (const kind of ['created', 'updated', 'restored'] as const) {
+          plan[kind] += classified[kind].length;
+          const room = SAMPLE_SIZE - plan.samples[kind].length;
+          if (room > 0)
+            plan.samples[kind].push(...classified[kind].slice(0, room).map((row) => row.cleverId));
+        }
+        plan.unchanged += classified.unchanged.length;
+      }
+      return plan;
+    },
+
+    async countActive(entity) {
+      const { table } = rosterTable(entity);
+      return count(
+        await run(`count ${entity}`, () => use((database) => database.query(sql.countActive(table)))),
+      );
+    },
+
+    async countUnseenActive(entity, runId) {
+      const { table } = rosterTable(entity);
+      return count(
+        await run(`count ${entity}`, () =>
+          use((database) => database.query(sql.countUnseenActive(table, runId))),
+        ),
+      );
+    },
+
+    async archiveUnseen(entity, runId, at) {
+      assertRunId(runId);
+      const { table } = rosterTable(entity);
+      return run(`archive ${entity}`, () =>
+        use((database) => database.execute(sql.archiveUnseen(table, runId, at))),
+      );
+    },
+
+    async archiveByCleverIds(entity, cleverIds, at) {
+      const { table } = rosterTable(entity);
+      let archived = 0;
+      for (const ids of chunks([...new Set(cleverIds)], ID_CHUNK)) {
+        archived += await run(`archive ${entity}`, () =>
+          use((database) => database.execute(sql.archiveByCleverIds(table, ids, at))),
+        );
+      }
+      return archived;
+    },
+
+    async *iterateActiveCleverIds(entity, pageSize = 1_000) {
+      const { table } = rosterTable(entity);
+      let after: string | null = null;
+      for (;;) {
+        const statement = sql.activeIdsPage(table, after, pageSize);
+        const rows = await run(`list ${entity}`, () => use((database) => database.query(statement)));
+        const ids = rows.map((row) => String(row.clever_id));
+        if (ids.length === 0) return;
+        yield ids;
+        if (ids.length < pageSize) return;
+        after = ids[ids.length - 1] ?? null;
+      }
+    },
+
+    async deleteInactive(entity, inactiveSince) {
+      const { table } = rosterTable(entity);
+      return run(`delete inactive ${entity}`, () =>
+        use((database) => database.execute(sql.deleteInactive(table, inactiveSince))),
+      );
+    },
+  };
+}

@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { StudentRow, TeacherRow } from '../../src/db/types.js';
+
+/**
+ * Shared by the database tests: a temporary folder for SQLite files, and PostgreSQL at
+ * 127.0.0.1:5432 (TEST_POSTGRES_URL overrides) with throwaway schemas and databases. Without a
+ * server the PostgreSQL tests skip with a notice, unless CI is set: then they fail.
+ */
+export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+
+async function probePostgres(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export const postgresAvailable = await probePostgres();
+if (!postgresAvailable) {
+  if (process.env.CI) {
+    throw new Error(`PostgreSQL is required under CI but is not reachable at ${new URL(POSTGRES_URL).host}`);
+  }
+  console.warn(
+    `\n  NOTICE: PostgreSQL not reachable at ${new URL(POSTGRES_URL).host}: PostgreSQL tests are SKIPPED (run .ci/run or start it).\n`,
+  );
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(5).toString('hex')}`;
+}
+
+async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh schema in the test database; its URL uses Prisma's `?schema=` parameter. */
+export async function createPostgresSchema(): Promise<{
+  url: string;
+  schema: string;
+  drop: () => Promise<void>;
+}> {
+  const schema = uniqueName('cs_test');
+  await admin((client) => client.query(`CREATE SCHEMA "${schema}"`));
+  const url = new URL(POSTGRES_URL);
+  url.searchParams.set('schema', schema);
+  return {
+    url: url.toString(),
+    schema,
+    drop: () =>
+      admin((client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).then(() => undefined),
+  };
+}
+
+export function postgresDatabaseUrl(database: string): string {
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export async function dropPostgresDatabase(database: string): Promise<void> {
+  await admin((client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+}
+
+export async function postgresQuery<T extends pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema');
+  parsed.searchParams.delete('schema');
+  const client = new pg.Client({
+    connectionString: parsed.toString(),
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'clever-sync-db-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function studentRow(index: number, overrides: Partial<StudentRow> = {}): StudentRow {
+  const id = index.toString(16).padStart(24, '0');
+  return {
+    cleverId: id,
+    cleverDistrictId: 'd'.repeat(24),
+    cleverSchoolId: 's'.repeat(24),
+    schoolIdsJson: JSON.stringify(['s'.repeat(24)]),
+    firstName: `First${index}`,
+    middleName: index % 3 === 0 ? null : 'M',
+    lastName: `Last${index}`,
+    email: `student${index}@example.org`,
+    sisId: `sis-${index}`,
+    stateId: null,
+    districtUsername: `user${index}`,
+    legacyId: null,
+    extJson: index % 2 === 0 ? JSON.stringify({ house: 'blue', note: 'ünïcødé ✓' }) : null,
+    cleverCreated: new Date(Date.UTC(2024, 0, 1, 8, 0, 0, 123)),
+    cleverLastModified: new Date(Date.UTC(2025, 5, 1, 12, 30, 0, 456)),
+    studentNumber: `${100000 + index}`,
+    grade: String((index % 12) + 1),
+    dob: '2012-03-04',
+    gender: index % 2 === 0 ? 'F' : 'M',
+    hispanicEthnicity: 'N',
+    race: 'Asian',
+    ellStatus: 'N',
+    iepStatus: null,
+    frlStatus: null,
+    homeLanguage: 'English',
+    graduationYear: '2030',
+    locationJson: JSON.stringify({ zip: '10001' }),
+    enrollmentsJson: JSON.stringify([{ school: 's'.repeat(24), start_date: '2024-08-20' }]),
+    ...overrides,
+  };
+}
+
+export function teacherRow(index: number, overrides: Partial<TeacherRow> = {}): TeacherRow {
+  const id = (0xfff000 + index).toString(16).padStart(24, '0');
+  return {
+    cleverId: id,
+    cleverDistrictId: 'd'.repeat(24),
+    cleverSchoolId: 's'.repeat(24),
+    schoolIdsJson: JSON.stringify(['s'.repeat(24)]),
+    firstName: `Teach${index}`,
+    middleName: null,
+    lastName: `Er${index}`,
+    email: `teacher${index}@example.org`,
+    sisId: `t-${index}`,
+    stateId: null,
+    districtUsername: null,
+    legacyId: null,
+    extJson: null,
+    cleverCreated: null,
+    cleverLastModified: new Date(Date.UTC(2025, 0, 2)),
+    teacherNumber: `T${index}`,
+    title: 'Teacher',
+    ...overrides,
+  };
+}
