@@ -137,7 +137,9 @@ export interface SyncRunRecord {
   errorSummary: string | null;
 }
 
-export type LeaseResult = { acquired: true; expiresAt: Date } | { acquired: false; holder: string; expiresAt: Date };
+export type LeaseResult =
+  | { acquired: true; expiresAt: Date }
+  | { acquired: false; holder: string; expiresAt: Date };
 
 export interface SessionRepository {
   districts: {
@@ -165,10 +167,18 @@ export interface SessionRepository {
     recordFailure(id: number): Promise<number>;
     setRequiresFullSync(id: number, value: boolean): Promise<void>;
     setEventsCursor(id: number, cursor: string | null): Promise<void>;
-    setDatabase(id: number, database: { databaseName: string | null; connectionSecretName: string | null }): Promise<void>;
+    setDatabase(
+      id: number,
+      database: { databaseName: string | null; connectionSecretName: string | null },
+    ): Promise<void>;
   };
   history: {
-    start(row: Omit<SyncHistoryRecord, 'id' | 'status' | 'completedAt' | 'counts' | 'errorSummary' | 'warningsJson'> & { counts?: Partial<SyncCounts> }): Promise<SyncHistoryRecord>;
+    start(
+      row: Omit<
+        SyncHistoryRecord,
+        'id' | 'status' | 'completedAt' | 'counts' | 'errorSummary' | 'warningsJson'
+      > & { counts?: Partial<SyncCounts> },
+    ): Promise<SyncHistoryRecord>;
     complete(
       id: number,
       outcome: {
