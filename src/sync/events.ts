@@ -5,6 +5,7 @@
  * upsert (the user belongs to the school now) or archive (deleted, unshared, moved away, role
  * removed). Applying that fold is idempotent, so a page can be re-applied after a crash.
  */
+import { parseUser } from '../clever/api/parse.js';
 import type { CleverEvent, CleverUser } from '../clever/api/types.js';
 import type { RosterEntity, RosterRow } from '../db/types.js';
 import { roleSchools } from './mapping.js';
@@ -44,23 +45,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/**
- * The event's record as a CleverUser, when it looks like one. Events' `object` is left raw by the
- * API client; mapping tolerates odd field types, so only the skeleton is checked here.
- */
+/** The event's record as a CleverUser (parsed as tolerantly as list responses), or null. */
 export function eventUser(event: CleverEvent): CleverUser | null {
-  const object = event.object;
-  if (!isRecord(object) || typeof object.id !== 'string' || !isRecord(object.roles)) return null;
-  const roles: Record<string, unknown> = {};
-  for (const [name, role] of Object.entries(object.roles)) {
-    if (!isRecord(role)) continue;
-    roles[name] = { ...role, schools: Array.isArray(role.schools) ? role.schools : [] };
+  try {
+    return parseUser(event.object);
+  } catch {
+    return null;
   }
-  return {
-    ...object,
-    name: isRecord(object.name) ? object.name : { first: '', last: '' },
-    roles,
-  } as unknown as CleverUser;
 }
 
 /** School ids a role listed before an update, from `previous_attributes.roles.<role>`. */

@@ -267,9 +267,14 @@ export function runStatus(
 ): SyncRunResult['status'] {
   if (error) return 'Failed';
   if (districts.length === 0) return 'Succeeded';
-  const ok = districts.filter((d) => d.status === 'Succeeded' || d.status === 'Held').length;
-  if (ok === 0) return 'Failed';
-  if (ok < districts.length) return 'PartiallySucceeded';
+  // A district skipped because another run has it is not a failure; one without a token is.
+  const failed = districts.filter(
+    (d) => d.status === 'Failed' || (d.status === 'Skipped' && !d.runningRunId),
+  ).length;
+  if (failed === districts.length) return 'Failed';
+  if (failed > 0 || districts.some((d) => d.status === 'PartiallySucceeded' || d.status === 'Skipped')) {
+    return 'PartiallySucceeded';
+  }
   return districts.some((d) => d.status === 'Held') ? 'Held' : 'Succeeded';
 }
 
@@ -355,7 +360,11 @@ async function persistResult(session: SessionRepository, result: SyncRunResult):
  * A run shared by several processes (queue fan-out): its totals are recomputed from SyncHistory,
  * which every process writes, so the last process to finish leaves the run complete.
  */
-export async function refreshAttachedRun(session: SessionRepository, runId: string, now: () => Date): Promise<void> {
+export async function refreshAttachedRun(
+  session: SessionRepository,
+  runId: string,
+  now: () => Date,
+): Promise<void> {
   const run = await session.runs.get(runId);
   if (!run) return;
   const rows = (await session.history.list({ runId, limit: 1_000_000 })).filter((r) => r.schoolId !== null);

@@ -59,7 +59,11 @@ export interface SyncServiceDeps {
   clever: CleverApiClient;
   /** District discovery: the districts that authorized the app (one token each). */
   tokens: CleverTokenProvider;
-  config: AppConfig['sync'];
+  /** AppConfig.sync (only these fields are read). */
+  config: Pick<
+    AppConfig['sync'],
+    'maxConcurrentSchools' | 'pageSize' | 'archiveGuardFraction' | 'leaseSeconds' | 'eventsEnabled'
+  >;
   /** AppConfig.clever.districtIds: restricts which districts are synced (undefined = all connected). */
   districtIds?: string[] | undefined;
   logger: Logger;
