@@ -126,7 +126,16 @@ param schoolIds array = []
 @description('Write the passwordless database URLs into Key Vault (session-database-url, school-database-url-<id>). Turn off to manage those secrets yourself.')
 param manageDatabaseUrlSecrets bool = true
 
-@description('Storage queue of the scale-out mode (one message per school); its poison queue is created beside it.')
+@description('`in-process`: the timer and POST /api/sync sync in the instance that received them. `queue`: one Storage Queue message per school, so Azure spreads schools across instances (docs/scaling.md).')
+@allowed([
+  'in-process'
+  'queue'
+])
+param syncDispatchMode string = 'in-process'
+
+@description('Storage queue of the queue mode (one message per school); its poison queue is created beside it.')
+@minLength(3)
+@maxLength(63)
 param syncQueueName string = 'clever-sync-schools'
 
 @description('NCRONTAB schedule of the nightly sync, in UTC (Flex Consumption runs on Linux: UTC only).')
@@ -235,6 +244,8 @@ module functionApp 'modules/functionapp.bicep' = {
     appConfigLabel: environmentName
     schoolDatabaseUrlTemplate: sql.outputs.schoolDatabaseUrlTemplate
     syncTimerSchedule: syncTimerSchedule
+    syncDispatchMode: syncDispatchMode
+    syncQueueName: storage.outputs.syncQueueName
     logLevel: logLevel
   }
 }

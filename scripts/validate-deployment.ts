@@ -214,13 +214,18 @@ function field(value: unknown, name: string): unknown {
   return value && typeof value === 'object' ? (value as Record<string, unknown>)[name] : undefined;
 }
 
-/** A short, printable reason from a health or run body (`lastError`, `error`, `message`). */
+/**
+ * A short, printable reason from a health, run or error body: `lastError.message`, `error`
+ * (a string, or `{ code, message }`), `message`, else the health report's `reasons`.
+ */
 function reason(body: unknown): string | undefined {
-  for (const name of ['lastError', 'error', 'errorSummary', 'message']) {
+  for (const name of ['lastError', 'error', 'message']) {
     const value = field(body, name);
     const text = typeof value === 'string' ? value : field(value, 'message');
     if (typeof text === 'string' && text.trim()) return text.trim().slice(0, 300);
   }
+  const reasons = field(body, 'reasons');
+  if (Array.isArray(reasons) && reasons.length > 0) return reasons.map(String).join('; ').slice(0, 300);
   return undefined;
 }
 
@@ -245,7 +250,7 @@ async function checkHealth(http: Http, options: ValidateOptions): Promise<CheckR
   if (res.status !== 200)
     return { name: 'health', status: 'fail', message: describeFailure(res.status, url, res.location) };
   if (status === 'healthy') {
-    const last = field(res.json, 'lastSuccessfulAuthAt') ?? field(res.json, 'lastSuccessfulAuthentication');
+    const last = field(res.json, 'lastSuccessfulAuthenticationAt');
     return {
       name: 'health',
       status: 'pass',

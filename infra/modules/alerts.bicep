@@ -1,9 +1,11 @@
 // The five alert rules of docs/deployment.md ("Reading the alerts"), as log search alerts on
 // Application Insights. They read the telemetry the app emits:
-//   customEvents  CleverSyncSchoolFailing  a school failed 3+ times in a row (schoolId, districtId, consecutiveFailures)
-//   customEvents  CleverSyncRunCompleted   a run ended (status, runId, districtId, schoolId, trigger)
+//   customEvents  CleverSyncSchoolFailing  a school failed 3+ times in a row
+//                 (dimensions runId, districtId, schoolId, cleverSchoolId; measurement consecutiveFailures)
+//   customEvents  CleverSyncRunCompleted   a run ended (dimensions status, runId, districtId, schoolId)
 //   customEvents / customMetrics  CleverRateLimitWait  the Clever client waited for the rate limit
-//   requests      GET /api/health/clever-auth answered 503 (unhealthy)
+//   customEvents  CleverAuthHealthChanged  the background health check changed status (from, to, errorCode)
+//   requests      GET /api/health/clever-auth answered 503
 param location string
 param tags object
 param namePrefix string
@@ -36,15 +38,15 @@ var rules = [
     severity: 1
     evaluationFrequency: 'PT15M'
     windowSize: 'PT15M'
-    dimension: 'schoolId'
+    dimension: 'cleverSchoolId'
     aggregation: 'Count'
     measureColumn: ''
     threshold: 0
     query: '''
 customEvents
 | where name == "CleverSyncSchoolFailing"
-| extend schoolId = tostring(customDimensions.schoolId), districtId = tostring(customDimensions.districtId)
-| summarize consecutiveFailures = max(toint(customDimensions.consecutiveFailures)) by schoolId, districtId
+| extend cleverSchoolId = tostring(customDimensions.cleverSchoolId), districtId = tostring(customDimensions.districtId)
+| summarize consecutiveFailures = max(toint(customMeasurements.consecutiveFailures)) by cleverSchoolId, districtId
 '''
   }
   {
@@ -114,7 +116,7 @@ union isfuzzy=true
   {
     name: 'health-unhealthy'
     displayName: 'clever-sync: Clever auth health unhealthy'
-    description: 'GET /api/health/clever-auth answered 503 (Clever authentication failing).'
+    description: 'The background Clever auth health check turned unhealthy on an instance (CleverAuthHealthChanged), or GET /api/health/clever-auth answered 503.'
     severity: 1
     evaluationFrequency: 'PT5M'
     windowSize: 'PT15M'
@@ -123,10 +125,13 @@ union isfuzzy=true
     measureColumn: ''
     threshold: 0
     query: '''
-requests
-| where url has "/api/health/clever-auth"
-| where resultCode == "503"
-| project timestamp, resultCode, url = tostring(split(url, "?")[0])
+union
+  (customEvents
+    | where name == "CleverAuthHealthChanged" and tostring(customDimensions.to) == "unhealthy"
+    | project timestamp, source = "health check", errorCode = tostring(customDimensions.errorCode)),
+  (requests
+    | where url has "/api/health/clever-auth" and resultCode == "503"
+    | project timestamp, source = "GET /api/health/clever-auth", errorCode = "")
 '''
   }
 ]

@@ -17,6 +17,8 @@ param appConfigEndpoint string
 param appConfigLabel string
 param schoolDatabaseUrlTemplate string
 param syncTimerSchedule string
+param syncDispatchMode string
+param syncQueueName string
 param logLevel string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -67,6 +69,11 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           name: 'AzureWebJobsStorage__accountName'
           value: storage.name
         }
+        // The queue mode sends its per-school messages here, with the same identity.
+        {
+          name: 'AzureWebJobsStorage__queueServiceUri'
+          value: storage.properties.primaryEndpoints.queue
+        }
         {
           name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
           value: appInsights.properties.ConnectionString
@@ -107,6 +114,15 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'SYNC_TIMER_SCHEDULE'
           value: syncTimerSchedule
+        }
+        {
+          name: 'SYNC_DISPATCH_MODE'
+          value: syncDispatchMode
+        }
+        // The queue storage.bicep creates (with its poison queue), read at function registration.
+        {
+          name: 'SYNC_QUEUE_NAME'
+          value: syncQueueName
         }
         {
           name: 'LOG_LEVEL'

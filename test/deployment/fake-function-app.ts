@@ -36,12 +36,19 @@ export interface FakeApp {
   close(): Promise<void>;
 }
 
+/** Shapes as src/health/clever-auth-health.ts and src/functions/function-list.ts answer them. */
 export const HEALTHY: Scripted = {
   status: 200,
   body: {
     status: 'healthy',
-    lastSuccessfulAuthAt: '2026-01-15T02:00:04.000Z',
+    reasons: [],
+    mode: 'district-tokens',
+    checkedAt: '2026-01-15T02:00:04.000Z',
+    lastSuccessfulAuthenticationAt: '2026-01-15T02:00:04.000Z',
+    lastError: null,
+    districts: { count: 2, disconnected: [] },
     keyVault: { state: 'available' },
+    refreshIntervalSeconds: 30,
   },
 };
 
@@ -49,24 +56,42 @@ export const FUNCTION_LIST: Scripted = {
   status: 200,
   body: {
     functions: [
-      { name: 'syncTimer', trigger: 'timer', schedule: '0 0 2 * * *' },
-      { name: 'manualSync', trigger: 'http', route: 'sync', methods: ['POST'], authLevel: 'function' },
       {
-        name: 'syncRunStatus',
+        name: 'HealthCleverAuth',
         trigger: 'http',
-        route: 'sync/runs/{runId}',
+        route: '/api/health/clever-auth',
         methods: ['GET'],
         authLevel: 'function',
       },
       {
-        name: 'cleverAuthHealth',
+        name: 'HealthLive',
         trigger: 'http',
-        route: 'health/clever-auth',
+        route: '/api/health/live',
+        methods: ['GET'],
+        authLevel: 'anonymous',
+      },
+      {
+        name: 'ListFunctions',
+        trigger: 'http',
+        route: '/api/functions',
         methods: ['GET'],
         authLevel: 'function',
       },
-      { name: 'liveness', trigger: 'http', route: 'health/live', methods: ['GET'], authLevel: 'anonymous' },
-      { name: 'functionList', trigger: 'http', route: 'functions', methods: ['GET'], authLevel: 'function' },
+      {
+        name: 'ManualSyncFunction',
+        trigger: 'http',
+        route: '/api/sync',
+        methods: ['POST'],
+        authLevel: 'function',
+      },
+      {
+        name: 'SyncRunStatusFunction',
+        trigger: 'http',
+        route: '/api/sync/runs/{runId}',
+        methods: ['GET'],
+        authLevel: 'function',
+      },
+      { name: 'SyncTimerFunction', trigger: 'timer', schedule: '0 0 2 * * *', runOnStartup: false },
     ],
   },
 };
@@ -76,9 +101,22 @@ export const ACCEPTED_RUN = (runId = 'run-0001'): Scripted => ({
   body: { runId, statusUrl: `/api/sync/runs/${runId}` },
 });
 
+/** A run view as GET /api/sync/runs/{runId} answers it (src/runs/run-view.ts), trimmed. */
 export const runStatus = (status: string, extra: Record<string, unknown> = {}): Scripted => ({
   status: 200,
-  body: { runId: 'run-0001', status, dryRun: true, ...extra },
+  body: {
+    runId: 'run-0001',
+    status,
+    finished: status !== 'Running',
+    scope: 'school',
+    trigger: 'http',
+    full: false,
+    dryRun: true,
+    counts: { processed: 0, created: 0, updated: 0, archived: 0, restored: 0, failed: 0, invalid: 0 },
+    error: null,
+    statusUrl: '/api/sync/runs/run-0001',
+    ...extra,
+  },
 });
 
 export async function startFakeFunctionApp(script: FakeAppScript): Promise<FakeApp> {
@@ -120,7 +158,7 @@ export async function startFakeFunctionApp(script: FakeAppScript): Promise<FakeA
       runPolls++;
       return send(res, answer);
     }
-    send(res, { status: 404, body: { error: 'not found' } });
+    send(res, { status: 404, body: { error: { code: 'NOT_FOUND', message: 'no such route' } } });
   };
 
   const server = createServer((req, res) => {

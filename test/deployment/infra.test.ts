@@ -52,7 +52,7 @@ function resource(template: Template, type: string, name?: string) {
 /**
  * Follows an expression back to where its value is written: a module parameter to the argument
  * main.bicep passes, a parameter to its default, a variable to its value, `<module>.outputs.x`
- * to the module's output.
+ * to the module's output, `<resource>.name` to the name it is declared with.
  */
 function trace(template: Template, expr: Expr): Expr {
   if (expr.kind === 'string') {
@@ -75,6 +75,12 @@ function trace(template: Template, expr: Expr): Expr {
       if (arg) return trace(main, arg);
     }
     if (param?.value) return trace(template, param.value);
+  }
+  if (expr.kind === 'member' && expr.property === 'name' && expr.object.kind === 'ident') {
+    const name = expr.object.name;
+    const declared = template.resources.find((r) => r.name === name);
+    const value = declared && at(declared.body, 'name');
+    if (value) return trace(template, value);
   }
   if (expr.kind === 'member' && expr.object.kind === 'member' && expr.object.property === 'outputs') {
     const mod = expr.object.object.kind === 'ident' ? expr.object.object.name : '';
@@ -259,6 +265,8 @@ describe('infra/ resources', () => {
     expect(byName.get('sync-runs-failed')).toContain('"CleverSyncRunCompleted"');
     expect(byName.get('sync-runs-failed')).toContain('"Failed"');
     expect(byName.get('clever-rate-limit-burst')).toContain('"CleverRateLimitWait"');
+    expect(byName.get('school-failing')).toContain('customMeasurements.consecutiveFailures');
+    expect(byName.get('health-unhealthy')).toContain('"CleverAuthHealthChanged"');
     expect(byName.get('health-unhealthy')).toContain('/api/health/clever-auth');
     expect(byName.get('health-unhealthy')).toContain('"503"');
 
@@ -270,7 +278,12 @@ describe('infra/ resources', () => {
   });
 
   const emitted = readSourceTree(resolve(ROOT, 'src'));
-  const telemetry = ['CleverSyncSchoolFailing', 'CleverSyncRunCompleted', 'CleverRateLimitWait'];
+  const telemetry = [
+    'CleverSyncSchoolFailing',
+    'CleverSyncRunCompleted',
+    'CleverRateLimitWait',
+    'CleverAuthHealthChanged',
+  ];
   const missing = telemetry.filter((name) => !emitted.includes(`'${name}'`));
   it.skipIf(missing.length > 0)(
     `the telemetry names the alerts read are spelled as in src/ (waiting for: ${missing.join(', ') || 'none'})`,
@@ -301,6 +314,9 @@ describe('infra/ app settings', () => {
         'SESSION_DATABASE_URL',
         'SCHOOL_DATABASE_URL_TEMPLATE',
         'SYNC_TIMER_SCHEDULE',
+        'SYNC_DISPATCH_MODE',
+        'SYNC_QUEUE_NAME',
+        'AzureWebJobsStorage__queueServiceUri',
         'LOG_LEVEL',
       ]),
     );
@@ -348,6 +364,15 @@ describe('infra/ app settings', () => {
     for (const level of allowed?.kind === 'array' ? allowed.items : [])
       check('LOG_LEVEL', literalString(level));
     expect(literalString(trace(functionApp, settings.get('SYNC_TIMER_SCHEDULE')!))).toBe('0 0 2 * * *');
+    check('SYNC_QUEUE_NAME', literalString(trace(functionApp, settings.get('SYNC_QUEUE_NAME')!)));
+    check('SYNC_DISPATCH_MODE', literalString(trace(functionApp, settings.get('SYNC_DISPATCH_MODE')!)));
+    const modes = main.params.get('syncDispatchMode')?.decorators.find((d) => d.name === 'allowed')?.args[0];
+    for (const mode of modes?.kind === 'array' ? modes.items : [])
+      check('SYNC_DISPATCH_MODE', literalString(mode));
+    // The app sends to the queue the template creates.
+    expect(
+      render(at(main.modules.find((m) => m.name === 'functionApp')!.body, 'params.syncQueueName')!),
+    ).toBe('storage.outputs.syncQueueName');
     check(
       'APP_CONFIG_LABEL',
       literalString(trace(functionApp, settings.get('APP_CONFIG_LABEL')!)) ?? 'staging',

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findSecrets, main } from '../../scripts/validate-deployment.js';
+import { describeFunction } from '../../src/functions/function-list.js';
+import { registeredFunctions } from '../../src/functions/registry.js';
 import {
   ACCEPTED_RUN,
   type FakeApp,
@@ -49,6 +52,7 @@ describe('validate-deployment against a healthy deployment', () => {
     expect(result.code).toBe(0);
     expect(line(result.output, 'PASS  health')).toContain('healthy');
     expect(line(result.output, 'PASS  functions')).toContain('6 functions registered');
+    expect(line(result.output, 'PASS  health')).toContain('last authenticated 2026-01-15T02:00:04.000Z');
     expect(line(result.output, 'PASS  dry-run')).toContain(
       'run-0001 of school 5fa1b2c3d4e5f60718293a4b Succeeded',
     );
@@ -83,6 +87,17 @@ describe('validate-deployment against a healthy deployment', () => {
       'secrets:pass',
     ]);
     expect(fake.requests.some((r) => r.method === 'POST')).toBe(false);
+  });
+});
+
+describe('validate-deployment and the app', () => {
+  it('accepts the functions src/functions actually registers, as GET /api/functions lists them', async () => {
+    const dir = resolve(import.meta.dirname, '../../src/functions');
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) await import(resolve(dir, file));
+    const functions = registeredFunctions().map(describeFunction);
+    const fake = await app({ functions: { status: 200, body: { functions } } });
+    const result = await run(['--url', fake.url]);
+    expect(line(result.output, 'PASS  functions')).toContain(`${functions.length} functions registered`);
   });
 });
 
@@ -135,7 +150,7 @@ describe('validate-deployment fails clearly', () => {
     const fake = await app({
       functions: {
         status: 200,
-        body: body.functions.filter((fn) => fn.trigger !== 'timer' && fn.route !== 'sync'),
+        body: body.functions.filter((fn) => fn.trigger !== 'timer' && fn.route !== '/api/sync'),
       },
     });
     const result = await run(['--url', fake.url]);
@@ -148,7 +163,7 @@ describe('validate-deployment fails clearly', () => {
   it('when the manual sync API is anonymous', async () => {
     const body = FUNCTION_LIST.body as { functions: Array<Record<string, unknown>> };
     const functions = body.functions.map((fn) =>
-      fn.route === 'sync' ? { ...fn, authLevel: 'anonymous' } : fn,
+      fn.route === '/api/sync' ? { ...fn, authLevel: 'anonymous' } : fn,
     );
     const fake = await app({ functions: { status: 200, body: { functions } } });
     const result = await run(['--url', fake.url]);
@@ -156,7 +171,9 @@ describe('validate-deployment fails clearly', () => {
   });
 
   it('when the build has no function listing route', async () => {
-    const fake = await app({ functions: { status: 404, body: { error: 'not found' } } });
+    const fake = await app({
+      functions: { status: 404, body: { error: { code: 'NOT_FOUND', message: 'no route' } } },
+    });
     const result = await run(['--url', fake.url]);
     expect(result.code).toBe(1);
     expect(line(result.output, 'FAIL  functions')).toContain('GET /api/functions was not found (HTTP 404)');
