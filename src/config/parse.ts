@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { redactText } from '../telemetry/redact.js';
 import { SECRET_SETTING_KEYS, SETTINGS, type SettingSpec, type Settings } from './settings.js';
 
 /** Azure leaves `@Microsoft.KeyVault(...)` as the literal value when it cannot resolve the reference. */
@@ -29,7 +30,9 @@ export function parseSettings(raw: RawSettings): Settings {
       continue;
     }
     const reason = result.error.issues.map((issue) => issue.message).join('; ');
-    const shown = SECRET_SETTING_KEYS.has(key) || value === undefined ? '' : ` (got "${truncate(value)}")`;
+    // Non-secret values help the operator; credential-shaped parts (user:password@) are still masked.
+    const shown =
+      SECRET_SETTING_KEYS.has(key) || value === undefined ? '' : ` (got "${redactText(truncate(value))}")`;
     problems.push(`${key}: ${reason}${shown}`);
   }
 
