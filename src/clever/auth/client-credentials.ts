@@ -18,7 +18,7 @@ export type ClientCredentialsSource = () => Promise<ClientCredentials | undefine
  */
 export function clientCredentialsFrom(
   settings: { clientId: string | undefined; clientSecret: string | undefined },
-  store: CredentialStore | undefined,
+  store?: CredentialStore,
 ): ClientCredentialsSource {
   return async () => {
     const clientId = settings.clientId ?? (await store?.getSecret(CLEVER_CLIENT_ID_SECRET));
