@@ -126,8 +126,8 @@ export class FaultInjector {
     if (rule.route !== undefined) {
       const routes = Array.isArray(rule.route) ? rule.route : [rule.route];
       if (!routes.includes(request.route)) return false;
-    } else if (request.route === '/oauth/tokens' && !STATE_CHANGES.has(rule.kind)) {
-      // Unrouted error rules target the Data API; token discovery is opted in by naming it.
+    } else if (request.route === '/oauth/tokens') {
+      // Unrouted rules target the Data API; token discovery is opted in by naming its route.
       return false;
     }
     if (rule.id !== undefined && rule.id !== request.id) return false;

@@ -150,6 +150,20 @@ export function filterSource<T extends { id: string }>(
   };
 }
 
+/** The same sequence with each item transformed on the way out (ids must not change). */
+export function mapSource<T extends { id: string }, U extends { id: string }>(
+  source: SortedSource<T>,
+  transform: (item: T) => U,
+): SortedSource<U> {
+  function* mapped(it: Iterator<T>) {
+    for (let r = it.next(); !r.done; r = it.next()) yield transform(r.value);
+  }
+  return {
+    ascending: (after) => mapped(source.ascending(after)),
+    descending: (before) => mapped(source.descending(before)),
+  };
+}
+
 /** Walks a whole source in id order (truth views, admin cascades). */
 export function* iterate<T extends { id: string }>(source: SortedSource<T>): Generator<T> {
   const it = source.ascending();

@@ -25,7 +25,7 @@ function single(uri: string, record: unknown, extraLinks: { rel: string; uri: st
 }
 
 function notFound(what: string, id: string | undefined): ApiResponse {
-  return errorJson(404, `${what} ${id ?? ''} not found`.replace('  ', ' '));
+  return errorJson(404, id === undefined ? `${what} not found` : `${what} ${id} not found`);
 }
 
 function roleParam(query: URLSearchParams, allowed: readonly string[]): UserRole | undefined | ApiResponse {

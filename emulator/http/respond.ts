@@ -7,7 +7,7 @@ export interface ApiResponse {
   headers: Record<string, string>;
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
+export const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function json(status: number, value: unknown): ApiResponse {
   return { status, body: JSON.stringify(value), headers: { 'content-type': JSON_TYPE } };
@@ -46,12 +46,11 @@ export function write(
   extraHeaders: Record<string, string> = {},
 ): void {
   if (res.destroyed || res.writableEnded) return;
-  const body = Buffer.from(response.body, 'utf8');
   // The response's own headers win: a 429 fault overrides the window's X-RateLimit-* values.
   res.writeHead(response.status, {
     ...extraHeaders,
     ...response.headers,
-    'content-length': String(body.length),
+    'content-length': String(Buffer.byteLength(response.body, 'utf8')),
   });
-  res.end(body);
+  res.end(response.body, 'utf8');
 }

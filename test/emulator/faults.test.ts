@@ -160,12 +160,16 @@ describe('fault injection', () => {
     expect(emu.truth.events(districtId).map((e) => e.type)).toContain('schools.deleted');
   });
 
-  it('can target the token endpoint by naming it', async () => {
-    emu.faults.set([{ kind: 'status', status: 503, route: '/oauth/tokens', count: 1 }]);
+  it('leaves the token endpoint alone unless a rule names it', async () => {
     const auth = { authorization: basicAuth(emu.clientId, emu.clientSecret) };
+    emu.faults.set([{ kind: 'status', status: 500 }]);
+    expect((await fetch(`${emu.tokensUrl}?owner_type=district`, { headers: auth })).status).toBe(200);
+    expect((await get(emu, '/v3.0/districts', districtToken(emu))).status).toBe(500);
+
+    emu.faults.set([{ kind: 'status', status: 503, route: '/oauth/tokens', count: 1 }]);
     expect((await fetch(`${emu.tokensUrl}?owner_type=district`, { headers: auth })).status).toBe(503);
     expect((await fetch(`${emu.tokensUrl}?owner_type=district`, { headers: auth })).status).toBe(200);
-    expect(emu.stats().byRoute['/oauth/tokens']).toEqual({ 503: 1, 200: 1 });
+    expect(emu.stats().byRoute['/oauth/tokens']).toEqual({ 503: 1, 200: 2 });
   });
 
   it('rejects invalid rules with a message naming the field', () => {
