@@ -22,7 +22,9 @@ export interface FakeWorld {
   schoolIds: string[];
   clock: { now: Date };
   service: ReturnType<typeof createSyncService>;
-  rebuild(overrides?: Omit<Partial<SyncServiceDeps>, 'config'> & { config?: Partial<SyncServiceDeps['config']> }): void;
+  rebuild(
+    overrides?: Omit<Partial<SyncServiceDeps>, 'config'> & { config?: Partial<SyncServiceDeps['config']> },
+  ): void;
 }
 
 /** One district with `schools` schools of `students` students and 2 teachers each. */
