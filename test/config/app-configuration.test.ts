@@ -1,6 +1,6 @@
 import { ClientSecretCredential } from '@azure/identity';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appConfigurationSource, loadConfig } from '../../src/config/index.js';
 import { AppError } from '../../src/errors.js';
 import {
@@ -12,7 +12,10 @@ import { FAKE_AUTHORITY, FAKE_TENANT, FAKE_VAULT_URL, fakeKeyVault } from '../su
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
+afterEach(() => {
+  server.resetHandlers();
+  vi.useRealTimers();
+});
 afterAll(() => server.close());
 
 const credential = () =>
@@ -79,10 +82,19 @@ describe('Azure App Configuration source (real provider against a fake store and
       },
     ]);
     server.use(...fakeKeyVault().handlers, ...store.handlers);
-    const error = await loadConfig({
+    // The provider holds every failure for 5 s (its crash-loop protection): let fake time pass it.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let settled = false;
+    const pending = loadConfig({
       env: { APP_CONFIG_ENDPOINT: FAKE_APP_CONFIG_ENDPOINT },
       remote: appConfigurationSource({ credential: credential(), startupTimeoutMs: 2_000 }),
-    }).catch((e: unknown) => e);
+    })
+      .catch((e: unknown) => e)
+      .finally(() => {
+        settled = true;
+      });
+    for (let step = 0; step < 50 && !settled; step++) await vi.advanceTimersByTimeAsync(250);
+    const error = await pending;
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).message).toBe(
       'Azure App Configuration clever-sync-test.azconfig.io: Key Vault reference to secret "does-not-exist" in ' +
