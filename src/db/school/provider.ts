@@ -84,7 +84,9 @@ export function createSchoolDatabaseProvider(
   const clients = new Map<string, OpenClient>();
   const migrated = new Set<string>();
 
-  if (!options.urlTemplate.includes('{schoolId}')) {
+  // A template that went through a URL encoder arrives as %7BschoolId%7D.
+  const urlTemplate = options.urlTemplate.replace(/%7BschoolId%7D/gi, '{schoolId}');
+  if (!urlTemplate.includes('{schoolId}')) {
     throw new AppError('CONFIG_INVALID', 'SCHOOL_DATABASE_URL_TEMPLATE must contain {schoolId}');
   }
 
@@ -117,7 +119,7 @@ export function createSchoolDatabaseProvider(
         },
       );
     }
-    const url = options.urlTemplate.replaceAll('{schoolId}', school.cleverSchoolId);
+    const url = urlTemplate.replaceAll('{schoolId}', school.cleverSchoolId);
     registerSecret(url);
     return { url, source: 'template' };
   }

@@ -1,0 +1,135 @@
+/**
+ * SQL Server cannot run here, so its SQL is checked as text: parameter counts under SQL
+ * Server's 2,100 limit, placeholders bound one-to-one, and the OPENJSON rowset covering every
+ * roster column with the column's type. (Untested against a live server: docs/database.md.)
+ */
+import { describe, expect, it } from 'vitest';
+import { prepareRows, rosterTable } from '../../src/db/school/columns.js';
+import type { SqlStatement } from '../../src/db/school/sql.js';
+import {
+  acquireMigrationLockSql,
+  createMigrationsTableSql,
+  openJsonRowset,
+  SQLSERVER_MAX_PARAMETERS,
+  sqlserverRosterSql,
+} from '../../src/db/sqlserver/sql.js';
+import { studentRow, teacherRow } from './support.js';
+
+const sql = sqlserverRosterSql();
+
+function expectPlaceholdersMatch(statement: SqlStatement): void {
+  const used = new Set([...statement.sql.matchAll(/@P(\d+)/g)].map((match) => Number(match[1])));
+  expect(statement.params.length).toBeLessThan(SQLSERVER_MAX_PARAMETERS);
+  expect([...used].sort((a, b) => a - b)).toEqual(statement.params.map((_, index) => index + 1));
+}
+
+describe('SQL Server roster SQL', () => {
+  const { table, columns } = rosterTable('students');
+  const rows = prepareRows(
+    'students',
+    Array.from({ length: sql.maxRowsPerUpsert(columns) }, (_, index) => studentRow(index + 1)),
+  );
+
+  it('upserts a full chunk with three parameters: rows as one JSON document, run id, timestamp', () => {
+    const now = new Date(Date.UTC(2025, 0, 2, 3, 4, 5, 6));
+    const statement = sql.upsert(table, columns, rows, 'run-1', now);
+    expectPlaceholdersMatch(statement);
+    expect(statement.params).toHaveLength(3);
+    expect(statement.params.slice(1)).toEqual(['run-1', now]);
+
+    const documents = JSON.parse(String(statement.params[0])) as Record<string, unknown>[];
+    expect(documents).toHaveLength(rows.length);
+    expect(Object.keys(documents[0]!).sort()).toEqual(
+      [...columns.map((column) => column.column), 'content_hash'].sort(),
+    );
+    expect(documents[0]).toMatchObject({
+      clever_id: rows[0]!.cleverId,
+      content_hash: rows[0]!.contentHash,
+      // ISO 8601 without a zone: OPENJSON converts it to DATETIME2 (UTC by convention).
+      clever_created: '2024-01-01T08:00:00.123',
+      middle_name: 'M',
+      iep_status: null,
+    });
+  });
+
+  it('reads every column from OPENJSON with its declared type', () => {
+    const rowset = openJsonRowset('@P1', columns);
+    for (const column of columns) {
+      const type =
+        column.type === 'DateTime'
+          ? 'DATETIME2'
+          : column.size === 'key'
+            ? 'NVARCHAR(64)'
+            : column.size === 'short'
+              ? 'NVARCHAR(40)'
+              : typeof column.size === 'number'
+                ? `NVARCHAR(${column.size})`
+                : 'NVARCHAR(MAX)';
+      expect(rowset).toContain(`[${column.column}] ${type} '$.${column.column}'`);
+    }
+    expect(rowset).toContain(`[content_hash] NVARCHAR(64) '$.content_hash'`);
+  });
+
+  it('MERGEs on clever_id: updates every data column and restores, inserts with bookkeeping', () => {
+    const statement = sql.upsert(table, columns, rows.slice(0, 2), 'run-1', new Date());
+    expect(statement.sql).toMatch(
+      /^MERGE \[dbo\]\.\[students\] WITH \(HOLDLOCK\) AS t USING OPENJSON\(@P1\) WITH \(/,
+    );
+    expect(statement.sql).toContain('ON t.[clever_id] = s.[clever_id]');
+    const update = /WHEN MATCHED THEN UPDATE SET (.*?) WHEN NOT MATCHED/.exec(statement.sql)?.[1] ?? '';
+    for (const column of columns.filter((candidate) => candidate.column !== 'clever_id')) {
+      expect(update).toContain(`t.[${column.column}] = s.[${column.column}]`);
+    }
+    expect(update).toContain(
+      't.[is_active] = 1, t.[deactivated_at] = NULL, t.[last_seen_run_id] = @P2, t.[updated_at] = @P3',
+    );
+    expect(update).not.toContain('first_seen_run_id');
+    expect(statement.sql).toMatch(
+      /WHEN NOT MATCHED BY TARGET THEN INSERT \(.*\[first_seen_run_id\].*\) VALUES \(.*@P2, @P2, @P3, @P3\);$/,
+    );
+  });
+
+  it('passes id lists as one JSON parameter, typed to seek the clever_id index', () => {
+    const ids = Array.from({ length: 5_000 }, (_, index) => studentRow(index).cleverId);
+    for (const statement of [
+      sql.selectExisting(table, ids),
+      sql.touch(table, ids, 'run-1'),
+      sql.archiveByCleverIds(table, ids, new Date()),
+    ]) {
+      expectPlaceholdersMatch(statement);
+      expect(statement.sql).toMatch(/OPENJSON\(@P\d\) WITH \(\[clever_id\] NVARCHAR\(64\) '\$'\)/);
+      expect(
+        JSON.parse(
+          String(statement.params.find((param) => typeof param === 'string' && param.startsWith('['))),
+        ),
+      ).toEqual(ids);
+    }
+  });
+
+  it('binds every placeholder of the other statements', () => {
+    const teachers = rosterTable('teachers');
+    for (const statement of [
+      sql.countActive(teachers.table),
+      sql.countUnseenActive(teachers.table, 'run-1'),
+      sql.archiveUnseen(teachers.table, 'run-1', new Date()),
+      sql.activeIdsPage(teachers.table, null, 1000),
+      sql.activeIdsPage(teachers.table, teacherRow(1).cleverId, 1000),
+      sql.deleteInactive(teachers.table, new Date()),
+    ]) {
+      expectPlaceholdersMatch(statement);
+      expect(statement.sql).toContain('[dbo].[teachers]');
+    }
+  });
+
+  it("writes Prisma's _prisma_migrations table and takes Prisma's lock", () => {
+    expect(createMigrationsTableSql('dbo')).toContain('CREATE TABLE [dbo].[_prisma_migrations] (');
+    expect(createMigrationsTableSql('dbo')).toContain('migration_name          NVARCHAR(250) NOT NULL');
+    expect(createMigrationsTableSql('dbo')).toContain(
+      'started_at              DATETIMEOFFSET NOT NULL DEFAULT CURRENT_TIMESTAMP',
+    );
+    expect(acquireMigrationLockSql(5000)).toContain(
+      "sp_getapplock @Resource = 'prisma_migrate', @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 5000",
+    );
+    expect(() => sqlserverRosterSql('dbo]; DROP TABLE x;--')).toThrow(/plain identifier/);
+  });
+});
