@@ -1,0 +1,211 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
+import { literalString, loadTemplate } from './bicep.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const read = (path: string) => readFileSync(resolve(ROOT, path), 'utf8');
+
+interface Step {
+  id?: string;
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+  'working-directory'?: string;
+}
+
+interface Job {
+  needs?: string | string[];
+  if?: string;
+  environment?: { name: string; url?: string } | string;
+  permissions?: Record<string, string>;
+  services?: Record<
+    string,
+    { image: string; ports?: string[]; options?: string; env?: Record<string, string> }
+  >;
+  env?: Record<string, string>;
+  steps: Step[];
+}
+
+interface Workflow {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+/** Parses a workflow strictly: any YAML error or warning fails the test. */
+function loadWorkflow(path: string): Workflow {
+  const doc = parseDocument(read(path), { prettyErrors: true, uniqueKeys: true });
+  expect(doc.errors.map(String), `${path} is not valid YAML`).toEqual([]);
+  expect(doc.warnings.map(String)).toEqual([]);
+  return doc.toJS({ maxAliasCount: 100 }) as Workflow;
+}
+
+/** `ALL_STEPS=(install generate ...)` in scripts/ci.sh, checked to have a step_<name> each. */
+function ciSteps(): string[] {
+  const script = read('scripts/ci.sh');
+  const match = /^ALL_STEPS=\(([^)]*)\)/m.exec(script);
+  expect(match, 'scripts/ci.sh defines ALL_STEPS').not.toBeNull();
+  const steps = match![1]!.trim().split(/\s+/);
+  for (const step of steps) expect(script).toMatch(new RegExp(`^step_${step}\\(\\)`, 'm'));
+  return steps;
+}
+
+/** The commands .ci/run executes, with `bash scripts/ci.sh` expanded to one command per step. */
+function ciRunCommands(): string[] {
+  const commands = read('.ci/run')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => /^bash scripts\//.test(line));
+  return commands.flatMap((command) =>
+    command === 'bash scripts/ci.sh' ? ciSteps().map((step) => `bash scripts/ci.sh ${step}`) : [command],
+  );
+}
+
+const runCommands = (steps: Step[]) => steps.filter((s) => s.run).map((s) => s.run!.trim());
+const stepUsing = (steps: Step[], action: string) => steps.findIndex((s) => s.uses?.split('@')[0] === action);
+const stepRunning = (steps: Step[], text: string) => steps.findIndex((s) => s.run?.includes(text));
+
+describe('scripts/ci.sh and .ci/run', () => {
+  it('run install, generate, lint, typecheck, test and build, PostgreSQL first', () => {
+    expect(ciSteps()).toEqual(['install', 'generate', 'lint', 'typecheck', 'test', 'build']);
+    expect(ciRunCommands()[0]).toBe('bash scripts/ensure-postgres.sh');
+  });
+});
+
+describe('.github/workflows/ci.yml', () => {
+  const workflow = loadWorkflow('.github/workflows/ci.yml');
+  const jobs = Object.values(workflow.jobs);
+
+  it('runs on pull requests and pushes', () => {
+    expect(Object.keys(workflow.on)).toEqual(expect.arrayContaining(['pull_request', 'push']));
+    expect(workflow.permissions).toEqual({ contents: 'read' });
+  });
+
+  it('runs exactly the commands of .ci/run, in order, through scripts/ci.sh', () => {
+    expect(jobs).toHaveLength(1);
+    expect(runCommands(jobs[0]!.steps)).toEqual(ciRunCommands());
+  });
+
+  it('has a PostgreSQL service container on 5432 with a health check, and caches npm', () => {
+    const postgres = jobs[0]!.services?.postgres;
+    expect(postgres?.image).toMatch(/^postgres:\d+/);
+    expect(postgres?.ports).toContain('5432:5432');
+    expect(postgres?.options).toContain('pg_isready');
+    // The local cluster .ci/run starts trusts loopback connections; the container must too.
+    expect(postgres?.env?.POSTGRES_HOST_AUTH_METHOD).toBe('trust');
+    const setupNode = jobs[0]!.steps[stepUsing(jobs[0]!.steps, 'actions/setup-node')];
+    expect(setupNode?.with?.cache).toBe('npm');
+  });
+});
+
+describe('.github/workflows/deploy.yml', () => {
+  const workflow = loadWorkflow('.github/workflows/deploy.yml');
+  const { build, 'deploy-staging': staging, 'deploy-production': production } = workflow.jobs;
+  const text = read('.github/workflows/deploy.yml');
+
+  it('runs on a version tag or by hand', () => {
+    expect(workflow.on.push).toEqual({ tags: ['v*'] });
+    expect(workflow.on).toHaveProperty('workflow_dispatch');
+  });
+
+  it('builds once, running the same CI commands first, on the Node major Azure runs', () => {
+    expect(build).toBeDefined();
+    const commands = runCommands(build!.steps);
+    expect(commands.slice(0, ciRunCommands().length)).toEqual(ciRunCommands());
+    expect(build!.services?.postgres?.image).toMatch(/^postgres:/);
+    const nodeVersion = build!.steps[stepUsing(build!.steps, 'actions/setup-node')]?.with?.['node-version'];
+    const bicepNode = literalString(
+      loadTemplate(resolve(ROOT, 'infra/main.bicep')).params.get('nodeVersion')?.value,
+    );
+    expect(String(nodeVersion)).toBe(bicepNode);
+    expect(stepUsing(build!.steps, 'actions/upload-artifact')).toBeGreaterThan(
+      stepRunning(build!.steps, 'ci.sh build'),
+    );
+    // The package holds production dependencies only.
+    expect(commands.join('\n')).toContain('npm prune --omit=dev');
+  });
+
+  it('deploys to staging, then production behind its own environment', () => {
+    expect(staging?.needs).toBe('build');
+    expect(production?.needs).toEqual(expect.arrayContaining(['build', 'deploy-staging']));
+    expect(staging?.environment).toMatchObject({ name: 'staging' });
+    expect(production?.environment).toMatchObject({ name: 'production' });
+    // The same steps in both environments (one list in the file, shared by a YAML alias).
+    expect(production?.steps).toEqual(staging?.steps);
+    expect({ ...production?.env, DEPLOY_ENVIRONMENT: 'x' }).toEqual({
+      ...staging?.env,
+      DEPLOY_ENVIRONMENT: 'x',
+    });
+  });
+
+  for (const name of ['deploy-staging', 'deploy-production']) {
+    it(`${name}: logs in with OIDC, migrates, deploys, then validates, in that order`, () => {
+      const job = workflow.jobs[name]!;
+      expect(job.permissions?.['id-token']).toBe('write');
+      const steps = job.steps;
+      const login = stepUsing(steps, 'azure/login');
+      const migrate = stepRunning(steps, 'npx clever-sync db migrate');
+      const deploy = stepUsing(steps, 'Azure/functions-action');
+      const validate = stepRunning(steps, 'npm run validate:deployment');
+      expect([login, migrate, deploy, validate].every((i) => i >= 0)).toBe(true);
+      expect(login).toBeLessThan(migrate);
+      expect(migrate).toBeLessThan(deploy);
+      expect(deploy).toBeLessThan(validate);
+
+      // OIDC: ids only, no stored credential of any kind.
+      expect(Object.keys(steps[login]!.with ?? {}).sort()).toEqual([
+        'client-id',
+        'subscription-id',
+        'tenant-id',
+      ]);
+      expect(steps[deploy]!.with).not.toHaveProperty('publish-profile');
+      expect(steps[deploy]!.with?.package).toBe('release/clever-sync.zip');
+
+      // Migrations run from the deployed package, before it goes live.
+      expect(steps[migrate]!['working-directory']).toBe('release/app');
+
+      // The firewall opening for migrations is always closed again.
+      const close = steps.find((s) => s.run?.includes('firewall-rule delete'));
+      expect(close?.if).toContain('always()');
+    });
+  }
+
+  it('hands the function key to the validation only through the environment, masked', () => {
+    const validate = staging!.steps[stepRunning(staging!.steps, 'npm run validate:deployment')]!;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax in the workflow
+    expect(validate.run).toContain('::add-mask::${FUNCTION_KEY}');
+    expect(validate.run).toContain('export FUNCTION_KEY');
+    expect(validate.run).not.toContain('--key');
+    const mask = validate.run!.indexOf('::add-mask::');
+    expect(mask).toBeLessThan(validate.run!.indexOf('npm run validate:deployment'));
+  });
+
+  it('masks the database URL it reads for migrations', () => {
+    const migrate = staging!.steps[stepRunning(staging!.steps, 'npx clever-sync db migrate')]!;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax in the workflow
+    expect(migrate.run).toContain('::add-mask::${SESSION_DATABASE_URL}');
+  });
+
+  it('uses no repository secrets and pins every action to a major version', () => {
+    expect(text).not.toMatch(/\$\{\{\s*secrets\./);
+    const all = [build!, staging!, production!].flatMap((job) => job.steps);
+    for (const step of all.filter((s) => s.uses)) expect(step.uses).toMatch(/^[\w-]+\/[\w-]+@v\d+$/);
+  });
+
+  it('reads only GitHub variables that infra outputs or docs/deployment.md explains', () => {
+    const used = [...new Set([...text.matchAll(/\bvars\.([A-Z_]+)/g)].map((m) => m[1]!))];
+    const outputs = loadTemplate(resolve(ROOT, 'infra/main.bicep')).outputs;
+    const docs = read('docs/deployment.md');
+    for (const name of used) {
+      expect(outputs.has(name) || docs.includes(`\`${name}\``), `${name} is explained`).toBe(true);
+    }
+    for (const name of ['AZURE_RESOURCE_GROUP', 'AZURE_FUNCTIONAPP_NAME', 'AZURE_SQL_SERVER_NAME']) {
+      expect(outputs.has(name), `infra/main.bicep outputs ${name}`).toBe(true);
+    }
+  });
+});
