@@ -3,8 +3,9 @@
  * composition root forwards to Application Insights as a custom event. A broken sink never
  * breaks a sync.
  */
-import { toLogObject } from '../errors.js';
+
 import type { Logger } from '../telemetry/index.js';
+import { errorForLog } from './error-text.js';
 import type { SyncAlert, SyncAlertSink } from './types.js';
 
 export async function emitAlert(
@@ -19,7 +20,7 @@ export async function emitAlert(
   try {
     await sink(alert);
   } catch (error) {
-    logger.warn({ alert: alert.name, err: toLogObject(error) }, 'alert sink failed');
+    logger.warn({ alert: alert.name, err: errorForLog(error) }, 'alert sink failed');
   }
 }
 

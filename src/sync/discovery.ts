@@ -3,10 +3,12 @@
  * optionally restricted by configuration (CLEVER_DISTRICT_IDS). Districts that disconnected are
  * marked inactive and skipped; a configured district without a token is reported, not synced.
  */
+
 import type { DistrictRecord } from '../db/types.js';
 import type { RunContext } from './context.js';
 import { zeroCounts } from './counts.js';
 import type { DistrictTarget } from './district-sync.js';
+import { describeError } from './error-text.js';
 import type { DistrictSyncResult } from './types.js';
 
 export interface Discovery {
@@ -76,7 +78,7 @@ export async function discoverDistricts(ctx: RunContext): Promise<Discovery> {
       .complete({
         status: 'Failed',
         counts,
-        errorSummary: error instanceof Error ? error.message : String(error),
+        errorSummary: describeError(error),
       })
       .catch(() => undefined);
     throw error;

@@ -5,18 +5,19 @@
  * Clever's recipe, the newest event id is taken BEFORE any full pull: it becomes those schools'
  * cursor, so changes made during the pull are applied by the next incremental run.
  */
+
 import type { CleverDistrictApi } from '../clever/api/types.js';
 import type { DistrictRecord, SchoolRecord, SyncCounts } from '../db/types.js';
-import { toLogObject } from '../errors.js';
 import type { Logger } from '../telemetry/index.js';
 import type { RunContext } from './context.js';
 import { sumCounts } from './counts.js';
+import { describeError, errorForLog } from './error-text.js';
 import { compareEventIds, EVENTS_START } from './events.js';
 import { runIncrementalPass } from './incremental.js';
 import { leaseKeys } from './leases.js';
 import { parseTimestamp } from './mapping.js';
 import { decideSchoolMode, type FullSyncReason } from './modes.js';
-import { describeError, type SchoolTarget, syncSchoolRoster } from './school-sync.js';
+import { type SchoolTarget, syncSchoolRoster } from './school-sync.js';
 import { refreshSchools } from './schools-list.js';
 import type { DistrictSyncResult, SchoolSyncResult } from './types.js';
 
@@ -87,7 +88,7 @@ export async function syncDistrictRun(ctx: RunContext, target: DistrictTarget): 
     }
   } catch (caught) {
     error = describeError(caught);
-    logger.error({ err: toLogObject(caught) }, 'district sync failed');
+    logger.error({ err: errorForLog(caught) }, 'district sync failed');
   } finally {
     if (!dryRun) await ctx.leases.release(leaseKeys.district(target.cleverDistrictId));
   }
@@ -258,7 +259,7 @@ export async function takeCursor(
     const message = `events unavailable (${describeError(error)}): the next run pulls in full again`;
     warnings.push(message);
     logger.warn(
-      { err: toLogObject(error) },
+      { err: errorForLog(error) },
       'could not read the latest Clever event id; incremental sync unavailable',
     );
     return null;
@@ -291,7 +292,7 @@ export async function syncOneSchoolRun(
     );
   } catch (caught) {
     error = describeError(caught);
-    logger.error({ err: toLogObject(caught) }, 'school sync failed');
+    logger.error({ err: errorForLog(caught) }, 'school sync failed');
   }
   ctx.tracker.districtDone();
   return {

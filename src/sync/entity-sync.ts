@@ -8,13 +8,14 @@
  * - `plan`: a dry run: classify records against the database without writing anything.
  * Pages stream through; only `compare` and `plan` hold ids, and only one school's.
  */
+
 import type { CleverDistrictApi, CleverUser } from '../clever/api/types.js';
 import type { RosterEntity, SchoolRosterRepository, SyncCounts, SyncType } from '../db/types.js';
-import { toLogObject } from '../errors.js';
 import type { Logger } from '../telemetry/index.js';
 import { checkArchiveGuard } from './archive-guard.js';
 import type { RunContext } from './context.js';
 import { addCounts, zeroCounts } from './counts.js';
+import { describeError, errorForLog } from './error-text.js';
 import { chunks, prefetchOne } from './pages.js';
 import type { EntityPlan, EntitySyncResult } from './types.js';
 import { type InvalidRecord, preparePage } from './validate.js';
@@ -243,10 +244,10 @@ export async function syncEntity(input: EntitySyncInput): Promise<EntitySyncOutc
       ...(purged === undefined ? {} : { purged }),
     };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     await entry
       .complete({ status: 'Failed', counts, errorSummary: message, warnings })
-      .catch((e) => logger.warn({ err: toLogObject(e) }, 'could not complete history row'));
+      .catch((e) => logger.warn({ err: errorForLog(e) }, 'could not complete history row'));
     throw error;
   }
 }

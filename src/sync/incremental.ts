@@ -6,6 +6,7 @@
  * school's own cursor are skipped for that school. Requests: one per page of events, whatever
  * the number of schools.
  */
+
 import type { CleverDistrictApi, CleverEvent } from '../clever/api/types.js';
 import type {
   RosterEntity,
@@ -14,10 +15,11 @@ import type {
   SchoolRosterRepository,
   SyncCounts,
 } from '../db/types.js';
-import { AppError, toLogObject } from '../errors.js';
+import { AppError } from '../errors.js';
 import type { Logger } from '../telemetry/index.js';
 import type { RunContext } from './context.js';
 import { addCounts, zeroCounts } from './counts.js';
+import { describeError, errorForLog } from './error-text.js';
 import {
   compareEventIds,
   foldEvents,
@@ -30,7 +32,7 @@ import {
 import type { HistoryEntry } from './history.js';
 import { leaseKeys } from './leases.js';
 import { prefetchOne } from './pages.js';
-import { describeError, isDatabaseFailure, recordFailure } from './school-sync.js';
+import { isDatabaseFailure, recordFailure } from './school-sync.js';
 import type { EntitySyncResult, SchoolSyncResult } from './types.js';
 
 export interface IncrementalOutcome {
@@ -79,7 +81,7 @@ export async function runIncrementalPass(
     if (state.error) return;
     state.error = describeError(error);
     state.logger.error(
-      { err: toLogObject(error), databaseFailure: isDatabaseFailure(error) },
+      { err: errorForLog(error), databaseFailure: isDatabaseFailure(error) },
       isDatabaseFailure(error)
         ? 'incremental sync failed: database connection failure'
         : 'incremental sync failed',
@@ -115,7 +117,7 @@ export async function runIncrementalPass(
       } catch (error) {
         const message = describeError(error);
         logger.error(
-          { err: toLogObject(error), databaseFailure: isDatabaseFailure(error) },
+          { err: errorForLog(error), databaseFailure: isDatabaseFailure(error) },
           'could not open school database',
         );
         await recordFailure(ctx, record, message);
@@ -141,7 +143,7 @@ export async function runIncrementalPass(
     } catch (error) {
       if (isEventsRefusal(error)) {
         const reason = `Clever refused the events request (${describeError(error)}): falling back to a full sync`;
-        ctx.logger.warn({ err: toLogObject(error) }, 'events cursor refused; falling back to full sync');
+        ctx.logger.warn({ err: errorForLog(error) }, 'events cursor refused; falling back to full sync');
         for (const state of states.values()) await ctx.leases.release(leaseKeys.school(state.record.id));
         const fallback = [...states.values()].map((s) => s.record);
         states.clear();
@@ -293,7 +295,7 @@ async function finish(
         eventCursor: state.cursor,
         errorSummary: state.error ?? null,
       })
-      .catch((error) => state.logger.warn({ err: toLogObject(error) }, 'could not complete history row'));
+      .catch((error) => state.logger.warn({ err: errorForLog(error) }, 'could not complete history row'));
   }
   if (state.error) await recordFailure(ctx, record, state.error);
   const counts = zeroCounts();

@@ -5,10 +5,11 @@
  * timer at a third of their lifetime, so a sync may take longer than the lease while a crashed
  * process frees its schools once the lease expires.
  */
+
 import { randomUUID } from 'node:crypto';
 import type { SessionRepository } from '../db/types.js';
-import { toLogObject } from '../errors.js';
 import type { Logger } from '../telemetry/index.js';
+import { errorForLog } from './error-text.js';
 
 export const leaseKeys = {
   all: (): string => 'sync:all',
@@ -55,7 +56,7 @@ export class LeaseSet {
       await this.leases.release(key, this.holder);
     } catch (error) {
       // An unreleased lease only delays the next sync of that key until it expires.
-      this.logger.warn({ leaseKey: key, err: toLogObject(error) }, 'could not release sync lease');
+      this.logger.warn({ leaseKey: key, err: errorForLog(error) }, 'could not release sync lease');
     }
     if (this.held.size === 0) this.stopTimer();
   }
@@ -76,7 +77,7 @@ export class LeaseSet {
             'sync lease was lost (expired and taken over); another process may be syncing the same target',
           );
       } catch (error) {
-        this.logger.warn({ leaseKey: key, err: toLogObject(error) }, 'could not renew sync lease');
+        this.logger.warn({ leaseKey: key, err: errorForLog(error) }, 'could not renew sync lease');
       }
     }
   }

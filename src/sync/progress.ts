@@ -3,10 +3,11 @@
  * row, which is updated after each school so `GET /api/sync/runs/{id}` can report progress from
  * any instance. Row updates are chained so they land in order and never overlap.
  */
+
 import type { SessionRepository, SyncCounts } from '../db/types.js';
-import { toLogObject } from '../errors.js';
 import type { Logger } from '../telemetry/index.js';
 import { addCounts, zeroCounts } from './counts.js';
+import { errorForLog } from './error-text.js';
 import type { SchoolSyncResult, SyncProgress } from './types.js';
 
 export class RunTracker {
@@ -98,7 +99,7 @@ export class RunTracker {
     try {
       this.onProgress(this.snapshot(phase, lastSchool));
     } catch (error) {
-      this.logger.warn({ err: toLogObject(error) }, 'progress callback failed');
+      this.logger.warn({ err: errorForLog(error) }, 'progress callback failed');
     }
   }
 
@@ -113,6 +114,6 @@ export class RunTracker {
     };
     this.writes = this.writes
       .then(() => runs.update(this.runId, patch))
-      .catch((error) => this.logger.warn({ err: toLogObject(error) }, 'could not record run progress'));
+      .catch((error) => this.logger.warn({ err: errorForLog(error) }, 'could not record run progress'));
   }
 }

@@ -4,13 +4,15 @@
  * outcome on the school (success resets the failure streak; a failure extends it and may alert).
  * Every error is caught here: one school never stops the others.
  */
+
 import type { CleverDistrictApi } from '../clever/api/types.js';
 import type { RosterEntity, SchoolRecord, SchoolRosterRepository, SyncCounts } from '../db/types.js';
-import { AppError, toLogObject } from '../errors.js';
+import { AppError } from '../errors.js';
 import { archiveHeldAlert, emitAlert, schoolFailingAlert } from './alerts.js';
 import type { RunContext } from './context.js';
 import { addCounts, zeroCounts } from './counts.js';
 import { type EntityMode, emptyPlan, syncEntity } from './entity-sync.js';
+import { describeError, errorForLog } from './error-text.js';
 import { ROSTER_ENTITIES } from './events.js';
 import { leaseKeys } from './leases.js';
 import type { EntitySyncResult, SchoolSyncResult } from './types.js';
@@ -33,11 +35,6 @@ export interface SchoolRosterInput {
   reason: string;
   /** The event cursor this sync establishes (taken before the pull); null without Events access. */
   cursorAfter: string | null;
-}
-
-export function describeError(error: unknown): string {
-  if (error instanceof AppError) return `${error.code}: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
 }
 
 export async function syncSchoolRoster(input: SchoolRosterInput): Promise<SchoolSyncResult> {
@@ -143,7 +140,7 @@ export async function syncSchoolRoster(input: SchoolRosterInput): Promise<School
     const counts = sumEntityCounts(entities);
     logger.error(
       {
-        err: toLogObject(error),
+        err: errorForLog(error),
         durationMs: Date.now() - started,
         databaseFailure: isDatabaseFailure(error),
       },
@@ -189,7 +186,7 @@ export async function recordFailure(ctx: RunContext, record: SchoolRecord, messa
       );
     }
   } catch (error) {
-    ctx.logger.error({ schoolId: record.id, err: toLogObject(error) }, 'could not record school failure');
+    ctx.logger.error({ schoolId: record.id, err: errorForLog(error) }, 'could not record school failure');
   }
 }
 

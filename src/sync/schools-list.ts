@@ -4,13 +4,14 @@
  * events were missed. The mass-archive guard applies here too: an empty or much shorter list is
  * far likelier a sharing problem than a district closing its schools.
  */
+
 import type { CleverDistrictApi } from '../clever/api/types.js';
 import type { DistrictRecord, SchoolRecord, SchoolUpsert, SyncCounts } from '../db/types.js';
-import { toLogObject } from '../errors.js';
 import type { Logger } from '../telemetry/index.js';
 import { checkArchiveGuard } from './archive-guard.js';
 import type { RunContext } from './context.js';
 import { zeroCounts } from './counts.js';
+import { describeError, errorForLog } from './error-text.js';
 import { mapSchool } from './mapping.js';
 import { prefetchOne } from './pages.js';
 import type { SchoolTarget } from './school-sync.js';
@@ -125,9 +126,9 @@ export async function refreshSchools(
       .complete({
         status: 'Failed',
         counts: changes,
-        errorSummary: error instanceof Error ? error.message : String(error),
+        errorSummary: describeError(error),
       })
-      .catch((e) => logger.warn({ err: toLogObject(e) }, 'could not complete history row'));
+      .catch((e) => logger.warn({ err: errorForLog(e) }, 'could not complete history row'));
     throw error;
   }
 }

@@ -2,19 +2,20 @@
  * The SyncService: resolves what to sync, guards it with leases and a SyncRun row, runs it, and
  * reports the outcome. Everything below (districts, schools, entities) is in the other modules.
  */
+
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { DistrictRecord, SchoolRecord, SessionRepository, SyncRunScope } from '../db/types.js';
-import { ConflictError, NotFoundError, toLogObject, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { type RunContext, resolveOptions, resolveSettings } from './context.js';
 import { sumCounts } from './counts.js';
 import { discoverDistricts } from './discovery.js';
 import { type DistrictTarget, syncDistrictRun, syncOneSchoolRun } from './district-sync.js';
+import { describeError, errorForLog } from './error-text.js';
 import { HistoryRecorder, summarizeError } from './history.js';
 import { LeaseSet, leaseKeys, makeHolder } from './leases.js';
 import { RunTracker } from './progress.js';
 import { recoverAbandoned } from './recovery.js';
-import { describeError } from './school-sync.js';
 import type {
   DistrictSyncResult,
   StartedSync,
@@ -120,7 +121,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     try {
       await recover();
     } catch (error) {
-      logger.warn({ err: toLogObject(error) }, 'crash recovery failed; continuing');
+      logger.warn({ err: errorForLog(error) }, 'crash recovery failed; continuing');
     }
     const resolved = await resolve(target);
     const runOptions = resolveOptions(options);
@@ -202,7 +203,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
         districts = await execute(ctx, resolved);
       } catch (caught) {
         error = describeError(caught);
-        runLogger.error({ err: toLogObject(caught) }, 'sync run failed');
+        runLogger.error({ err: errorForLog(caught) }, 'sync run failed');
       }
       const result = buildResult(ctx, resolved, startedAt, districts, error);
       try {
@@ -210,7 +211,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
         if (attached) await refreshAttachedRun(session, runId, now);
         else await persistResult(session, result);
       } catch (caught) {
-        runLogger.error({ err: toLogObject(caught) }, 'could not record the run outcome');
+        runLogger.error({ err: errorForLog(caught) }, 'could not record the run outcome');
       } finally {
         await leases.releaseAll();
         activeRuns.delete(runId);
