@@ -300,3 +300,10 @@ export function getSyncServices(): Promise<SyncServices> {
     });
   return syncServices;
 }
+
+/** For tests and the local runner: close the memoized sync services so the next call builds anew. */
+export async function resetSyncServices(): Promise<void> {
+  const current = syncServices;
+  syncServices = undefined;
+  if (current) await (await current.catch(() => undefined))?.dispose();
+}

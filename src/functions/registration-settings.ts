@@ -1,0 +1,37 @@
+import { loadConfigSync, SETTINGS } from '../config/index.js';
+import { checkSchedule, DEFAULT_TIMER_SCHEDULE } from '../runs/schedule.js';
+import { createLogger } from '../telemetry/index.js';
+
+/**
+ * Settings a trigger binds at registration, before the composition root exists: the timer's
+ * schedule and the queue's name. Read from the environment (app settings), not App Configuration.
+ * A bad value is logged by name and the default used, so one typo cannot stop every other function
+ * from being indexed; the full configuration error surfaces on the first invocation.
+ */
+export interface RegistrationSettings {
+  timerSchedule: string;
+  queueName: string;
+}
+
+const DEFAULT_QUEUE_NAME = SETTINGS.SYNC_QUEUE_NAME.schema.parse(undefined) as string;
+
+export function registrationSettings(): RegistrationSettings {
+  let timerSchedule = DEFAULT_TIMER_SCHEDULE;
+  let queueName = DEFAULT_QUEUE_NAME;
+  try {
+    const config = loadConfigSync();
+    timerSchedule = config.sync.timerSchedule;
+    queueName = config.sync.queueName;
+  } catch {
+    // Invalid configuration: the defaults register, the invocation reports the ConfigError.
+  }
+  const check = checkSchedule(timerSchedule);
+  if (!check.ok) {
+    createLogger().error(
+      { problem: check.problem },
+      `invalid timer schedule; using ${DEFAULT_TIMER_SCHEDULE}`,
+    );
+    timerSchedule = DEFAULT_TIMER_SCHEDULE;
+  }
+  return { timerSchedule, queueName };
+}

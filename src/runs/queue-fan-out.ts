@@ -1,0 +1,193 @@
+/**
+ * Scale-out mode, sending side: instead of syncing in this process, record the run and enqueue
+ * one message per school. The Functions host then spreads the schools over as many instances as
+ * the queue needs, each school in its own invocation (with the host's retries and poison queue).
+ *
+ * The run keeps the same leases an in-process run holds (`sync:run:<id>` and the scope lease), under
+ * a holder every queue invocation of the run shares, so crash recovery sees the run alive while
+ * messages wait and a second request for an overlapping scope is told it is already running.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DistrictRecord, SchoolRecord, SessionRepository, SyncTrigger } from '../db/types.js';
+import { AppError, ConflictError, NotFoundError, toLogObject } from '../errors.js';
+import { leaseKeys, runIdOfHolder } from '../sync/leases.js';
+import type { SyncTarget } from '../sync/types.js';
+import type { Logger } from '../telemetry/index.js';
+import { SCHOOL_SYNC_MESSAGE_VERSION, type SchoolSyncMessage } from './queue-message.js';
+import type { SchoolQueue } from './school-queue.js';
+import type { SyncRequest } from './sync-request.js';
+
+export interface QueueFanOutDeps {
+  session: SessionRepository;
+  queue: SchoolQueue;
+  leaseSeconds: number;
+  /** CLEVER_DISTRICT_IDS: only these districts are synced (undefined = every active district). */
+  districtIds?: string[] | undefined;
+  logger: Logger;
+  clock?: () => Date;
+}
+
+export interface QueuedRun {
+  runId: string;
+  scope: SyncTarget['scope'];
+  scopeId: number | null;
+  schoolsQueued: number;
+}
+
+/** Every queue invocation of a run renews and finally releases the run's leases under this holder. */
+export function queueHolder(runId: string): string {
+  return `${runId}#queue`;
+}
+
+/** The scope lease an in-process run of the same scope would take (none for one school: its lease is the school's). */
+export function scopeLeaseKey(scope: SyncTarget['scope'], district: DistrictRecord | null): string | null {
+  if (scope === 'all') return leaseKeys.all();
+  if (scope === 'district' && district) return leaseKeys.district(district.cleverDistrictId);
+  return null;
+}
+
+interface ResolvedScope {
+  scopeId: number | null;
+  district: DistrictRecord | null;
+  schools: SchoolRecord[];
+}
+
+export function createQueueFanOut(deps: QueueFanOutDeps) {
+  const now = deps.clock ?? (() => new Date());
+  const { session } = deps;
+
+  async function resolve(target: SyncTarget): Promise<ResolvedScope> {
+    if (target.scope === 'school') {
+      const school =
+        typeof target.schoolId === 'number'
+          ? await session.schools.findById(target.schoolId)
+          : await session.schools.findByCleverId(target.schoolId);
+      if (!school)
+        throw new NotFoundError(`Unknown school ${target.schoolId}`, { schoolId: target.schoolId });
+      if (!school.isActive) {
+        throw new NotFoundError(`School ${target.schoolId} is archived (no longer shared by Clever)`, {
+          schoolId: target.schoolId,
+        });
+      }
+      return { scopeId: school.id, district: null, schools: [school] };
+    }
+    if (target.scope === 'district') {
+      const district =
+        typeof target.districtId === 'number'
+          ? await session.districts.findById(target.districtId)
+          : await session.districts.findByCleverId(target.districtId);
+      if (!district)
+        throw new NotFoundError(`Unknown district ${target.districtId}`, { districtId: target.districtId });
+      const schools = await session.schools.list({ districtId: district.id, activeOnly: true });
+      return { scopeId: district.id, district, schools };
+    }
+    const wanted = deps.districtIds ? new Set(deps.districtIds) : null;
+    const districts = (await session.districts.list({ activeOnly: true })).filter(
+      (d) => !wanted || wanted.has(d.cleverDistrictId),
+    );
+    const schools: SchoolRecord[] = [];
+    for (const district of districts) {
+      schools.push(...(await session.schools.list({ districtId: district.id, activeOnly: true })));
+    }
+    return { scopeId: null, district: null, schools };
+  }
+
+  return {
+    /**
+     * Resolves the scope, takes the run's leases, records a Running run and enqueues its schools.
+     * Returns null when SessionDb knows no school in scope yet (a first run discovers districts and
+     * schools from Clever, which only an in-process run does).
+     */
+    async start(request: SyncRequest, trigger: SyncTrigger): Promise<QueuedRun | null> {
+      const { target } = request;
+      const scope = await resolve(target);
+      if (scope.schools.length === 0) return null;
+
+      const runId = randomUUID();
+      const holder = queueHolder(runId);
+      const held: string[] = [];
+      const releaseAll = async () => {
+        for (const key of held) await session.leases.release(key, holder).catch(() => undefined);
+      };
+
+      const scopeKey = scopeLeaseKey(target.scope, scope.district);
+      const probeKeys = target.scope === 'school' ? scope.schools.map((s) => leaseKeys.school(s.id)) : [];
+      for (const key of [scopeKey, leaseKeys.run(runId)]) {
+        if (key === null) continue;
+        const lease = await session.leases.tryAcquire(key, holder, deps.leaseSeconds);
+        if (!lease.acquired) {
+          await releaseAll();
+          const running = runIdOfHolder(lease.holder);
+          throw new ConflictError(
+            `A sync covering this ${target.scope} is already running (run ${running})`,
+            {
+              runId: running,
+            },
+          );
+        }
+        held.push(key);
+      }
+      // A single school's own lease is taken by the queue invocation; here it is only checked.
+      for (const key of probeKeys) {
+        const probe = await session.leases.tryAcquire(key, holder, 30);
+        if (!probe.acquired) {
+          await releaseAll();
+          const running = runIdOfHolder(probe.holder);
+          throw new ConflictError(`A sync of this school is already running (run ${running})`, {
+            runId: running,
+          });
+        }
+        await session.leases.release(key, holder);
+      }
+
+      const startedAt = now();
+      await session.runs.create({
+        runId,
+        scope: target.scope,
+        scopeId: scope.scopeId,
+        trigger,
+        full: request.full,
+        dryRun: request.dryRun,
+        status: 'Running',
+        startedAt,
+        schoolsTotal: scope.schools.length,
+        schoolsCompleted: 0,
+        schoolsFailed: 0,
+        counts: { processed: 0, created: 0, updated: 0, archived: 0, restored: 0, failed: 0, invalid: 0 },
+      });
+
+      const messages: SchoolSyncMessage[] = scope.schools.map((school) => ({
+        v: SCHOOL_SYNC_MESSAGE_VERSION,
+        runId,
+        schoolId: school.id,
+        full: request.full,
+        dryRun: request.dryRun,
+        force: request.force,
+        requestedBy: trigger,
+        enqueuedAt: startedAt.toISOString(),
+      }));
+      try {
+        await deps.queue.send(messages);
+      } catch (error) {
+        const safe = error instanceof AppError ? error.message : 'could not enqueue the schools';
+        deps.logger.error({ runId, err: toLogObject(error) }, 'enqueueing the run failed');
+        await session.runs.update(runId, { status: 'Failed', completedAt: now(), errorSummary: safe });
+        await releaseAll();
+        throw error;
+      }
+      deps.logger.info(
+        {
+          runId,
+          scope: target.scope,
+          scopeId: scope.scopeId,
+          schools: messages.length,
+          queue: deps.queue.name,
+        },
+        'sync run fanned out to the queue',
+      );
+      return { runId, scope: target.scope, scopeId: scope.scopeId, schoolsQueued: messages.length };
+    },
+  };
+}
+
+export type QueueFanOut = ReturnType<typeof createQueueFanOut>;
