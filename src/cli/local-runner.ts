@@ -1,20 +1,18 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  type HttpFunctionOptions,
-  HttpRequest,
-  HttpResponse,
-  type HttpResponseInit,
-  InvocationContext,
-  type LogHandler,
-  type Timer,
-} from '@azure/functions';
+import type { HttpFunctionOptions, HttpResponseInit, LogHandler, Timer } from '@azure/functions';
+import azureFunctions from '@azure/functions';
 import { toLogObject } from '../errors.js';
 import { ROUTE_PREFIX } from '../functions/http-responses.js';
 import type { RegisteredFunction } from '../functions/registry.js';
 import type { Logger } from '../telemetry/index.js';
 import { type CompiledRoute, compileRoute } from './route-template.js';
+
+// The package is CommonJS whose classes Node's ESM loader cannot see as named exports.
+const { HttpRequest, HttpResponse, InvocationContext } = azureFunctions;
+type HttpResponse = InstanceType<typeof HttpResponse>;
+type InvocationContext = InstanceType<typeof InvocationContext>;
 
 /**
  * `npm run serve`: hosts every registered HTTP function on localhost with the host's routes

@@ -1,0 +1,129 @@
+import type { AppServices } from '../../app.js';
+import { type ApplyMigrationsResult, applyMigrations } from '../../db/migrate/apply.js';
+import { createSchoolDatabaseProvider } from '../../db/school/provider.js';
+import { createSessionRepository } from '../../db/session/repository.js';
+import { describeDatabase } from '../../db/url.js';
+import { asAppError } from '../../errors.js';
+import { type CliIo, EXIT, type ExitCode, formatTable, printJson } from '../output.js';
+
+export interface MigrateOutcome {
+  database: string;
+  /** Host and database name only: never the URL (it may carry a password). */
+  target: string;
+  applied: string[];
+  alreadyApplied: number;
+  checksumMismatches: string[];
+  missingLocally: string[];
+  error?: string;
+}
+
+/**
+ * `clever-sync db migrate`: applies pending migrations to the SessionDb, then to every school
+ * database SessionDb knows (their URLs resolved exactly as the sync resolves them). One failing
+ * school does not stop the others. Exit 0 all migrated, 2 some schools failed, 1 SessionDb failed.
+ */
+export async function runDbMigrate(
+  app: AppServices,
+  options: { json?: boolean | undefined; sessionOnly?: boolean | undefined },
+  io: CliIo,
+): Promise<ExitCode> {
+  const { config, logger } = app;
+  const outcomes: MigrateOutcome[] = [];
+  const session = await migrateOne('session', 'session', config.database.sessionUrl);
+  outcomes.push(session);
+
+  if (!session.error && !options.sessionOnly) {
+    const repository = await createSessionRepository(config.database.sessionUrl, {
+      migrate: 'never',
+      logger,
+    });
+    const schools = createSchoolDatabaseProvider({
+      urlTemplate: config.database.schoolUrlTemplate,
+      ...(app.credentialStore.kind === 'key-vault'
+        ? { getSecret: (name: string) => app.credentialStore.getSecret(name) }
+        : {}),
+      sweepIdle: false,
+      logger,
+    });
+    try {
+      for (const school of await repository.schools.list()) {
+        const label = `school ${school.id} (${school.cleverSchoolId})`;
+        try {
+          const { url } = await schools.resolveUrl(school);
+          outcomes.push(await migrateOne(label, 'school', url));
+        } catch (error) {
+          outcomes.push(failed(label, '?', error));
+        }
+      }
+    } finally {
+      await schools.closeAll();
+      await repository.close();
+    }
+  }
+
+  const sessionFailed = outcomes[0]?.error !== undefined;
+  const schoolsFailed = outcomes.slice(1).some((o) => o.error !== undefined);
+  const exitCode = sessionFailed ? EXIT.failure : schoolsFailed ? EXIT.partial : EXIT.ok;
+  if (options.json) printJson(io, { databases: outcomes });
+  else {
+    const rows = outcomes.map((o) => [
+      o.database,
+      o.target,
+      o.error ? 'FAILED' : 'ok',
+      o.applied.length,
+      o.alreadyApplied,
+      o.error ?? o.applied.join(', '),
+    ]);
+    io.stdout.write(
+      `${formatTable(['database', 'target', 'result', 'applied', 'already', 'details'], rows)}\n`,
+    );
+    for (const o of outcomes) {
+      if (o.checksumMismatches.length > 0)
+        io.stdout.write(
+          `warning: ${o.database}: migration.sql changed after it was applied: ${o.checksumMismatches.join(', ')}\n`,
+        );
+      if (o.missingLocally.length > 0)
+        io.stdout.write(
+          `warning: ${o.database}: applied migrations unknown to this code: ${o.missingLocally.join(', ')}\n`,
+        );
+    }
+  }
+  return exitCode;
+
+  async function migrateOne(label: string, kind: 'session' | 'school', url: string): Promise<MigrateOutcome> {
+    const target = safeTarget(url);
+    try {
+      const result: ApplyMigrationsResult = await applyMigrations({ url, database: kind, logger });
+      return {
+        database: label,
+        target,
+        applied: result.applied,
+        alreadyApplied: result.alreadyApplied.length,
+        checksumMismatches: result.checksumMismatches,
+        missingLocally: result.missingLocally,
+      };
+    } catch (error) {
+      return failed(label, target, error);
+    }
+  }
+}
+
+function failed(database: string, target: string, error: unknown): MigrateOutcome {
+  return {
+    database,
+    target,
+    applied: [],
+    alreadyApplied: 0,
+    checksumMismatches: [],
+    missingLocally: [],
+    error: asAppError(error, 'migration failed').message,
+  };
+}
+
+function safeTarget(url: string): string {
+  try {
+    return describeDatabase(url);
+  } catch {
+    return 'unrecognized URL';
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The end-of-run report of `clever-sync sync` (and the demo): a per-school table for people, the
+ * same facts as one JSON document for machines. Ids and counts only: no names, no student data.
+ */
+import type { CleverApiMetrics } from '../clever/api/metrics.js';
+import type { SyncRunResult } from '../sync/types.js';
+import { type Cell, formatDuration, formatTable } from './output.js';
+
+export interface SyncReport {
+  runId: string;
+  status: SyncRunResult['status'];
+  scope: SyncRunResult['scope'];
+  full: boolean;
+  dryRun: boolean;
+  durationMs: number;
+  recordsPerSecond: number;
+  schools: { total: number; completed: number; failed: number; skipped: number };
+  counts: SyncRunResult['counts'];
+  clever: Pick<
+    CleverApiMetrics,
+    'requests' | 'retries' | 'rateLimited' | 'rateLimitWaits' | 'rateLimitWaitMs'
+  >;
+  districts: {
+    cleverDistrictId: string;
+    status: string;
+    error?: string | undefined;
+    schools: {
+      schoolId: number | null;
+      cleverSchoolId: string;
+      status: string;
+      syncType: string;
+      reason?: string | undefined;
+      counts: SyncRunResult['counts'];
+      error?: string | undefined;
+      plan?: unknown;
+    }[];
+  }[];
+  warnings: string[];
+  error?: string | undefined;
+}
+
+export function buildSyncReport(result: SyncRunResult, metrics: CleverApiMetrics): SyncReport {
+  return {
+    runId: result.runId,
+    status: result.status,
+    scope: result.scope,
+    full: result.full,
+    dryRun: result.dryRun,
+    durationMs: result.durationMs,
+    recordsPerSecond:
+      result.durationMs > 0 ? Math.round((result.counts.processed * 1_000) / result.durationMs) : 0,
+    schools: {
+      total: result.schoolsTotal,
+      completed: result.schoolsCompleted,
+      failed: result.schoolsFailed,
+      skipped: result.schoolsSkipped,
+    },
+    counts: result.counts,
+    clever: {
+      requests: metrics.requests,
+      retries: metrics.retries,
+      rateLimited: metrics.rateLimited,
+      rateLimitWaits: metrics.rateLimitWaits,
+      rateLimitWaitMs: metrics.rateLimitWaitMs,
+    },
+    districts: result.districts.map((d) => ({
+      cleverDistrictId: d.cleverDistrictId,
+      status: d.status,
+      error: d.error,
+      schools: d.schools.map((s) => ({
+        schoolId: s.schoolId,
+        cleverSchoolId: s.cleverSchoolId,
+        status: s.status,
+        syncType: s.syncType,
+        reason: s.reason,
+        counts: s.counts,
+        error: s.error,
+        ...(s.plan ? { plan: s.plan } : {}),
+      })),
+    })),
+    warnings: result.warnings,
+    ...(result.error ? { error: result.error } : {}),
+  };
+}
+
+/** The human summary: one row per school, a totals row, then the run's facts. */
+export function formatSyncReport(report: SyncReport): string {
+  const rows: Cell[][] = [];
+  for (const district of report.districts) {
+    for (const school of district.schools) {
+      const c = school.counts;
+      rows.push([
+        school.cleverSchoolId,
+        school.status,
+        school.syncType,
+        c.processed,
+        c.created,
+        c.updated,
+        c.archived,
+        c.restored,
+        c.invalid,
+        c.failed,
+      ]);
+    }
+  }
+  const t = report.counts;
+  rows.push([
+    'TOTAL',
+    report.status,
+    '',
+    t.processed,
+    t.created,
+    t.updated,
+    t.archived,
+    t.restored,
+    t.invalid,
+    t.failed,
+  ]);
+  const headers = [
+    'school',
+    'status',
+    'type',
+    'processed',
+    'created',
+    'updated',
+    'archived',
+    'restored',
+    'invalid',
+    'failed',
+  ];
+  const lines = [
+    formatTable(headers, rows),
+    '',
+    `Run ${report.runId}: ${report.status}${report.dryRun ? ' (dry run: nothing written)' : ''} in ${formatDuration(report.durationMs)}` +
+      ` - schools ${report.schools.completed}/${report.schools.total} done, ${report.schools.failed} failed, ${report.schools.skipped} skipped` +
+      ` - ${report.recordsPerSecond} records/s`,
+    `Clever: ${report.clever.requests} requests, ${report.clever.retries} retries, ${report.clever.rateLimitWaits} rate-limit waits (${formatDuration(report.clever.rateLimitWaitMs)})`,
+  ];
+  const problems = [
+    ...(report.error ? [report.error] : []),
+    ...report.districts.flatMap((d) => [
+      ...(d.error ? [`district ${d.cleverDistrictId}: ${d.error}`] : []),
+      ...d.schools.filter((s) => s.error).map((s) => `school ${s.cleverSchoolId}: ${s.error}`),
+    ]),
+  ];
+  if (problems.length > 0) lines.push('', 'Errors:', ...problems.slice(0, 20).map((p) => `  - ${p}`));
+  if (report.warnings.length > 0)
+    lines.push('', 'Warnings:', ...report.warnings.slice(0, 20).map((w) => `  - ${w}`));
+  return lines.join('\n');
+}
