@@ -80,6 +80,8 @@ export interface SyncEnv {
   lines: string[];
   logger: Logger;
   provider: Provider;
+  /** What another process needs to open the same databases and emulator (crash test). */
+  urls: { sessionUrl: string; schoolTemplate: string; settings: Record<string, string> };
   /** Rebuilds the service (same databases and emulator) with other settings: a "new process". */
   restart(options?: EnvOptions): void;
   dispose(): Promise<void>;
@@ -156,6 +158,7 @@ export async function createSyncEnv(
     lines,
     logger,
     provider,
+    urls: { sessionUrl, schoolTemplate, settings: settingsFor(emulator, options) },
     restart(next = options) {
       const config = loadConfigSync(settingsFor(emulator, next));
       const auth = new CleverAuthService({
