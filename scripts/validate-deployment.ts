@@ -27,6 +27,8 @@ export interface ValidateOptions {
   dryRunSchool?: string | undefined;
   allowDegraded?: boolean;
   pollIntervalMs?: number;
+  /** How long a just-deployed app may answer "starting" (degraded, host error pages) before health fails. */
+  startupGraceMs?: number;
   /** How long the dry run may take before the check fails. */
   timeoutMs?: number;
   requestTimeoutMs?: number;
@@ -232,9 +234,35 @@ function reason(body: unknown): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Checks
 
+/**
+ * What an app says while it is still starting after a deploy: the platform's own error page (no
+ * JSON) or `degraded` before the first background authentication check has finished.
+ */
+function stillStarting(res: Response): boolean {
+  if (res.status === 200 && field(res.json, 'status') === 'degraded') return true;
+  return res.json === undefined && [404, 502, 503].includes(res.status);
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** GET the health route, asking again while the app is still starting (up to `startupGraceMs`). */
+async function readHealth(http: Http, url: URL, options: ValidateOptions): Promise<Response> {
+  const deadline = Date.now() + (options.startupGraceMs ?? 0);
+  for (;;) {
+    let res: Response | undefined;
+    try {
+      res = await http.request('GET', url);
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+    }
+    if (res && (!stillStarting(res) || Date.now() >= deadline)) return res;
+    await sleep(options.pollIntervalMs ?? 5_000);
+  }
+}
+
 async function checkHealth(http: Http, options: ValidateOptions): Promise<CheckResult> {
   const url = http.resolve('/api/health/clever-auth')!;
-  const res = await http.request('GET', url);
+  const res = await readHealth(http, url, options);
   if (res.status === 401 || res.status === 403) throw new KeyRejected(describeFailure(res.status, url));
   const status = field(res.json, 'status');
   const clean = findSecrets(res.text, []).length === 0;
@@ -352,7 +380,7 @@ async function checkDryRun(http: Http, options: ValidateOptions, school: string)
         `run ${typeof runId === 'string' ? runId : ''} still ${String(status ?? 'unknown')} after ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s; follow it at ${pollUrl.pathname}`,
       );
     }
-    await new Promise((done) => setTimeout(done, interval));
+    await sleep(interval);
   }
 }
 
@@ -493,6 +521,12 @@ const positiveInt = (value: string): number => {
   return n;
 };
 
+const nonNegativeInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, 0 or more');
+  return n;
+};
+
 /** Parses arguments, runs the checks and prints the report; returns the exit code. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: Io): Promise<number> {
   const program = new Command('validate-deployment')
@@ -510,6 +544,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
     )
     .option('--allow-degraded', 'accept a degraded health status', false)
     .option('--poll-interval-ms <ms>', 'delay between status polls', positiveInt, 5_000)
+    .option(
+      '--startup-grace-ms <ms>',
+      'how long a just-deployed app may still be starting (degraded, host error pages) before health fails',
+      nonNegativeInt,
+      120_000,
+    )
     .option('--timeout-ms <ms>', 'how long the dry run may take', positiveInt, 600_000)
     .option('--request-timeout-ms <ms>', 'timeout of one HTTP request', positiveInt, 30_000)
     .option('--json', 'print the report as JSON', false)
@@ -522,6 +562,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
     dryRunSchool?: string;
     allowDegraded: boolean;
     pollIntervalMs: number;
+    startupGraceMs: number;
     timeoutMs: number;
     requestTimeoutMs: number;
     json: boolean;
@@ -555,6 +596,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
     dryRunSchool: opts.dryRunSchool,
     allowDegraded: opts.allowDegraded,
     pollIntervalMs: opts.pollIntervalMs,
+    startupGraceMs: opts.startupGraceMs,
     timeoutMs: opts.timeoutMs,
     requestTimeoutMs: opts.requestTimeoutMs,
   });

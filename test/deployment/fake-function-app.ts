@@ -15,7 +15,8 @@ export interface Scripted {
 
 export interface FakeAppScript {
   key: string;
-  health?: Scripted;
+  /** One answer, or successive answers (the last one repeats). */
+  health?: Scripted | Scripted[];
   functions?: Scripted;
   /** Answer to POST /api/sync; a function gets the app's base URL (to build a statusUrl). */
   sync?: Scripted | ((baseUrl: string) => Scripted);
@@ -122,11 +123,17 @@ export const runStatus = (status: string, extra: Record<string, unknown> = {}): 
 export async function startFakeFunctionApp(script: FakeAppScript): Promise<FakeApp> {
   const requests: RecordedRequest[] = [];
   let runPolls = 0;
+  let healthPolls = 0;
   let baseUrl = '';
 
   const send = (res: ServerResponse, answer: Scripted) => {
-    const body = answer.body === undefined ? '' : JSON.stringify(answer.body);
-    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+    // A string body is sent as it is (an HTML error page); anything else as JSON.
+    const html = typeof answer.body === 'string';
+    const body = answer.body === undefined ? '' : html ? String(answer.body) : JSON.stringify(answer.body);
+    res.writeHead(answer.status, {
+      'content-type': html ? 'text/html' : 'application/json',
+      ...answer.headers,
+    });
     res.end(body);
   };
 
@@ -144,8 +151,10 @@ export async function startFakeFunctionApp(script: FakeAppScript): Promise<FakeA
       res.end();
       return;
     }
-    if (req.method === 'GET' && url.pathname === '/api/health/clever-auth')
-      return send(res, script.health ?? HEALTHY);
+    if (req.method === 'GET' && url.pathname === '/api/health/clever-auth') {
+      const answers = [script.health ?? HEALTHY].flat();
+      return send(res, answers[Math.min(healthPolls++, answers.length - 1)]!);
+    }
     if (req.method === 'GET' && url.pathname === '/api/functions')
       return send(res, script.functions ?? FUNCTION_LIST);
     if (req.method === 'POST' && url.pathname === '/api/sync') {
