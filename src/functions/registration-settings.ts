@@ -1,6 +1,6 @@
-import { loadConfigSync, SETTINGS } from '../config/index.js';
+import { loadConfigSync, type RawSettings, SETTINGS } from '../config/index.js';
 import { checkSchedule, DEFAULT_TIMER_SCHEDULE } from '../runs/schedule.js';
-import { createLogger } from '../telemetry/index.js';
+import { createLogger, type Logger } from '../telemetry/index.js';
 
 /**
  * Settings a trigger binds at registration, before the composition root exists: the timer's
@@ -15,11 +15,12 @@ export interface RegistrationSettings {
 
 const DEFAULT_QUEUE_NAME = SETTINGS.SYNC_QUEUE_NAME.schema.parse(undefined) as string;
 
-export function registrationSettings(): RegistrationSettings {
+/** `env` defaults to the process environment (inside config); tests pass their own. */
+export function registrationSettings(env?: RawSettings, logger?: Logger): RegistrationSettings {
   let timerSchedule = DEFAULT_TIMER_SCHEDULE;
   let queueName = DEFAULT_QUEUE_NAME;
   try {
-    const config = loadConfigSync();
+    const config = loadConfigSync(env);
     timerSchedule = config.sync.timerSchedule;
     queueName = config.sync.queueName;
   } catch {
@@ -27,7 +28,7 @@ export function registrationSettings(): RegistrationSettings {
   }
   const check = checkSchedule(timerSchedule);
   if (!check.ok) {
-    createLogger().error(
+    (logger ?? createLogger()).error(
       { problem: check.problem },
       `invalid timer schedule; using ${DEFAULT_TIMER_SCHEDULE}`,
     );

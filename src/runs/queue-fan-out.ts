@@ -92,6 +92,18 @@ export function createQueueFanOut(deps: QueueFanOutDeps) {
     return { scopeId: null, district: null, schools };
   }
 
+  /** Leases of the runs that would cover this scope too: everything, the school's district, the school. */
+  async function enclosingLeaseKeys(scope: SyncTarget['scope'], schools: SchoolRecord[]): Promise<string[]> {
+    if (scope === 'all') return [];
+    const keys = [leaseKeys.all()];
+    if (scope === 'school' && schools[0]) {
+      const district = await session.districts.findById(schools[0].districtId);
+      if (district) keys.push(leaseKeys.district(district.cleverDistrictId));
+      keys.push(leaseKeys.school(schools[0].id));
+    }
+    return keys;
+  }
+
   return {
     /**
      * Resolves the scope, takes the run's leases, records a Running run and enqueues its schools.
@@ -111,7 +123,7 @@ export function createQueueFanOut(deps: QueueFanOutDeps) {
       };
 
       const scopeKey = scopeLeaseKey(target.scope, scope.district);
-      const probeKeys = target.scope === 'school' ? scope.schools.map((s) => leaseKeys.school(s.id)) : [];
+      const probeKeys = await enclosingLeaseKeys(target.scope, scope.schools);
       for (const key of [scopeKey, leaseKeys.run(runId)]) {
         if (key === null) continue;
         const lease = await session.leases.tryAcquire(key, holder, deps.leaseSeconds);
@@ -127,15 +139,19 @@ export function createQueueFanOut(deps: QueueFanOutDeps) {
         }
         held.push(key);
       }
-      // A single school's own lease is taken by the queue invocation; here it is only checked.
+      // Runs of enclosing scopes (and a single school's own lease, which the queue invocation takes
+      // later) are only checked: a district or school request while everything is queued is refused.
       for (const key of probeKeys) {
         const probe = await session.leases.tryAcquire(key, holder, 30);
         if (!probe.acquired) {
           await releaseAll();
           const running = runIdOfHolder(probe.holder);
-          throw new ConflictError(`A sync of this school is already running (run ${running})`, {
-            runId: running,
-          });
+          throw new ConflictError(
+            `A sync covering this ${target.scope} is already running (run ${running})`,
+            {
+              runId: running,
+            },
+          );
         }
         await session.leases.release(key, holder);
       }

@@ -1,0 +1,158 @@
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import type { QueueClient } from '@azure/storage-queue';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSyncServices } from '../../src/app.js';
+import { verifyAgainstEmulator } from '../../src/cli/verify.js';
+import { createManualSyncHandler } from '../../src/functions/manual-sync.js';
+import type { SyncFunctionsDeps } from '../../src/functions/sync-deps.js';
+import { createSyncQueueHandler } from '../../src/functions/sync-queue.js';
+import { decodeQueueText, type SchoolSyncMessage } from '../../src/runs/queue-message.js';
+import { createQueueClient } from '../../src/runs/school-queue.js';
+import { leaseKeys } from '../../src/sync/leases.js';
+import { type AzuriteQueue, startAzuriteQueue } from './support/azurite.js';
+import { type Stack, startStack } from './support/stack.js';
+
+const QUEUE = 'sync-queue-test';
+
+/**
+ * The scale-out path end to end on real parts: POST /api/sync in queue mode enqueues one message per
+ * school on Azurite; the queue handler (called as the host would: parsed JSON, dequeueCount) syncs
+ * each school under the run; the run ends when its last school does.
+ */
+describe('queue scale-out mode', () => {
+  let azurite: AzuriteQueue;
+  let stack: Stack;
+  let queued: SyncFunctionsDeps;
+  let client: QueueClient;
+
+  beforeAll(async () => {
+    azurite = await startAzuriteQueue();
+    stack = await startStack();
+    // The same app and databases, with the dispatch mode switched to the queue.
+    const config = {
+      ...stack.app.config,
+      sync: { ...stack.app.config.sync, dispatchMode: 'queue' as const, queueName: QUEUE },
+      hostStorage: { connectionString: azurite.connectionString, queueServiceUri: undefined },
+    };
+    queued = { ...(await createSyncServices({ ...stack.app, config })), waitBudgetMs: 0 };
+    client = createQueueClient({ queueName: QUEUE, connectionString: azurite.connectionString });
+    await client.createIfNotExists();
+  });
+  afterAll(async () => {
+    await queued?.dispose();
+    await stack?.close();
+    await azurite?.stop();
+  });
+
+  const post = (query = '', waitBudgetMs = 0) =>
+    createManualSyncHandler(async () => ({ ...queued, waitBudgetMs }))(
+      new HttpRequest({ method: 'POST', url: `http://localhost/api/sync${query}` }),
+      new InvocationContext({}),
+    );
+
+  async function receiveAll(): Promise<{ message: SchoolSyncMessage; text: string }[]> {
+    const { receivedMessageItems } = await client.receiveMessages({
+      numberOfMessages: 32,
+      visibilityTimeout: 1,
+    });
+    for (const item of receivedMessageItems) await client.deleteMessage(item.messageId, item.popReceipt);
+    return receivedMessageItems.map((item) => ({
+      message: decodeQueueText(item.messageText) as SchoolSyncMessage,
+      text: item.messageText,
+    }));
+  }
+
+  const handle = (message: unknown, dequeueCount = 1) =>
+    createSyncQueueHandler(async () => queued)(
+      message,
+      new InvocationContext({ functionName: 'SyncQueueFunction', triggerMetadata: { dequeueCount } }),
+    );
+
+  it('syncs in process when SessionDb knows no school yet (the first run discovers them)', async () => {
+    const response = await post('', 60_000);
+    expect(response.status).toBe(200);
+    expect(response.jsonBody).toMatchObject({ status: 'Succeeded', scope: 'all' });
+    expect(await receiveAll()).toHaveLength(0);
+    expect(await queued.session.schools.list({ activeOnly: true })).toHaveLength(3);
+  });
+
+  it('enqueues one message per school and the queue handler completes the run', async () => {
+    const response = await post('?full=true');
+    expect(response.status).toBe(202);
+    const body = response.jsonBody as { runId: string; mode: string; schoolsQueued: number; status: string };
+    expect(body).toMatchObject({ mode: 'queue', schoolsQueued: 3, status: 'Running' });
+
+    // Requests for the same or an enclosed scope are refused with this run's id.
+    const district = (await queued.session.districts.list())[0]!;
+    const school = (await queued.session.schools.list())[0]!;
+    for (const query of ['', `?districtId=${district.id}`, `?schoolId=${school.id}`]) {
+      const conflict = await post(query);
+      expect(conflict.status).toBe(409);
+      expect(conflict.jsonBody).toMatchObject({ runId: body.runId });
+    }
+
+    const messages = await receiveAll();
+    expect(messages).toHaveLength(3);
+    expect(new Set(messages.map((m) => m.message.runId))).toEqual(new Set([body.runId]));
+    expect(messages.every((m) => m.message.full && m.message.requestedBy === 'http')).toBe(true);
+
+    // The host hands the handler parsed JSON.
+    for (const { message } of messages) await handle(message);
+
+    const run = await queued.session.runs.get(body.runId);
+    expect(run).toMatchObject({
+      status: 'Succeeded',
+      schoolsTotal: 3,
+      schoolsCompleted: 3,
+      schoolsFailed: 0,
+    });
+    expect(run?.completedAt).not.toBeNull();
+    const history = await queued.session.history.list({ runId: body.runId, limit: 100 });
+    expect(history.filter((h) => h.trigger === 'queue').length).toBeGreaterThanOrEqual(6);
+    expect((await verifyAgainstEmulator(queued, stack.emulator)).matches).toBe(true);
+
+    // The run's leases are released with its last school: a new run of everything may start.
+    const lease = await queued.session.leases.tryAcquire(leaseKeys.all(), 'probe#1', 5);
+    expect(lease.acquired).toBe(true);
+    await queued.session.leases.release(leaseKeys.all(), 'probe#1');
+
+    // Redelivery (at least once): nothing is synced twice.
+    const historyBefore = history.length;
+    await handle(messages[0]!.message, 2);
+    expect(await queued.session.history.list({ runId: body.runId, limit: 100 })).toHaveLength(historyBefore);
+  });
+
+  it('records a school another run holds as not synced, so the run still ends', async () => {
+    const response = await post();
+    const { runId } = response.jsonBody as { runId: string };
+    const messages = await receiveAll();
+    const [held, ...rest] = messages;
+    const holder = 'cccccccc-0000-4000-8000-000000000003#elsewhere';
+    await queued.session.leases.tryAcquire(leaseKeys.school(held!.message.schoolId), holder, 60);
+    try {
+      for (const { message } of [held!, ...rest]) await handle(message);
+    } finally {
+      await queued.session.leases.release(leaseKeys.school(held!.message.schoolId), holder);
+    }
+    const run = await queued.session.runs.get(runId);
+    expect(run).toMatchObject({ status: 'PartiallySucceeded', schoolsCompleted: 2, schoolsFailed: 1 });
+    const rows = await queued.session.history.list({ runId, schoolId: held!.message.schoolId, limit: 10 });
+    expect(rows[0]).toMatchObject({ status: 'Abandoned', entity: 'schools' });
+    expect(rows[0]?.errorSummary).toMatch(
+      /cccccccc-0000-4000-8000-000000000003 was already syncing this school/,
+    );
+  });
+
+  it('rejects a malformed message so the host retries it and then poisons it', async () => {
+    await expect(handle({ v: 1, runId: 'x', schoolId: 'one' })).rejects.toThrow(
+      /Invalid school sync message/,
+    );
+    await expect(handle('not json')).rejects.toThrow(/not JSON/);
+  });
+
+  it('runs dry runs in process (they write no history for the queue to account by)', async () => {
+    const response = await post('?dryRun=true', 60_000);
+    expect(response.jsonBody).toMatchObject({ status: 'Succeeded', dryRun: true });
+    expect(await receiveAll()).toHaveLength(0);
+  });
+});
