@@ -150,7 +150,7 @@ export async function syncSchools(
   }
 
   // Clever's recipe: the cursor for full pulls is taken before they start.
-  let cursorAfter = pulls.some((p) => p.mode === 'full')
+  let cursorAfter = pulls.some((p) => p.mode !== 'plan')
     ? await takeCursor(ctx, api, logger, warnings)
     : null;
 
@@ -189,8 +189,8 @@ export async function syncSchools(
           school: job.school,
           mode: job.mode,
           reason: job.reason,
-          // Compare-mode pulls do not establish a cursor: they are the no-events path.
-          cursorAfter: job.mode === 'full' ? cursorAfter : null,
+          // Compare-mode pulls establish one too: once Events are on, the next run goes incremental.
+          cursorAfter,
         });
         ctx.tracker.schoolFinished(result);
         return result;

@@ -32,7 +32,7 @@ import {
 import type { HistoryEntry } from './history.js';
 import { leaseKeys } from './leases.js';
 import { prefetchOne } from './pages.js';
-import { isDatabaseFailure, recordFailure } from './school-sync.js';
+import { isDatabaseFailure, recordFailedEntities, recordFailure } from './school-sync.js';
 import type { EntitySyncResult, SchoolSyncResult } from './types.js';
 
 export interface IncrementalOutcome {
@@ -120,6 +120,7 @@ export async function runIncrementalPass(
           { err: errorForLog(error), databaseFailure: isDatabaseFailure(error) },
           'could not open school database',
         );
+        await recordFailedEntities(ctx, record, 'Incremental', message);
         await recordFailure(ctx, record, message);
         results.push(failedWithoutWork(record, message));
         await ctx.leases.release(leaseKeys.school(record.id));

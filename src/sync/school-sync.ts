@@ -6,7 +6,13 @@
  */
 
 import type { CleverDistrictApi } from '../clever/api/types.js';
-import type { RosterEntity, SchoolRecord, SchoolRosterRepository, SyncCounts } from '../db/types.js';
+import type {
+  RosterEntity,
+  SchoolRecord,
+  SchoolRosterRepository,
+  SyncCounts,
+  SyncType,
+} from '../db/types.js';
 import { AppError } from '../errors.js';
 import { archiveHeldAlert, emitAlert, schoolFailingAlert } from './alerts.js';
 import type { RunContext } from './context.js';
@@ -69,9 +75,11 @@ export async function syncSchoolRoster(input: SchoolRosterInput): Promise<School
 
   logger.info({ mode, reason: input.reason }, 'school sync started');
   const entities: EntitySyncResult[] = [];
+  let entityStarted = false;
   try {
     const roster = await openRoster(ctx, record, dryRun);
     for (const entity of ROSTER_ENTITIES) {
+      entityStarted = true;
       const since = mode === 'compare' && record ? await watermark(ctx, record.id, entity) : null;
       const outcome = await syncEntity({
         ctx,
@@ -146,7 +154,12 @@ export async function syncSchoolRoster(input: SchoolRosterInput): Promise<School
       },
       isDatabaseFailure(error) ? 'school sync failed: database connection failure' : 'school sync failed',
     );
-    if (!dryRun && record) await recordFailure(ctx, record, message);
+    if (!dryRun && record) {
+      // Failed before any entity started (e.g. the database was unreachable): still leave a trace.
+      if (entities.length === 0 && !entityStarted)
+        await recordFailedEntities(ctx, record, base.syncType, message);
+      await recordFailure(ctx, record, message);
+    }
     return {
       ...base,
       status: 'Failed',
@@ -187,6 +200,31 @@ export async function recordFailure(ctx: RunContext, record: SchoolRecord, messa
     }
   } catch (error) {
     ctx.logger.error({ schoolId: record.id, err: errorForLog(error) }, 'could not record school failure');
+  }
+}
+
+/** Failed SyncHistory rows for a school whose sync failed before its entities started. */
+export async function recordFailedEntities(
+  ctx: RunContext,
+  record: SchoolRecord,
+  syncType: SyncType,
+  message: string,
+): Promise<void> {
+  for (const entity of ROSTER_ENTITIES) {
+    try {
+      const entry = await ctx.history.start({
+        districtId: record.districtId,
+        schoolId: record.id,
+        entity,
+        syncType,
+      });
+      await entry.complete({ status: 'Failed', counts: zeroCounts(), errorSummary: message });
+    } catch (error) {
+      ctx.logger.warn(
+        { schoolId: record.id, err: errorForLog(error) },
+        'could not record the failure in SyncHistory',
+      );
+    }
   }
 }
 

@@ -333,6 +333,13 @@ describe('isolation, concurrency and alerts', () => {
       true,
     );
     expect(w.lines.some((l) => l.includes('database connection failure'))).toBe(true);
+    // Failed before any entity started: still one Failed row per entity and run.
+    const badId = w.session.schoolByClever(bad).id;
+    const rows = w.session.historyRows.filter((h) => h.schoolId === badId);
+    expect(rows).toHaveLength(8);
+    expect(
+      rows.every((h) => h.status === 'Failed' && h.errorSummary?.startsWith('DATABASE_UNAVAILABLE')),
+    ).toBe(true);
     w.provider.unreachable.delete(bad);
     await w.service.syncAllDistricts();
     expect(w.session.schoolByClever(bad).consecutiveFailures).toBe(0);
