@@ -76,6 +76,23 @@ describe('docs/deployment.md', () => {
     expect(review).toContain('npm run validate:deployment');
   });
 
+  it('links only to headings that exist', () => {
+    // GitHub's anchors: lower case, punctuation dropped, spaces to dashes.
+    const slug = (heading: string) =>
+      heading
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} -]/gu, '')
+        .replace(/ /g, '-');
+    const anchors = new Set([...docs.matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1]!)));
+    const links = [...docs.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThan(0);
+    expect(links.filter((link) => !anchors.has(link))).toEqual([]);
+  });
+
+  it('keeps code fences at the start of a line (the Markdown formatter of Biome breaks indented ones)', () => {
+    expect(docs.match(/^[ \t]+```/gm) ?? []).toEqual([]);
+  });
+
   it('shows the commands the workflow runs', () => {
     expect(docs).toContain('npx clever-sync db migrate');
     expect(docs).toContain('npm run validate:deployment');
