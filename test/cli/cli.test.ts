@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIo } from '../../src/cli/output.js';
+import { runCli } from '../../src/cli/program.js';
+import type { SyncReport } from '../../src/cli/sync-summary.js';
+import { TINY_DISTRICT } from '../functions/support/stack.js';
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.text += chunk.toString('utf8');
+    done();
+  }
+}
+
+/**
+ * The CLI as a user runs it: no Clever credentials (so the built-in emulator is used), databases in
+ * a temporary directory, a local.settings.json that does not exist.
+ */
+describe('clever-sync CLI', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  const settings = ['--settings', '/nonexistent/local.settings.json'];
+
+  async function cli(args: string[], extraEnv: Record<string, string> = {}, emulatorOptions = TINY_DISTRICT) {
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const io: CliIo = { stdout, stderr };
+    const code = await runCli([...settings, ...args], { io, env: { ...env, ...extraEnv }, emulatorOptions });
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  }
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'clever-sync-cli-'));
+    env = {
+      SESSION_DATABASE_URL: `file:${join(dir, 'session.db')}`,
+      SCHOOL_DATABASE_URL_TEMPLATE: `file:${join(dir, 'school-{schoolId}.db')}`,
+      PATH: process.env.PATH ?? '',
+    };
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sync --json: exit 0 and a machine-readable report of the run', async () => {
+    const { code, stdout } = await cli(['sync', '--json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as SyncReport;
+    expect(report).toMatchObject({ status: 'Succeeded', scope: 'all', dryRun: false });
+    expect(report.schools).toEqual({ total: 3, completed: 3, failed: 0, skipped: 0 });
+    expect(report.counts.created).toBeGreaterThan(0);
+    expect(report.clever.requests).toBeGreaterThan(0);
+    expect(report.districts[0]?.schools).toHaveLength(3);
+  });
+
+  it('sync (text): a summary table per school with totals; no progress line off a TTY', async () => {
+    const { code, stdout, stderr } = await cli(['sync', '--full']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^school\s+status\s+type\s+processed\s+created\s+updated\s+archived\s+restored\s+invalid\s+failed/m,
+    );
+    expect(stdout).toMatch(/^TOTAL\s+Succeeded/m);
+    expect(stdout).toMatch(/Run [0-9a-f-]{36}: Succeeded/);
+    expect(stderr).toContain('No Clever credentials configured: syncing the built-in emulator');
+    expect(stderr).not.toContain('schools 0/');
+  });
+
+  it('exit 2 when some schools fail (partial), with the failures listed', async () => {
+    const { code, stdout } = await cli(
+      ['sync', '--full', '--json'],
+      { SYNC_MAX_CONCURRENT_SCHOOLS: '1', CLEVER_RETRY_COUNT: '0' },
+      // The first school's two roster requests pass; every later one fails.
+      { ...TINY_DISTRICT, faults: [{ kind: 'status', status: 500, route: '/schools/{id}/users', after: 2 }] },
+    );
+    expect(code).toBe(2);
+    const report = JSON.parse(stdout) as SyncReport;
+    expect(report.status).toBe('PartiallySucceeded');
+    expect(report.schools.failed).toBeGreaterThan(0);
+    expect(report.schools.completed).toBeGreaterThan(0);
+  });
+
+  it('exit 1 with a clear message for bad input or an unknown school', async () => {
+    const bad = await cli(['sync', '--school', 'not-an-id']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/schoolId must be an internal id \(a positive integer\) or a Clever id/);
+    const unknown = await cli(['sync', '--school', '4242']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/School 4242 is not known/);
+    const usage = await cli(['sync', '--frobnicate']);
+    expect(usage.code).toBe(1);
+    expect(usage.stderr).toMatch(/unknown option '--frobnicate'/);
+  });
+
+  it('runs: lists recent runs, shows one, and rejects an unknown one', async () => {
+    const list = await cli(['runs', '--json', '--last', '2']);
+    expect(list.code).toBe(0);
+    const runs = JSON.parse(list.stdout) as { runId: string; trigger: string; statusUrl: string }[];
+    expect(runs).toHaveLength(2);
+    expect(runs[0]?.trigger).toBe('cli');
+
+    const one = await cli(['runs', '--id', runs[1]!.runId, '--json']);
+    expect(JSON.parse(one.stdout)).toMatchObject({ runId: runs[1]!.runId, finished: true });
+
+    const table = await cli(['runs']);
+    expect(table.stdout).toMatch(/^run\s+status\s+scope\s+trigger/m);
+
+    const missing = await cli(['runs', '--id', '00000000-0000-4000-8000-000000000000']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/No sync run/);
+  });
+
+  it('health: exit 0 and the same report as the health route', async () => {
+    const { code, stdout } = await cli(['health', '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({
+      status: 'healthy',
+      sessionDatabase: 'reachable',
+      districts: { count: 1 },
+    });
+  });
+
+  it('db migrate: SessionDb and every school database, nothing pending after a sync', async () => {
+    const { code, stdout } = await cli(['db', 'migrate', '--json']);
+    expect(code).toBe(0);
+    const { databases } = JSON.parse(stdout) as {
+      databases: { database: string; applied: string[]; target: string }[];
+    };
+    expect(databases[0]).toMatchObject({ database: 'session', applied: [] });
+    expect(databases.filter((d) => d.database.startsWith('school '))).toHaveLength(3);
+    expect(stdout).not.toMatch(/password/i);
+  });
+
+  it('runs as a real process: exit codes reach the shell and --json stays parseable', async () => {
+    const run = promisify(execFile);
+    const entry = ['--import', 'tsx', 'src/cli/main.ts', ...settings];
+    const childEnv = { ...env, NODE_NO_WARNINGS: '1' };
+    const [ok, failed] = await Promise.all([
+      run(process.execPath, [...entry, 'runs', '--json'], { env: childEnv }),
+      run(process.execPath, [...entry, 'runs', '--id', 'bad id'], { env: childEnv }).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code: number; stderr: string }) => error,
+      ),
+    ]);
+    expect(Array.isArray(JSON.parse(ok.stdout))).toBe(true);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('"bad id" is not a run id');
+  });
+});
