@@ -1,8 +1,15 @@
 /** The sync engine's public surface: the service factory and the shapes callers exchange with it. */
 export { checkArchiveGuard } from './archive-guard.js';
 export { EVENTS_START } from './events.js';
+export { type AcquireOutcome, leaseKeys, makeHolder, runIdOfHolder } from './leases.js';
 export { mapSchool, mapStudent, mapTeacher, parseDob } from './mapping.js';
-export { createSyncService, parseIdSelector, runSummary } from './sync-service.js';
+export {
+  createSyncService,
+  parseIdSelector,
+  refreshAttachedRun,
+  runStatus,
+  runSummary,
+} from './sync-service.js';
 export type {
   DistrictSyncResult,
   EntityPlan,
