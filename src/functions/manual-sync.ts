@@ -1,4 +1,8 @@
-import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+
+/** An HttpHandler that always answers with a plain HttpResponseInit (tests read `jsonBody`). */
+export type JsonHttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
 import { ConflictError, ValidationError } from '../errors.js';
 import { RUN_ID_PATTERN, statusPath, toRunView } from '../runs/run-view.js';
 import { parseSyncQuery } from '../runs/sync-request.js';
@@ -12,7 +16,7 @@ import { type SyncFunctionsDeps, syncFunctionsDeps } from './sync-deps.js';
  * 202 with the run id and a status URL; a run that ends within the wait budget
  * (SYNC_HTTP_WAIT_SECONDS) answers 200 with its result directly.
  */
-export function createManualSyncHandler(getDeps: () => Promise<SyncFunctionsDeps>): HttpHandler {
+export function createManualSyncHandler(getDeps: () => Promise<SyncFunctionsDeps>): JsonHttpHandler {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     let deps: SyncFunctionsDeps | undefined;
     try {
@@ -63,7 +67,7 @@ export function createManualSyncHandler(getDeps: () => Promise<SyncFunctionsDeps
 }
 
 /** GET /api/sync/runs/{runId}: status, progress and counts of a run, from any instance. */
-export function createRunStatusHandler(getDeps: () => Promise<SyncFunctionsDeps>): HttpHandler {
+export function createRunStatusHandler(getDeps: () => Promise<SyncFunctionsDeps>): JsonHttpHandler {
   return async (request: HttpRequest): Promise<HttpResponseInit> => {
     let deps: SyncFunctionsDeps | undefined;
     try {
