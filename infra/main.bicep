@@ -111,7 +111,7 @@ param sqlAdminGroupName string
 @description('Object id of that Entra ID group.')
 param sqlAdminGroupObjectId string
 
-@description('Object id of the deployment identity (GitHub OIDC). It reads database URLs from Key Vault to run migrations. Empty = grant it yourself.')
+@description('Object id of the deployment identity (GitHub OIDC). It may read the session-database-url secret (only that one) to run migrations. Empty = grant it yourself.')
 param deploymentPrincipalId string = ''
 
 @description('SessionDb database name.')
@@ -255,6 +255,7 @@ module roles 'modules/roles.bicep' = {
   params: {
     appPrincipalId: functionApp.outputs.principalId
     deploymentPrincipalId: deploymentPrincipalId
+    manageDatabaseUrlSecrets: manageDatabaseUrlSecrets
     storageAccountName: storage.outputs.name
     keyVaultName: keyVault.outputs.name
     appConfigName: appConfig.outputs.name

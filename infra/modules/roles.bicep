@@ -2,6 +2,7 @@
 // deployment identity). Built-in role ids are fixed across tenants.
 param appPrincipalId string
 param deploymentPrincipalId string
+param manageDatabaseUrlSecrets bool
 param storageAccountName string
 param keyVaultName string
 param appConfigName string
@@ -31,6 +32,12 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
 
 resource appConfig 'Microsoft.AppConfiguration/configurationStores@2023-03-01' existing = {
   name: appConfigName
+}
+
+// Written by sql.bicep when manageDatabaseUrlSecrets is on.
+resource sessionDatabaseUrlSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = {
+  parent: vault
+  name: 'session-database-url'
 }
 
 resource appStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
@@ -65,10 +72,11 @@ resource appConfigReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
   }
 }
 
-// The deploy workflow reads database URLs from the vault to run migrations.
-resource deployerSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deploymentPrincipalId)) {
-  name: guid(vault.id, deploymentPrincipalId, roleIds.keyVaultSecretsUser)
-  scope: vault
+// The deploy workflow reads the SessionDb URL to run migrations, and nothing else: the role is
+// scoped to that one secret, so the CI identity cannot read the Clever credentials.
+resource deployerSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deploymentPrincipalId) && manageDatabaseUrlSecrets) {
+  name: guid(sessionDatabaseUrlSecret.id, deploymentPrincipalId, roleIds.keyVaultSecretsUser)
+  scope: sessionDatabaseUrlSecret
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsUser)
     principalId: deploymentPrincipalId

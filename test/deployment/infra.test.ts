@@ -217,6 +217,14 @@ describe('infra/ resources', () => {
     expect(render(roles.vars.get('storageRoles')!.value)).toBe(
       '[roleIds.storageBlobDataOwner, roleIds.storageQueueDataContributor, roleIds.storageTableDataContributor]',
     );
+    // The deployment identity may read the SessionDb URL secret and nothing else in the vault.
+    const forDeployer = assignments.filter(
+      (r) => render(at(r.body, 'properties.principalId')!) === 'deploymentPrincipalId',
+    );
+    expect(forDeployer.map((r) => render(at(r.body, 'scope')!))).toEqual(['sessionDatabaseUrlSecret']);
+    const secret = roles.resources.find((r) => r.name === 'sessionDatabaseUrlSecret');
+    expect(secret?.existing).toBe(true);
+    expect(literalString(at(secret!.body, 'name'))).toBe(SESSION_DATABASE_URL_SECRET);
     // appPrincipalId is the Function App's own identity.
     expect(render(trace(roles, { kind: 'ident', name: 'appPrincipalId' }))).toBe('site.identity.principalId');
   });
@@ -386,7 +394,7 @@ describe('Key Vault secrets', () => {
     ...main.resources,
     ...main.modules.flatMap((m) => loadTemplate(resolve(INFRA, m.path)).resources),
   ]
-    .filter((r) => r.type === 'Microsoft.KeyVault/vaults/secrets')
+    .filter((r) => r.type === 'Microsoft.KeyVault/vaults/secrets' && !r.existing)
     .map((r) => ({ decl: r, name: at(r.body, 'name')! }));
 
   it('the templates write only the passwordless database URLs, under the documented names', () => {

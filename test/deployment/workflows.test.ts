@@ -185,8 +185,13 @@ describe('.github/workflows/deploy.yml', () => {
     expect(mask).toBeLessThan(validate.run!.indexOf('npm run validate:deployment'));
   });
 
-  it('masks the database URL it reads for migrations', () => {
+  it('migrates without access to the vault: only the SessionDb URL, masked', () => {
     const migrate = staging!.steps[stepRunning(staging!.steps, 'npx clever-sync db migrate')]!;
+    // With KEY_VAULT_URL the CLI would read secrets as the deployment identity; it gets URLs only.
+    const exported = /^\s*export (.+)$/m.exec(migrate.run!)?.[1]?.split(/\s+/);
+    expect(exported?.sort()).toEqual(['SCHOOL_DATABASE_URL_TEMPLATE', 'SESSION_DATABASE_URL']);
+    expect(Object.keys(migrate.env ?? {})).not.toContain('KEY_VAULT_URL');
+    expect(Object.keys(staging!.env ?? {})).not.toContain('KEY_VAULT_URL');
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax in the workflow
     expect(migrate.run).toContain('::add-mask::${SESSION_DATABASE_URL}');
   });
