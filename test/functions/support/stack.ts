@@ -75,6 +75,9 @@ export async function startStack(
       return launched;
     },
   };
+  const settle = async () => {
+    while (pending.length > 0) await Promise.allSettled(pending.splice(0));
+  };
   return {
     emulator,
     app,
@@ -85,11 +88,9 @@ export async function startStack(
     deps:
       (waitBudgetMs = 0) =>
       async () => ({ ...services, launcher, waitBudgetMs }),
-    async settle() {
-      while (pending.length > 0) await Promise.allSettled(pending.splice(0));
-    },
+    settle,
     async close() {
-      await this.settle();
+      await settle();
       await services.dispose();
       await app.dispose();
       await emulator.stop();
