@@ -1,0 +1,64 @@
+/**
+ * API floor: everything the sync has to read from Clever, and nothing else. Same client (rate
+ * limiter, retries, keep-alive sockets), same page size, same number of schools in flight; pages
+ * are counted and dropped. For an incremental run, the events after the cursor the full sync took.
+ */
+import pLimit from 'p-limit';
+import { createCleverApiClient } from '../../src/clever/api/index.js';
+import type { ApiFloorJob, JobResult } from '../lib/types.js';
+import { appServicesFor, collect, timed } from './common.js';
+
+export async function runApiFloor(job: ApiFloorJob): Promise<Omit<JobResult, 'peakRssBytes'>> {
+  const app = await appServicesFor(job);
+  const clever = createCleverApiClient({
+    config: app.config,
+    tokens: app.cleverAuth,
+    logger: app.logger,
+    http: app.cleverHttp,
+  });
+  try {
+    const {
+      value: records,
+      wallMs,
+      rssStartBytes,
+    } = await timed(async () => {
+      let records = 0;
+      for (const district of await clever.getDistricts()) {
+        const api = clever.forDistrict(district.id);
+        if (job.events) {
+          const query = job.events.startingAfter ? { startingAfter: job.events.startingAfter } : {};
+          for await (const page of api.getEvents({ ...query, pageSize: job.pageSize }))
+            records += page.length;
+          continue;
+        }
+        const schools = await collect(api.getSchools({ pageSize: job.pageSize }));
+        const limit = pLimit(job.concurrency);
+        await Promise.all(
+          schools.map((school) =>
+            limit(async () => {
+              for await (const page of api.getStudents(school.id, undefined, { pageSize: job.pageSize }))
+                records += page.length;
+              for await (const page of api.getTeachers(school.id, undefined, { pageSize: job.pageSize }))
+                records += page.length;
+            }),
+          ),
+        );
+      }
+      return records;
+    });
+    const metrics = clever.metrics();
+    return {
+      wallMs,
+      rssStartBytes,
+      records,
+      rowsWritten: 0,
+      clientRequests: metrics.requests,
+      rateLimitWaits: metrics.rateLimitWaits,
+      rateLimitWaitMs: metrics.rateLimitWaitMs,
+      ok: true,
+      detail: { clientMetrics: metrics },
+    };
+  } finally {
+    await app.dispose();
+  }
+}

@@ -1,0 +1,168 @@
+/** Turns measured runs into the summary table (sync beside baseline and floors) and a per-run table. */
+import type { JobResult, Provider } from './types.js';
+
+export type ScenarioKey = 'one-school' | 'district' | 'incremental';
+export type Contender = 'sync' | 'baseline' | 'api-floor' | 'db-floor';
+
+export interface Extrapolation {
+  factor: number;
+  measuredSchools: number;
+  totalSchools: number;
+  measuredWallMs: number;
+}
+
+export interface RunRecord {
+  scenario: ScenarioKey;
+  provider: Provider;
+  pageSize: number;
+  latencyMs: number;
+  contender: Contender;
+  result: JobResult;
+  /** Requests the emulator answered during the run, and how many of them were 429s. */
+  emulatorRequests: number;
+  emulator429: number;
+  /** Baseline measured on a subset of schools: wall time etc. scaled by `factor`. */
+  extrapolated?: Extrapolation;
+}
+
+export interface SummaryRow {
+  scenario: ScenarioKey;
+  provider: Provider;
+  pageSize: number;
+  latencyMs: number;
+  sync?: RunRecord;
+  baseline?: RunRecord;
+  apiFloor?: RunRecord;
+  dbFloor?: RunRecord;
+  /** sync wall / max(API floor, DB floor): 1.0 = no time spent beyond the slower floor. */
+  overhead?: number;
+  /** baseline wall / sync wall. */
+  speedup?: number;
+}
+
+export const SCENARIO_TITLES: Record<ScenarioKey, string> = {
+  'one-school': 'One school (full sync)',
+  district: 'Large district (full sync)',
+  incremental: 'Incremental (after 1% of users changed)',
+};
+
+/** Wall time as reported: scaled up for a baseline measured on a subset. */
+export function wallMs(run: RunRecord): number {
+  return run.result.wallMs * (run.extrapolated?.factor ?? 1);
+}
+
+function scaled(run: RunRecord, value: number): number {
+  return value * (run.extrapolated?.factor ?? 1);
+}
+
+export function summarize(runs: RunRecord[]): SummaryRow[] {
+  const rows: SummaryRow[] = [];
+  const key = (r: { scenario: string; provider: string; pageSize: number; latencyMs: number }) =>
+    `${r.scenario}|${r.provider}|${r.pageSize}|${r.latencyMs}`;
+  const byKey = new Map<string, SummaryRow>();
+  for (const run of runs.filter((r) => r.contender === 'sync' || r.contender === 'baseline')) {
+    let row = byKey.get(key(run));
+    if (!row) {
+      row = {
+        scenario: run.scenario,
+        provider: run.provider,
+        pageSize: run.pageSize,
+        latencyMs: run.latencyMs,
+      };
+      byKey.set(key(run), row);
+      rows.push(row);
+    }
+    if (run.contender === 'sync') row.sync = run;
+    else row.baseline = run;
+  }
+  for (const row of rows) {
+    // The API floor does not depend on the database, the database floor not on paging or latency.
+    row.apiFloor = runs.find(
+      (r) =>
+        r.contender === 'api-floor' &&
+        r.scenario === row.scenario &&
+        r.pageSize === row.pageSize &&
+        r.latencyMs === row.latencyMs,
+    );
+    row.dbFloor = runs.find(
+      (r) => r.contender === 'db-floor' && r.scenario === row.scenario && r.provider === row.provider,
+    );
+    const floors = [row.apiFloor, row.dbFloor].filter((r) => r?.result.ok).map((r) => wallMs(r!));
+    if (row.sync?.result.ok && floors.length > 0) row.overhead = wallMs(row.sync) / Math.max(...floors);
+    if (row.sync?.result.ok && row.baseline?.result.ok) row.speedup = wallMs(row.baseline) / wallMs(row.sync);
+  }
+  return rows;
+}
+
+const seconds = (ms: number) =>
+  ms >= 100_000 ? (ms / 1000).toFixed(0) : (ms / 1000).toFixed(ms >= 10_000 ? 1 : 2);
+const perSecond = (n: number, ms: number) => {
+  const v = n / (ms / 1000);
+  return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1);
+};
+const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)}`;
+const providerName = (p: Provider) => (p === 'postgresql' ? 'PostgreSQL' : 'SQLite');
+
+function time(run: RunRecord | undefined): string {
+  if (!run) return '–';
+  if (!run.result.ok) return 'failed';
+  return `${run.extrapolated ? '≈' : ''}${seconds(wallMs(run))}`;
+}
+
+export function summaryMarkdown(rows: SummaryRow[]): string {
+  const out: string[] = [];
+  for (const scenario of ['one-school', 'district', 'incremental'] as ScenarioKey[]) {
+    const these = rows.filter((r) => r.scenario === scenario);
+    if (these.length === 0) continue;
+    out.push(`### ${SCENARIO_TITLES[scenario]}`, '');
+    out.push(
+      '| DB | page | latency | sync s | records/s | Clever req | RL waits | peak RSS MB | DB rows/s | baseline s | × faster | API floor s | DB floor s | overhead |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const row of these) {
+      const s = row.sync;
+      const ok = s?.result.ok === true;
+      out.push(
+        `| ${providerName(row.provider)} | ${row.pageSize.toLocaleString('en-US')} | ${row.latencyMs} ms | ${time(s)} | ${
+          ok ? perSecond(s!.result.records, s!.result.wallMs) : '–'
+        } | ${ok ? s!.emulatorRequests.toLocaleString('en-US') : '–'} | ${ok ? s!.result.rateLimitWaits : '–'} | ${
+          ok ? mb(s!.result.peakRssBytes) : '–'
+        } | ${ok ? perSecond(s!.result.rowsWritten, s!.result.wallMs) : '–'} | ${time(row.baseline)} | ${
+          row.speedup === undefined ? '–' : `${row.speedup.toFixed(row.speedup >= 10 ? 0 : 1)}×`
+        } | ${time(row.apiFloor)} | ${time(row.dbFloor)} | ${row.overhead === undefined ? '–' : row.overhead.toFixed(2)} |`,
+      );
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+export function runsMarkdown(runs: RunRecord[]): string {
+  const out = [
+    '| scenario | DB | page | latency | run | wall s | records | records/s | Clever req | 429s | RL waits | peak RSS MB | rows written | DB rows/s | note |',
+    '|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const run of runs) {
+    const r = run.result;
+    const x = run.extrapolated;
+    const note = !r.ok
+      ? `failed: ${(r.error ?? '').replaceAll('|', '/').replaceAll('\n', ' ').slice(0, 120)}`
+      : x
+        ? `measured ${seconds(x.measuredWallMs)} s on ${x.measuredSchools}/${x.totalSchools} schools, ×${x.factor.toFixed(1)}`
+        : '';
+    const req =
+      run.contender === 'db-floor'
+        ? '–'
+        : Math.round(scaled(run, run.emulatorRequests)).toLocaleString('en-US');
+    out.push(
+      `| ${run.scenario} | ${providerName(run.provider)} | ${run.pageSize.toLocaleString('en-US')} | ${run.latencyMs} ms | ${run.contender} | ${time(run)} | ${Math.round(
+        scaled(run, r.records),
+      ).toLocaleString(
+        'en-US',
+      )} | ${r.ok ? perSecond(r.records, r.wallMs) : '–'} | ${req} | ${run.emulator429} | ${r.rateLimitWaits} | ${mb(
+        r.peakRssBytes,
+      )} | ${Math.round(scaled(run, r.rowsWritten)).toLocaleString('en-US')} | ${r.ok && r.rowsWritten > 0 ? perSecond(r.rowsWritten, r.wallMs) : '–'} | ${note} |`,
+    );
+  }
+  return out.join('\n');
+}
