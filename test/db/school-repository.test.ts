@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSchoolPrismaClient, type SchoolPrismaClient } from '../../src/db/client.js';
+import type { SchoolPrismaClient } from '../../src/db/client.js';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
 import { createDatabaseRunner } from '../../src/db/retry.js';
-import { createSchoolRosterRepository, prismaRosterDatabase } from '../../src/db/school/repository.js';
+import { openSchoolConnection, type SchoolConnection } from '../../src/db/school/connection.js';
+import { createSchoolRosterRepository } from '../../src/db/school/repository.js';
 import type { SchoolRosterRepository } from '../../src/db/types.js';
 import { detectProvider } from '../../src/db/url.js';
 import { createPostgresSchema, postgresAvailable, studentRow, teacherRow, tempDir } from './support.js';
@@ -34,6 +35,7 @@ const targets: Target[] = [
 ];
 
 describe.each(targets)('school roster repository on $name', (target) => {
+  let connection: SchoolConnection;
   let client: SchoolPrismaClient;
   let cleanup: () => Promise<void>;
   let url: string;
@@ -42,7 +44,7 @@ describe.each(targets)('school roster repository on $name', (target) => {
     createSchoolRosterRepository({
       provider: detectProvider(url),
       run: createDatabaseRunner({ provider: detectProvider(url), retryCount: 0 }),
-      use: (work) => work(prismaRosterDatabase(client)),
+      use: (work) => work(connection.roster),
       chunkSize,
     });
 
@@ -50,10 +52,11 @@ describe.each(targets)('school roster repository on $name', (target) => {
     if (target.skip) return;
     ({ url, cleanup } = await target.setup());
     await applyMigrations({ url, database: 'school' });
-    client = await createSchoolPrismaClient(url);
+    connection = await openSchoolConnection(url);
+    client = connection.client;
   });
   afterAll(async () => {
-    await client?.$disconnect();
+    await connection?.close();
     await cleanup?.();
   });
 

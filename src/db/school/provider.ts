@@ -2,18 +2,13 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../../errors.js';
 import { schoolDatabaseUrlSecretName } from '../../secrets/secret-names.js';
 import { type Logger, registerSecret, silentLogger } from '../../telemetry/index.js';
-import { createSchoolPrismaClient, type SchoolPrismaClient } from '../client.js';
 import { applyMigrations } from '../migrate/apply.js';
 import { createDatabaseRunner, type DatabaseRunner } from '../retry.js';
 import type { SchoolDatabaseProvider, SchoolDatabaseRef, SchoolRosterRepository } from '../types.js';
 import { type DatabaseProvider, describeDatabase, detectProvider, sqlserverParameter } from '../url.js';
+import { openSchoolConnection, type SchoolConnection } from './connection.js';
 import { provisionDatabase } from './provision.js';
-import {
-  createSchoolRosterRepository,
-  prismaRosterDatabase,
-  type RosterDatabase,
-  rosterSqlFor,
-} from './repository.js';
+import { createSchoolRosterRepository, rosterSqlFor } from './repository.js';
 
 /** Reads one secret; matches CredentialStore.getSecret (src/secrets) without depending on it. */
 export type SecretReader = (secretName: string) => Promise<string | undefined>;
@@ -56,8 +51,7 @@ export interface SchoolDatabaseConnectionFactory extends SchoolDatabaseProvider 
 
 interface OpenClient {
   provider: DatabaseProvider;
-  client: Promise<SchoolPrismaClient>;
-  database?: RosterDatabase;
+  client: Promise<SchoolConnection>;
   run: DatabaseRunner;
   active: number;
   lastUsed: number;
@@ -148,15 +142,15 @@ export function createSchoolDatabaseProvider(
     });
     const client = (async () => {
       if (migrateOnFirstUse.has(provider)) await migrate(url);
-      const created = await createSchoolPrismaClient(url, {
+      const created = await openSchoolConnection(url, {
         logger,
         idleTimeoutMs: idleMs,
         ...(options.poolMax === undefined ? {} : { poolMax: options.poolMax }),
       });
       try {
-        await run('connectivity check', () => created.$queryRawUnsafe('SELECT 1'));
+        await run('connectivity check', () => created.roster.query({ sql: 'SELECT 1', params: [] }));
       } catch (error) {
-        await created.$disconnect().catch(() => undefined);
+        await created.close();
         throw error;
       }
       logger.info({ database: describeDatabase(url) }, 'school database connected');
@@ -168,7 +162,7 @@ export function createSchoolDatabaseProvider(
   /** Runs `work` with the URL's client, opening it if needed; in-use clients are never closed. */
   async function withClient<T>(
     url: string,
-    work: (entry: OpenClient, client: SchoolPrismaClient) => Promise<T>,
+    work: (entry: OpenClient, connection: SchoolConnection) => Promise<T>,
   ): Promise<T> {
     const key = keyOf(url);
     let entry = clients.get(key);
@@ -193,8 +187,8 @@ export function createSchoolDatabaseProvider(
 
   async function close(key: string, entry: OpenClient): Promise<void> {
     clients.delete(key);
-    const client = await entry.client.catch(() => undefined);
-    await client?.$disconnect().catch(() => undefined);
+    const connection = await entry.client.catch(() => undefined);
+    await connection?.close().catch(() => undefined);
   }
 
   async function evictBeyond(limit: number): Promise<void> {
@@ -219,11 +213,7 @@ export function createSchoolDatabaseProvider(
       ),
       ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
       // Each unit of work re-acquires the client, so one closed while idle reopens transparently.
-      use: (work) =>
-        withClient(url, (entry, client) => {
-          entry.database ??= prismaRosterDatabase(client);
-          return work(entry.database);
-        }),
+      use: (work) => withClient(url, (_entry, connection) => work(connection.roster)),
     });
   }
 

@@ -14,10 +14,12 @@ export interface RosterWrite {
 }
 
 /**
- * The set-based SQL of the roster repository, one implementation per dialect:
- * PostgreSQL and SQLite here (INSERT .. ON CONFLICT), SQL Server in ../sqlserver/sql.ts (MERGE
- * from OPENJSON). Every id list travels as one parameter (an array or JSON text) so statement
- * size does not depend on the parameter limit.
+ * The set-based SQL of the roster repository, one implementation per dialect: PostgreSQL and
+ * SQLite here (INSERT .. ON CONFLICT), SQL Server in ../sqlserver/sql.ts (MERGE from OPENJSON).
+ * Row sets and id lists travel as a few parameters whatever their size (column arrays with
+ * unnest, JSON text with json_each / OPENJSON): statements stay far from parameter limits, and
+ * Prisma's per-parameter work stays small (bench/db-upsert.ts measured multi-row VALUES with
+ * ~30 parameters per row at half the speed through the adapter).
  */
 export interface RosterSql {
   /** Most rows one upsert statement may carry (parameter limits). */
@@ -44,8 +46,19 @@ const BOOKKEEPING_COLUMNS = [
   'updated_at',
 ];
 
-// PostgreSQL's protocol limit is 65,535 parameters per statement; SQLite's is 32,766.
-const PARAMETER_LIMIT: Record<'postgresql' | 'sqlite', number> = { postgresql: 65_535, sqlite: 32_766 };
+/** Timestamps as UTC text in the form each adapter itself writes, so Prisma Client reads them back. */
+const postgresTimestamp = (date: Date) => date.toISOString().replace('T', ' ').replace('Z', '');
+const sqliteTimestamp = (date: Date) => date.toISOString().replace('Z', '+00:00');
+
+function postgresArrayType(column: RosterColumn): string {
+  if (column.type === 'DateTime') return 'timestamp(3)[]';
+  if (column.type === 'Int') return 'integer[]';
+  if (column.type === 'Boolean') return 'boolean[]';
+  if (column.size === 'key') return 'varchar(64)[]';
+  if (column.size === 'short') return 'varchar(40)[]';
+  if (typeof column.size === 'number') return `varchar(${column.size})[]`;
+  return 'text[]';
+}
 
 /** INSERT .. ON CONFLICT (clever_id) DO UPDATE, for PostgreSQL and SQLite. */
 export function standardRosterSql(provider: 'postgresql' | 'sqlite'): RosterSql {
@@ -71,15 +84,61 @@ export function standardRosterSql(provider: 'postgresql' | 'sqlite'): RosterSql 
     pg ? `ANY(${p.add(ids)})` : `IN (SELECT value FROM json_each(${p.add(JSON.stringify(ids))}))`;
   const inIds = (p: ReturnType<typeof placeholders>, ids: string[]) =>
     pg ? `= ${idList(p, ids)}` : idList(p, ids);
+  /** A timestamp parameter as UTC text (no Date reaches the driver: pg would send local time). */
+  const timestamp = (p: ReturnType<typeof placeholders>, date: Date) =>
+    pg ? `${p.add(postgresTimestamp(date))}::timestamp(3)` : p.add(sqliteTimestamp(date));
   const unseen = (p: ReturnType<typeof placeholders>, runId: string) =>
     `is_active = ${TRUE} AND (last_seen_run_id IS NULL OR last_seen_run_id <> ${p.add(runId)})`;
 
+  /**
+   * `SELECT <data columns>, <content hash>, <bookkeeping>` over the incoming rows: unnest of one
+   * array per column (PostgreSQL) or json_each over one JSON array of row arrays (SQLite).
+   */
+  function incomingRows(
+    columns: RosterColumn[],
+    rows: RosterWrite[],
+    runId: string,
+    now: Date,
+  ): SqlStatement {
+    const p = placeholders();
+    if (pg) {
+      const arrays = [
+        ...columns.map((_, index) =>
+          rows.map((row) => {
+            const value = row.values[index];
+            return value instanceof Date ? postgresTimestamp(value) : (value ?? null);
+          }),
+        ),
+        rows.map((row) => row.contentHash),
+      ];
+      const types = [...columns.map(postgresArrayType), 'varchar(64)[]'];
+      const unnest = arrays.map((array, index) => `${p.add(array)}::${types[index]}`).join(', ');
+      const run = `${p.add(runId)}::varchar(64)`;
+      const at = timestamp(p, now);
+      return {
+        sql: `SELECT incoming.*, true, NULL::timestamp(3), ${run}, ${run}, ${at}, ${at} FROM unnest(${unnest}) AS incoming`,
+        params: p.params,
+      };
+    }
+    // SQLite's `?` bind by position: parameters are added in the order they appear.
+    const extracts = [...columns, null].map((_, index) => `value ->> ${index}`);
+    const bookkeeping = ['1', 'NULL', p.add(runId), p.add(runId), timestamp(p, now), timestamp(p, now)];
+    const json = JSON.stringify(
+      rows.map((row) => [
+        ...row.values.map((value) => (value instanceof Date ? sqliteTimestamp(value) : value)),
+        row.contentHash,
+      ]),
+    );
+    // `WHERE true` resolves SQLite's parsing ambiguity between a join's ON and ON CONFLICT.
+    return {
+      sql: `SELECT ${[...extracts, ...bookkeeping].join(', ')} FROM json_each(${p.add(json)}) WHERE true`,
+      params: p.params,
+    };
+  }
+
   return {
-    maxRowsPerUpsert(columns) {
-      // SQLite binds run id and timestamps once per row (4 more); PostgreSQL reuses $1/$2.
-      const perRow = columns.length + 1 + (pg ? 0 : 4);
-      return Math.floor((PARAMETER_LIMIT[provider] - 2) / perRow);
-    },
+    // Parameters no longer grow with rows; this bounds one statement's (and transaction's) size.
+    maxRowsPerUpsert: () => 5_000,
     selectExisting(table, cleverIds) {
       const p = placeholders();
       return {
@@ -88,16 +147,7 @@ export function standardRosterSql(provider: 'postgresql' | 'sqlite'): RosterSql 
       };
     },
     upsert(table, columns, rows, runId, now) {
-      const p = placeholders();
-      const shared = pg ? { run: p.add(runId), now: p.add(now) } : undefined;
-      const tuples = rows.map((row) => {
-        // SQLite's `?` bind by position: add parameters in the order they appear in the text.
-        const values = row.values.map((value) => p.add(value));
-        values.push(p.add(row.contentHash), TRUE, 'NULL');
-        values.push(shared?.run ?? p.add(runId), shared?.run ?? p.add(runId));
-        values.push(shared?.now ?? p.add(now), shared?.now ?? p.add(now));
-        return `(${values.join(', ')})`;
-      });
+      const incoming = incomingRows(columns, rows, runId, now);
       const names = [...columns.map((column) => column.column), ...BOOKKEEPING_COLUMNS];
       const updates = [
         ...columns.filter((column) => column.column !== 'clever_id').map((column) => column.column),
@@ -108,9 +158,9 @@ export function standardRosterSql(provider: 'postgresql' | 'sqlite'): RosterSql 
       updates.push(`"is_active" = ${TRUE}`, '"deactivated_at" = NULL');
       return {
         sql:
-          `INSERT INTO ${q(table)} (${names.map(q).join(', ')}) VALUES ${tuples.join(', ')} ` +
+          `INSERT INTO ${q(table)} (${names.map(q).join(', ')}) ${incoming.sql} ` +
           `ON CONFLICT ("clever_id") DO UPDATE SET ${updates.join(', ')}`,
-        params: p.params,
+        params: incoming.params,
       };
     },
     touch(table, cleverIds, runId) {
@@ -130,12 +180,12 @@ export function standardRosterSql(provider: 'postgresql' | 'sqlite'): RosterSql 
     },
     archiveUnseen(table, runId, at) {
       const p = placeholders();
-      const set = `is_active = ${FALSE}, deactivated_at = ${p.add(at)}, updated_at = ${p.add(at)}`;
+      const set = `is_active = ${FALSE}, deactivated_at = ${timestamp(p, at)}, updated_at = ${timestamp(p, at)}`;
       return { sql: `UPDATE ${q(table)} SET ${set} WHERE ${unseen(p, runId)}`, params: p.params };
     },
     archiveByCleverIds(table, cleverIds, at) {
       const p = placeholders();
-      const set = `is_active = ${FALSE}, deactivated_at = ${p.add(at)}, updated_at = ${p.add(at)}`;
+      const set = `is_active = ${FALSE}, deactivated_at = ${timestamp(p, at)}, updated_at = ${timestamp(p, at)}`;
       return {
         sql: `UPDATE ${q(table)} SET ${set} WHERE is_active = ${TRUE} AND clever_id ${inIds(p, cleverIds)}`,
         params: p.params,
@@ -152,7 +202,7 @@ export function standardRosterSql(provider: 'postgresql' | 'sqlite'): RosterSql 
     deleteInactive(table, inactiveSince) {
       const p = placeholders();
       return {
-        sql: `DELETE FROM ${q(table)} WHERE is_active = ${FALSE} AND deactivated_at < ${p.add(inactiveSince)}`,
+        sql: `DELETE FROM ${q(table)} WHERE is_active = ${FALSE} AND deactivated_at < ${timestamp(p, inactiveSince)}`,
         params: p.params,
       };
     },

@@ -18,7 +18,7 @@ export interface SessionRepositoryOptions {
   /**
    * `auto` (default): apply pending migrations when the SessionDb is SQLite, the embedded
    * default nobody else deploys; server databases are migrated by the deployment
-   * (`clever-sync db migrate` / `prisma migrate deploy`). `always` / `never` force it.
+   * (applyMigrations() or `prisma migrate deploy`). `always` / `never` force it.
    */
   migrate?: 'auto' | 'always' | 'never';
   migrationsDir?: string;
