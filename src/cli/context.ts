@@ -7,7 +7,7 @@
  * App Configuration), commands that talk to Clever start the built-in emulator, and databases
  * default to SQLite under ./data/demo, so the main job runs on a fresh machine with nothing set up.
  */
-import { pino } from 'pino';
+import type { DestinationStream } from 'pino';
 import type { EmulatorHandle } from '../../emulator/index.js';
 import { startEmulator } from '../../emulator/index.js';
 import { type AppServices, createAppServices, createSyncServices, type SyncServices } from '../app.js';
@@ -51,6 +51,8 @@ export interface OpenCliOptions extends CliEnvironment {
   emulator?: EmulatorChoice;
   /** Emulator options for the embedded default (tests and the demo pick sizes). */
   emulatorOptions?: Parameters<typeof startEmulator>[0];
+  /** Where log lines go: the CLI's stderr, so stdout carries only the command's output. */
+  logDestination?: DestinationStream;
 }
 
 export interface CliApp {
@@ -102,7 +104,7 @@ export async function openCliApp(options: OpenCliOptions): Promise<CliApp> {
     const app = await createAppServices({
       env,
       localSettingsPath: options.localSettingsPath,
-      logDestination: pino.destination({ dest: 2, sync: true }),
+      logDestination: options.logDestination ?? { write: (line: string) => void process.stderr.write(line) },
       startBackground: false,
     });
     return {

@@ -70,8 +70,10 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
     env: { ...options.env },
     localSettingsPath: program.opts<{ settings: string }>().settings,
   });
+  const logDestination = { write: (line: string) => void io.stderr.write(line) };
   const withEmulator = (choice: boolean | undefined): OpenCliOptions => ({
     ...environment(),
+    logDestination,
     emulator: choice === true ? 'always' : choice === false ? 'never' : 'auto',
     ...(options.emulatorOptions ? { emulatorOptions: options.emulatorOptions } : {}),
   });
@@ -193,6 +195,7 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
         {
           ...environment(),
           json: opts.json,
+          logDestination,
           ...(options.emulatorOptions ? { emulatorOptions: options.emulatorOptions } : {}),
         },
         io,

@@ -135,6 +135,35 @@ describe('clever-sync CLI', () => {
     expect(stdout).not.toMatch(/password/i);
   });
 
+  it('demo: full sync, changes, incremental sync, and a check against the emulator', async () => {
+    const demoDir = mkdtempSync(join(tmpdir(), 'clever-sync-demo-'));
+    const demoEnv = {
+      SESSION_DATABASE_URL: `file:${join(demoDir, 'session.db')}`,
+      SCHOOL_DATABASE_URL_TEMPLATE: `file:${join(demoDir, 'school-{schoolId}.db')}`,
+    };
+    try {
+      const text = await cli(['demo'], demoEnv);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/1\. Full sync of every district[\s\S]+TOTAL\s+Succeeded/);
+      expect(text.stdout).toMatch(/3\. Incremental sync[\s\S]+Incremental/);
+      expect(text.stdout).toContain('4. Checked: the databases hold exactly what the emulator serves');
+
+      const json = await cli(['demo', '--json'], demoEnv);
+      expect(json.code).toBe(0);
+      const report = JSON.parse(json.stdout) as {
+        full: SyncReport;
+        incremental: SyncReport;
+        verification: { matches: boolean };
+        changes: { deleted: string[] };
+      };
+      expect(report.verification.matches).toBe(true);
+      expect(report.incremental.counts.archived).toBeGreaterThanOrEqual(report.changes.deleted.length);
+      expect(report.incremental.districts[0]?.schools.every((s) => s.syncType === 'Incremental')).toBe(true);
+    } finally {
+      rmSync(demoDir, { recursive: true, force: true });
+    }
+  });
+
   it('runs as a real process: exit codes reach the shell and --json stays parseable', async () => {
     const run = promisify(execFile);
     const entry = ['--import', 'tsx', 'src/cli/main.ts', ...settings];

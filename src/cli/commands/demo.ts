@@ -5,6 +5,7 @@ import {
   cleverIsConfigured,
   DEMO_DATA_DIR,
   effectiveSettings,
+  type OpenCliOptions,
   openCliServices,
 } from '../context.js';
 import { type CliIo, EXIT, type ExitCode, printJson } from '../output.js';
@@ -16,6 +17,7 @@ export interface DemoOptions extends CliEnvironment {
   json?: boolean | undefined;
   /** Emulator sizes (tests use a smaller district). */
   emulatorOptions?: EmulatorOptions;
+  logDestination?: OpenCliOptions['logDestination'];
 }
 
 export interface DemoChanges {
