@@ -66,6 +66,48 @@ function scripted(statuses: (number | 'network' | 'html502')[]) {
 }
 
 describe('retries', () => {
+  it('asks again for a page whose JSON was cut short, without quoting the body anywhere', async () => {
+    useFakeTime();
+    let call = 0;
+    server.use(
+      http.get(`${V}/schools`, () => {
+        call++;
+        if (call === 1) {
+          return new HttpResponse('{"data":[{"data":{"id":"x","name":"Zoë Student-Name', {
+            headers: { 'content-type': 'application/json' },
+          });
+        }
+        return HttpResponse.json({ data: [{ data: { id: oid(1), name: 'S' } }], links: [] });
+      }),
+    );
+    const { district, retries, lines } = setup();
+    const pages = await drive(collect(district.getSchools()));
+    expect(pages.flat()).toHaveLength(1);
+    expect(retries).toHaveLength(1);
+    expect(retries[0]?.delayMs).toBe(2_000);
+    expect(lines.join('\n')).not.toContain('Student-Name');
+    expect(lines.join('\n')).toContain('not valid JSON');
+  });
+
+  it('gives up on pages that keep arriving cut short with an error that does not quote them', async () => {
+    useFakeTime();
+    server.use(
+      http.get(
+        `${V}/schools`,
+        () =>
+          new HttpResponse('{"data":[{"data":{"name":"Zoë Student-Name', {
+            headers: { 'content-type': 'application/json' },
+          }),
+      ),
+    );
+    const { district } = setup({ CLEVER_RETRY_COUNT: '1' });
+    const error = await drive(collect(district.getSchools())).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CleverApiError);
+    expect((error as CleverApiError).code).toBe('CLEVER_BAD_RESPONSE');
+    expect(JSON.stringify(toLogObject(error))).not.toContain('Student-Name');
+    expect((error as Error).message).not.toContain('Student-Name');
+  });
+
   it('retries 500/502/503/504 and network errors with the 2/4/8/16/32 s backoff', async () => {
     useFakeTime();
     server.use(scripted([500, 'html502', 503, 504, 'network']));

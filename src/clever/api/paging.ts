@@ -130,7 +130,9 @@ export function invalidResponse(
   body: unknown,
   cause?: unknown,
 ): CleverApiError {
-  const said = typeof body === 'string' ? extractCleverMessage(body) : undefined;
+  // Only an HTML page's title is quoted: any other text may be a piece of a roster (student names).
+  const said =
+    typeof body === 'string' && /<[a-z!][^>]*>/i.test(body) ? extractCleverMessage(body) : undefined;
   return new CleverApiError({
     kind: 'invalid-response',
     status,

@@ -149,7 +149,10 @@ export class CleverTransport {
           throw toCleverApiError(error, { attempt });
         }
         limiter.observe(response.headers);
-        if (response.status >= 200 && response.status < 300) return response;
+        if (response.status >= 200 && response.status < 300) {
+          if (isCutShortJson(response)) throw cutShortJson(response, path, attempt);
+          return response;
+        }
         throw this.failure(response, path, context, limiter, attempt);
       });
     } catch (error) {
@@ -288,4 +291,28 @@ export class CleverTransport {
 function registered(token: string): string {
   registerSecret(token);
   return token;
+}
+
+/**
+ * axios leaves a body it could not parse as a string. A JSON answer that is not JSON was cut off
+ * in transit (a reset mid-body): asking again usually succeeds, so it is transient. HTML pages
+ * and other content types are left to the envelope check, which reports them as they are.
+ */
+function isCutShortJson(response: AxiosResponse): boolean {
+  if (typeof response.data !== 'string') return false;
+  const contentType = String(response.headers['content-type'] ?? '');
+  return /json/i.test(contentType) || /^\s*[[{]/.test(response.data);
+}
+
+/** Never quotes the body: a roster page holds student names. */
+function cutShortJson(response: AxiosResponse, path: string, attempt: number): CleverApiError {
+  return new CleverApiError({
+    kind: 'invalid-response',
+    status: response.status,
+    method: 'GET',
+    path: safeRequestPath(path),
+    cleverMessage: `response body is not valid JSON (${String(response.data).length} characters; cut short?)`,
+    attempt,
+    transient: true,
+  });
 }
