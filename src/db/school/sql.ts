@@ -18,8 +18,8 @@ export interface RosterWrite {
  * SQLite here (INSERT .. ON CONFLICT), SQL Server in ../sqlserver/sql.ts (MERGE from OPENJSON).
  * Row sets and id lists travel as a few parameters whatever their size (column arrays with
  * unnest, JSON text with json_each / OPENJSON): statements stay far from parameter limits, and
- * Prisma's per-parameter work stays small (bench/db-upsert.ts measured multi-row VALUES with
- * ~30 parameters per row at half the speed through the adapter).
+ * Prisma's per-parameter work stays small (multi-row VALUES, ~30 parameters per row, measured
+ * about half as fast through the adapter as on the raw driver).
  */
 export interface RosterSql {
   /** Most rows one upsert statement may carry (parameter limits). */
