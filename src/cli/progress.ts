@@ -36,15 +36,20 @@ export function createProgressDisplay(
       if (now - lastDrawn < REDRAW_EVERY_MS && progress.phase !== 'finished') return;
       lastDrawn = now;
       const line = progressLine(progress, (now - startedAt) / 1_000, rateLimits());
-      const width = Math.max(20, (stream.columns ?? 100) - 1);
+      const width = lineWidth(stream.columns);
       stream.write(`\r${line.slice(0, width).padEnd(width)}`);
       drawn = true;
     },
     stop() {
-      if (drawn) stream.write(`\r${' '.repeat(Math.max(20, (stream.columns ?? 100) - 1))}\r`);
+      if (drawn) stream.write(`\r${' '.repeat(lineWidth(stream.columns))}\r`);
       drawn = false;
     },
   };
+}
+
+/** Some terminals (and `script`) report 0 columns: assume a usual width then. */
+function lineWidth(columns: number | undefined): number {
+  return Math.max(40, (columns || 100) - 1);
 }
 
 export function progressLine(
