@@ -8,6 +8,7 @@ export { isConstraintViolation, isTransientDatabaseError, toDatabaseError } from
 export { type ApplyMigrationsOptions, type ApplyMigrationsResult, applyMigrations } from './migrate/apply.js';
 export { type DatabaseKind, migrationChecksum, migrationsDirectory } from './migrate/files.js';
 export { createDatabaseRunner, type DatabaseRunner } from './retry.js';
+export { openSchoolConnection, type SchoolConnection } from './school/connection.js';
 export {
   createSchoolDatabaseProvider,
   type SchoolDatabaseConnectionFactory,

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { AppError } from '../errors.js';
+import { registerSecret } from '../telemetry/index.js';
 
 /**
  * Connection URLs pick the provider: `file:` (SQLite), `postgres(ql)://`, `sqlserver://`
@@ -135,4 +136,12 @@ export function assertSafeDatabaseName(name: string): void {
       { httpStatus: 400, details: { databaseName: name } },
     );
   }
+}
+
+/**
+ * Server URLs may carry credentials: the log redactor masks them wherever they appear. A SQLite
+ * file path is not a secret (masking it would only hide useful paths).
+ */
+export function registerConnectionSecret(url: string): void {
+  if (!/^file:/i.test(url.trim())) registerSecret(url.trim());
 }

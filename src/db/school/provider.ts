@@ -1,11 +1,17 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../../errors.js';
 import { schoolDatabaseUrlSecretName } from '../../secrets/secret-names.js';
-import { type Logger, registerSecret, silentLogger } from '../../telemetry/index.js';
+import { type Logger, silentLogger } from '../../telemetry/index.js';
 import { applyMigrations } from '../migrate/apply.js';
 import { createDatabaseRunner, type DatabaseRunner } from '../retry.js';
 import type { SchoolDatabaseProvider, SchoolDatabaseRef, SchoolRosterRepository } from '../types.js';
-import { type DatabaseProvider, describeDatabase, detectProvider, sqlserverParameter } from '../url.js';
+import {
+  type DatabaseProvider,
+  describeDatabase,
+  detectProvider,
+  registerConnectionSecret,
+  sqlserverParameter,
+} from '../url.js';
 import { openSchoolConnection, type SchoolConnection } from './connection.js';
 import { provisionDatabase } from './provision.js';
 import { createSchoolRosterRepository, rosterSqlFor } from './repository.js';
@@ -92,7 +98,7 @@ export function createSchoolDatabaseProvider(
     if (options.getSecret) {
       const value = await options.getSecret(secretName);
       if (value?.trim()) {
-        registerSecret(value.trim());
+        registerConnectionSecret(value);
         return { url: value.trim(), source: 'secret' };
       }
     }
@@ -114,7 +120,7 @@ export function createSchoolDatabaseProvider(
       );
     }
     const url = urlTemplate.replaceAll('{schoolId}', school.cleverSchoolId);
-    registerSecret(url);
+    registerConnectionSecret(url);
     return { url, source: 'template' };
   }
 

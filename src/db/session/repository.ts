@@ -1,9 +1,9 @@
-import { type Logger, registerSecret, silentLogger } from '../../telemetry/index.js';
+import { type Logger, silentLogger } from '../../telemetry/index.js';
 import { createSessionPrismaClient } from '../client.js';
 import { applyMigrations } from '../migrate/apply.js';
 import { createDatabaseRunner } from '../retry.js';
 import type { SessionRepository } from '../types.js';
-import { describeDatabase, detectProvider } from '../url.js';
+import { describeDatabase, detectProvider, registerConnectionSecret } from '../url.js';
 import { districtsRepository } from './districts.js';
 import { historyRepository, runsRepository } from './history.js';
 import { leasesRepository } from './leases.js';
@@ -18,7 +18,7 @@ export interface SessionRepositoryOptions {
   /**
    * `auto` (default): apply pending migrations when the SessionDb is SQLite, the embedded
    * default nobody else deploys; server databases are migrated by the deployment
-   * (applyMigrations() or `prisma migrate deploy`). `always` / `never` force it.
+   * (`clever-sync db migrate`, applyMigrations() or `prisma migrate deploy`). `always` / `never` force it.
    */
   migrate?: 'auto' | 'always' | 'never';
   migrationsDir?: string;
@@ -36,7 +36,7 @@ export async function createSessionRepository(
   url: string,
   options: SessionRepositoryOptions = {},
 ): Promise<SessionRepository> {
-  registerSecret(url);
+  registerConnectionSecret(url);
   const provider = detectProvider(url);
   const logger = (options.logger ?? silentLogger()).child({ component: 'session-db' });
   const migrate = options.migrate ?? 'auto';
