@@ -3,9 +3,10 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 /** An HttpHandler that always answers with a plain HttpResponseInit (tests read `jsonBody`). */
 export type JsonHttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
-import { ConflictError, ValidationError } from '../errors.js';
+import { asAppError, ConflictError, ValidationError } from '../errors.js';
 import { RUN_ID_PATTERN, statusPath, toRunView } from '../runs/run-view.js';
 import { parseSyncQuery } from '../runs/sync-request.js';
+import { redactText } from '../telemetry/index.js';
 import { errorResponse, json } from './http-responses.js';
 import { registerHttp } from './registry.js';
 import { type SyncFunctionsDeps, syncFunctionsDeps } from './sync-deps.js';
@@ -61,6 +62,7 @@ export function createManualSyncHandler(getDeps: () => Promise<SyncFunctionsDeps
     } catch (error) {
       if (error instanceof ConflictError)
         deps?.logger.info({ runId: error.details.runId }, 'manual sync refused: already running');
+      if (!deps) reportStartupFailure(error, context);
       return errorResponse(error, deps?.logger);
     }
   };
@@ -68,7 +70,7 @@ export function createManualSyncHandler(getDeps: () => Promise<SyncFunctionsDeps
 
 /** GET /api/sync/runs/{runId}: status, progress and counts of a run, from any instance. */
 export function createRunStatusHandler(getDeps: () => Promise<SyncFunctionsDeps>): JsonHttpHandler {
-  return async (request: HttpRequest): Promise<HttpResponseInit> => {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     let deps: SyncFunctionsDeps | undefined;
     try {
       const runId = request.params.runId ?? '';
@@ -82,9 +84,16 @@ export function createRunStatusHandler(getDeps: () => Promise<SyncFunctionsDeps>
       if (!record) return json(404, { error: { code: 'NOT_FOUND', message: `No sync run ${runId}` }, runId });
       return json(200, toRunView(record));
     } catch (error) {
+      if (!deps) reportStartupFailure(error, context);
       return errorResponse(error, deps?.logger);
     }
   };
+}
+
+/** Without services there is no app logger: the host's log still learns why (safe message only). */
+function reportStartupFailure(error: unknown, context: InvocationContext): void {
+  if (error instanceof ValidationError) return;
+  context.error(redactText(`sync services unavailable: ${asAppError(error, 'unexpected error').message}`));
 }
 
 function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {

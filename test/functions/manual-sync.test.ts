@@ -177,8 +177,12 @@ describe('POST /api/sync and GET /api/sync/runs/{runId}', () => {
     const handler = createManualSyncHandler(async () => {
       throw new ConfigError(['SYNC_PAGE_SIZE: Too big: expected number to be <=10000 (got "20000")']);
     });
-    const response = await handler(post(''), context());
+    const hostLog: string[] = [];
+    const ctx = new InvocationContext({ logHandler: (_level, ...args) => void hostLog.push(args.join(' ')) });
+    const response = await handler(post(''), ctx);
     expect(response.status).toBe(500);
     expect((response.jsonBody as Body).error?.message).toMatch(/SYNC_PAGE_SIZE/);
+    // No app logger exists yet: the host's log learns why.
+    expect(hostLog.join('\n')).toMatch(/sync services unavailable: Invalid configuration/);
   });
 });
