@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { HttpFunctionOptions, HttpResponseInit, LogHandler, Timer } from '@azure/functions';
 import azureFunctions from '@azure/functions';
 import { toLogObject } from '../errors.js';
-import { ROUTE_PREFIX } from '../functions/http-responses.js';
+import { ALL_HTTP_METHODS, ROUTE_PREFIX } from '../functions/http-responses.js';
 import type { RegisteredFunction } from '../functions/registry.js';
 import type { Logger } from '../telemetry/index.js';
 import { type CompiledRoute, compileRoute } from './route-template.js';
@@ -20,7 +20,6 @@ type InvocationContext = InstanceType<typeof InvocationContext>;
  * exposes `POST /admin/functions/{name}` (master key) to run a timer or queue function on demand.
  */
 const MAX_BODY_BYTES = 1024 * 1024;
-const DEFAULT_HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 export interface LocalRunnerOptions {
   functions: RegisteredFunction[];
@@ -59,7 +58,7 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
             name: fn.name,
             options: fn.options,
             route: compileRoute(fn.options.route ?? fn.name),
-            methods: (fn.options.methods ?? DEFAULT_HTTP_METHODS).map((m) => m.toUpperCase()),
+            methods: (fn.options.methods ?? ALL_HTTP_METHODS).map((m) => m.toUpperCase()),
           },
         ]
       : [],

@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { json, ROUTE_PREFIX } from './http-responses.js';
+import { ALL_HTTP_METHODS, json, ROUTE_PREFIX } from './http-responses.js';
 import { type RegisteredFunction, registeredFunctions, registerHttp } from './registry.js';
 
 /**
@@ -25,7 +25,7 @@ export function describeFunction(fn: RegisteredFunction): FunctionDescription {
         name: fn.name,
         trigger: 'http',
         route: `/${ROUTE_PREFIX}/${fn.options.route ?? fn.name}`,
-        methods: fn.options.methods ?? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
+        methods: fn.options.methods ?? ALL_HTTP_METHODS,
         authLevel: fn.options.authLevel ?? 'function',
       };
     case 'timer':

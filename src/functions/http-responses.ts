@@ -5,6 +5,9 @@ import type { Logger } from '../telemetry/index.js';
 /** The host's default HTTP route prefix (host.json `extensions.http.routePrefix` is not overridden). */
 export const ROUTE_PREFIX = 'api';
 
+/** What an HTTP function without `methods` answers to. */
+export const ALL_HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+
 /** Tiny response helpers so every handler answers in the same JSON shape. */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
   return {

@@ -82,7 +82,7 @@ export function serveBanner(handle: ServeHandle): string {
   const { runner, functionKey, emulator } = handle;
   const routes = registeredFunctions().map((fn) => {
     if (fn.kind === 'http') {
-      const methods = (fn.options.methods ?? ['GET', 'POST']).join(',');
+      const methods = (fn.options.methods ?? ['ANY']).join(',');
       return `  ${methods.padEnd(5)} ${runner.url}/api/${fn.options.route ?? fn.name}  (${fn.options.authLevel ?? 'function'}, ${fn.name})`;
     }
     return `  POST  ${runner.url}/admin/functions/${fn.name}  (runs the ${fn.kind} function now)`;
