@@ -143,6 +143,18 @@ describe('migration applier on SQLite', () => {
     ).toEqual([]);
   });
 
+  it('serializes concurrent appliers on one file: each migration is applied once', async () => {
+    const path = join(temp.dir, 'concurrent', 'school.db');
+    const results = await Promise.all(
+      [1, 2, 3].map(() => applyMigrations({ url: `file:${path}`, database: 'school' })),
+    );
+    const { migrations } = readMigrations(migrationsDirectory('school', 'sqlite'));
+    expect(results.flatMap((result) => result.applied).sort()).toEqual(
+      migrations.map((migration) => migration.name),
+    );
+    expect(sqliteRows(path)).toHaveLength(migrations.length);
+  });
+
   it('refuses a non-empty database without _prisma_migrations, and migrations of another provider', async () => {
     const path = join(temp.dir, 'unmanaged.db');
     const db = new Database(path);
@@ -229,6 +241,21 @@ describe.skipIf(!postgresAvailable)('migration applier on PostgreSQL', () => {
     ).rejects.toMatchObject({
       message: expect.stringContaining('failed migrations'),
     });
+  });
+
+  it('serializes concurrent appliers on one database: each migration is applied once', async () => {
+    const schema = await createPostgresSchema();
+    drops.push(schema.drop);
+    const results = await Promise.all(
+      [1, 2, 3].map(() => applyMigrations({ url: schema.url, database: 'school' })),
+    );
+    const { migrations } = readMigrations(migrationsDirectory('school', 'postgresql'));
+    expect(results.flatMap((result) => result.applied).sort()).toEqual(
+      migrations.map((migration) => migration.name),
+    );
+    expect(await postgresQuery(schema.url, 'SELECT id FROM _prisma_migrations')).toHaveLength(
+      migrations.length,
+    );
   });
 
   it("waits for Prisma's advisory lock and gives up with a clear error", async () => {

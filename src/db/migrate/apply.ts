@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { AppError } from '../../errors.js';
 import { type Logger, redactText, silentLogger } from '../../telemetry/index.js';
 import { databaseErrorCode } from '../errors.js';
 import { openSqlServerMigrationTarget } from '../sqlserver/migration-target.js';
-import { type DatabaseProvider, describeDatabase, detectProvider } from '../url.js';
+import { type DatabaseProvider, describeDatabase, detectProvider, sqliteFilePath } from '../url.js';
 import { type DatabaseKind, migrationsDirectory, readMigrations, scriptMatchesChecksum } from './files.js';
 import { openPostgresMigrationTarget } from './postgres-target.js';
 import { openSqliteMigrationTarget } from './sqlite-target.js';
@@ -53,6 +53,35 @@ async function openTarget(url: string, provider: DatabaseProvider): Promise<Migr
  */
 export async function applyMigrations(options: ApplyMigrationsOptions): Promise<ApplyMigrationsResult> {
   const provider = detectProvider(options.url);
+  const key =
+    provider === 'sqlite'
+      ? sqliteFilePath(options.url)
+      : createHash('sha256').update(options.url).digest('hex');
+  return oneAtATime(key, () => apply(options, provider));
+}
+
+const running = new Map<string, Promise<unknown>>();
+
+/**
+ * Appliers in one process take turns per database. The database lock excludes other
+ * processes, but better-sqlite3 waits for a lock synchronously: a second applier in the same
+ * process would block the event loop the first one needs to finish.
+ */
+async function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const previous = running.get(key) ?? Promise.resolve();
+  const current = previous.catch(() => undefined).then(work);
+  running.set(key, current);
+  try {
+    return await current;
+  } finally {
+    if (running.get(key) === current) running.delete(key);
+  }
+}
+
+async function apply(
+  options: ApplyMigrationsOptions,
+  provider: DatabaseProvider,
+): Promise<ApplyMigrationsResult> {
   const logger = (options.logger ?? silentLogger()).child({
     component: 'db-migrate',
     database: options.database,

@@ -53,8 +53,12 @@ export async function openPostgresMigrationTarget(url: string): Promise<Migratio
   try {
     if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   } catch (error) {
-    await client.end().catch(() => undefined);
-    throw error;
+    // Two appliers creating the schema at once: one gets 42P06 or 23505; the schema exists.
+    const code = (error as { code?: unknown }).code;
+    if (code !== '42P06' && code !== '23505') {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
   }
 
   return {

@@ -49,8 +49,10 @@ export async function provisionDatabase(
     try {
       await client.query(`CREATE DATABASE "${database}"`);
     } catch (error) {
-      // 42P04: another worker created it between our check and CREATE DATABASE.
-      if (databaseErrorCode(error) === '42P04') return { databaseName: database, created: false };
+      // Another worker created it between our check and CREATE DATABASE: 42P04, or 23505 on
+      // pg_database's unique index when both CREATEs ran at once.
+      const code = databaseErrorCode(error);
+      if (code === '42P04' || code === '23505') return { databaseName: database, created: false };
       throw error;
     }
     logger.info({ databaseName: database }, 'created PostgreSQL school database');
