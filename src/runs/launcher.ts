@@ -73,11 +73,8 @@ export function createSyncLauncher(deps: SyncLauncherDeps): SyncLauncher {
       }
       const queued = await deps.fanOut.start(request, trigger);
       if (queued) return { ...queued, mode: 'queue' };
-      // Nothing known in scope yet: only an in-process run discovers districts and schools from Clever.
-      deps.logger.info(
-        { scope: request.target.scope },
-        'no schools known yet in scope: syncing in process to discover them',
-      );
+      // SessionDb cannot name the schools (first run, new or unknown ids): the engine decides in process.
+      deps.logger.info({ scope: request.target.scope }, 'no known schools in scope: syncing in process');
       return inProcess(request, trigger, onProgress);
     },
   };

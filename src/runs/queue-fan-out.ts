@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DistrictRecord, SchoolRecord, SessionRepository, SyncTrigger } from '../db/types.js';
-import { AppError, ConflictError, NotFoundError, toLogObject } from '../errors.js';
+import { AppError, ConflictError, toLogObject } from '../errors.js';
 import { leaseKeys, runIdOfHolder } from '../sync/leases.js';
 import type { SyncTarget } from '../sync/types.js';
 import type { Logger } from '../telemetry/index.js';
@@ -56,19 +56,21 @@ export function createQueueFanOut(deps: QueueFanOutDeps) {
   const now = deps.clock ?? (() => new Date());
   const { session } = deps;
 
-  async function resolve(target: SyncTarget): Promise<ResolvedScope> {
+  /**
+   * The schools of the scope as SessionDb knows them, or null for anything it cannot resolve to
+   * active schools (unknown, archived, disconnected or unconfigured ids): those go to the engine
+   * in process, which answers 404 or onboards a newly connected district exactly as it always does.
+   */
+  async function resolve(target: SyncTarget): Promise<ResolvedScope | null> {
+    const wanted = deps.districtIds ? new Set(deps.districtIds) : null;
+    const allowed = (district: DistrictRecord | null): district is DistrictRecord =>
+      district?.isActive === true && (!wanted || wanted.has(district.cleverDistrictId));
     if (target.scope === 'school') {
       const school =
         typeof target.schoolId === 'number'
           ? await session.schools.findById(target.schoolId)
           : await session.schools.findByCleverId(target.schoolId);
-      if (!school)
-        throw new NotFoundError(`Unknown school ${target.schoolId}`, { schoolId: target.schoolId });
-      if (!school.isActive) {
-        throw new NotFoundError(`School ${target.schoolId} is archived (no longer shared by Clever)`, {
-          schoolId: target.schoolId,
-        });
-      }
+      if (!school?.isActive || !allowed(await session.districts.findById(school.districtId))) return null;
       return { scopeId: school.id, district: null, schools: [school] };
     }
     if (target.scope === 'district') {
@@ -76,15 +78,11 @@ export function createQueueFanOut(deps: QueueFanOutDeps) {
         typeof target.districtId === 'number'
           ? await session.districts.findById(target.districtId)
           : await session.districts.findByCleverId(target.districtId);
-      if (!district)
-        throw new NotFoundError(`Unknown district ${target.districtId}`, { districtId: target.districtId });
+      if (!allowed(district)) return null;
       const schools = await session.schools.list({ districtId: district.id, activeOnly: true });
       return { scopeId: district.id, district, schools };
     }
-    const wanted = deps.districtIds ? new Set(deps.districtIds) : null;
-    const districts = (await session.districts.list({ activeOnly: true })).filter(
-      (d) => !wanted || wanted.has(d.cleverDistrictId),
-    );
+    const districts = (await session.districts.list({ activeOnly: true })).filter(allowed);
     const schools: SchoolRecord[] = [];
     for (const district of districts) {
       schools.push(...(await session.schools.list({ districtId: district.id, activeOnly: true })));
@@ -107,13 +105,13 @@ export function createQueueFanOut(deps: QueueFanOutDeps) {
   return {
     /**
      * Resolves the scope, takes the run's leases, records a Running run and enqueues its schools.
-     * Returns null when SessionDb knows no school in scope yet (a first run discovers districts and
-     * schools from Clever, which only an in-process run does).
+     * Returns null when SessionDb cannot name the schools (a first run discovers districts and
+     * schools from Clever; unknown ids get the engine's 404): the caller then runs in process.
      */
     async start(request: SyncRequest, trigger: SyncTrigger): Promise<QueuedRun | null> {
       const { target } = request;
       const scope = await resolve(target);
-      if (scope.schools.length === 0) return null;
+      if (!scope || scope.schools.length === 0) return null;
 
       const runId = randomUUID();
       const holder = queueHolder(runId);

@@ -143,6 +143,15 @@ describe('queue scale-out mode', () => {
     );
   });
 
+  it('leaves ids SessionDb cannot resolve to the engine (same 404 as in process), enqueueing nothing', async () => {
+    const unknown = await post('?schoolId=9999');
+    expect(unknown.status).toBe(404);
+    expect(unknown.jsonBody).toMatchObject({
+      error: { message: 'School 9999 is not known (a district sync registers schools)' },
+    });
+    expect(await receiveAll()).toHaveLength(0);
+  });
+
   it('rejects a malformed message so the host retries it and then poisons it', async () => {
     await expect(handle({ v: 1, runId: 'x', schoolId: 'one' })).rejects.toThrow(
       /Invalid school sync message/,
