@@ -33,6 +33,7 @@ import { createTelemetryFromConfig } from './telemetry/app-insights.js';
 import { appInsightsLogSink } from './telemetry/log-sink.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { registerSecret } from './telemetry/redact.js';
+import { trackRateLimitWait, trackRunCompleted } from './telemetry/sync-events.js';
 import { noopTelemetry, type Telemetry } from './telemetry/telemetry.js';
 
 /** Everything a function handler, the CLI or the local runner needs, built once per worker. */
@@ -241,7 +242,13 @@ export async function createSyncServices(app: AppServices): Promise<SyncServices
     retryCount: config.database.retryCount,
     logger,
   });
-  const cleverApi = createCleverApiClient({ config, tokens: app.cleverAuth, logger, http: app.cleverHttp });
+  const cleverApi = createCleverApiClient({
+    config,
+    tokens: app.cleverAuth,
+    logger,
+    http: app.cleverHttp,
+    hooks: { onRateLimitWait: (wait) => trackRateLimitWait(app.telemetry, wait) },
+  });
   const sync = createSyncService({
     session,
     schoolDatabases,
@@ -251,6 +258,7 @@ export async function createSyncServices(app: AppServices): Promise<SyncServices
     districtIds: config.clever.districtIds,
     logger,
     alerts: (alert) => app.telemetry.trackEvent(alert.name, alert.properties, alert.measurements),
+    onRunCompleted: (run) => trackRunCompleted(app.telemetry, run),
   });
   const fanOut =
     config.sync.dispatchMode === 'queue'

@@ -2,6 +2,7 @@ import type { InvocationContext, StorageQueueHandler } from '@azure/functions';
 import { ValidationError } from '../errors.js';
 import { parseSchoolSyncMessage } from '../runs/queue-message.js';
 import { processSchoolMessage } from '../runs/queue-worker.js';
+import { trackRunCompleted } from '../telemetry/sync-events.js';
 import { registrationSettings } from './registration-settings.js';
 import { registerStorageQueue } from './registry.js';
 import { type SyncFunctionsDeps, syncFunctionsDeps } from './sync-deps.js';
@@ -33,6 +34,7 @@ export function createSyncQueueHandler(getDeps: () => Promise<SyncFunctionsDeps>
       leaseSeconds: deps.config.sync.leaseSeconds,
       maxDequeueCount: MAX_DEQUEUE_COUNT,
       logger: log,
+      onRunCompleted: (run) => trackRunCompleted(deps.app.telemetry, run),
     });
     if (outcome.action === 'synced') {
       log.info(

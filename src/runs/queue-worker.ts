@@ -14,7 +14,7 @@ import type { SessionRepository } from '../db/types.js';
 import { AppError, ConflictError, NotFoundError, toLogObject } from '../errors.js';
 import { leaseKeys, runIdOfHolder } from '../sync/leases.js';
 import { refreshAttachedRun } from '../sync/sync-service.js';
-import type { SyncRunResult, SyncService } from '../sync/types.js';
+import type { SyncRunCompletion, SyncRunResult, SyncService } from '../sync/types.js';
 import type { Logger } from '../telemetry/index.js';
 import { queueHolder, scopeLeaseKey } from './queue-fan-out.js';
 import type { SchoolSyncMessage } from './queue-message.js';
@@ -26,6 +26,8 @@ export interface QueueWorkerDeps {
   /** host.json `extensions.queues.maxDequeueCount`: the attempt after which the host gives up. */
   maxDequeueCount: number;
   logger: Logger;
+  /** Telemetry for a run this worker completes while recording a school it could not sync. */
+  onRunCompleted?: (run: SyncRunCompletion) => void;
   clock?: () => Date;
 }
 
@@ -103,7 +105,8 @@ export async function processSchoolMessage(
           : `skipped: ${error.message}`;
       log.warn({ reason: why }, 'queued school not synced');
       await recordNotSynced(session, message, run.scopeId, why, now);
-      await refreshAttachedRun(session, message.runId, now);
+      const completion = await refreshAttachedRun(session, message.runId, now);
+      if (completion) deps.onRunCompleted?.(completion);
       await settle();
       return {
         action: 'skipped',
@@ -116,6 +119,9 @@ export async function processSchoolMessage(
       const safe = error instanceof AppError ? error.message : 'unexpected error';
       await recordNotSynced(session, message, run.scopeId, `failed after ${attempt} attempts: ${safe}`, now)
         .then(() => refreshAttachedRun(session, message.runId, now))
+        .then((completion) => {
+          if (completion) deps.onRunCompleted?.(completion);
+        })
         .then(settle)
         .catch((cause: unknown) =>
           log.error({ err: toLogObject(cause) }, 'could not record the poisoned school'),

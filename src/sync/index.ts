@@ -22,6 +22,7 @@ export type {
   SyncAlertSink,
   SyncOptions,
   SyncProgress,
+  SyncRunCompletion,
   SyncRunResult,
   SyncService,
   SyncServiceDeps,

@@ -5,7 +5,13 @@
 
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
-import type { DistrictRecord, SchoolRecord, SessionRepository, SyncRunScope } from '../db/types.js';
+import type {
+  DistrictRecord,
+  SchoolRecord,
+  SessionRepository,
+  SyncHistoryRecord,
+  SyncRunScope,
+} from '../db/types.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { type RunContext, resolveOptions, resolveSettings } from './context.js';
 import { sumCounts } from './counts.js';
@@ -20,6 +26,7 @@ import type {
   DistrictSyncResult,
   StartedSync,
   SyncOptions,
+  SyncRunCompletion,
   SyncRunResult,
   SyncService,
   SyncServiceDeps,
@@ -208,8 +215,13 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       const result = buildResult(ctx, resolved, startedAt, districts, error);
       try {
         await tracker.flush();
-        if (attached) await refreshAttachedRun(session, runId, now);
-        else await persistResult(session, result);
+        let completion: SyncRunCompletion | undefined;
+        if (attached) completion = await refreshAttachedRun(session, runId, now);
+        else {
+          await persistResult(session, result);
+          completion = completionOf(result);
+        }
+        if (completion) deps.onRunCompleted?.(completion);
       } catch (caught) {
         runLogger.error({ err: errorForLog(caught) }, 'could not record the run outcome');
       } finally {
@@ -365,37 +377,109 @@ export async function refreshAttachedRun(
   session: SessionRepository,
   runId: string,
   now: () => Date,
-): Promise<void> {
+): Promise<SyncRunCompletion | undefined> {
   const run = await session.runs.get(runId);
-  if (!run) return;
-  const rows = (await session.history.list({ runId, limit: 1_000_000 })).filter((r) => r.schoolId !== null);
+  if (!run) return undefined;
+  const rows = (await session.history.list({ runId, limit: 1_000_000 }))
+    .filter((r) => r.schoolId !== null)
+    .sort((a, b) => a.id - b.id);
+  // A queue retry of a school writes new rows: only the newest row per school and entity decides.
+  const latest = new Map<string, SyncHistoryRecord>();
+  for (const row of rows) latest.set(`${row.schoolId}:${row.entity}`, row);
   const bySchool = new Map<number, string[]>();
-  for (const row of rows) bySchool.set(row.schoolId!, [...(bySchool.get(row.schoolId!) ?? []), row.status]);
-  let completed = 0;
-  let failed = 0;
-  let running = 0;
-  let held = false;
-  for (const statuses of bySchool.values()) {
-    if (statuses.includes('Running')) running += 1;
-    else if (statuses.some((s) => s === 'Failed' || s === 'Abandoned')) failed += 1;
-    else completed += 1;
-    if (statuses.includes('Held')) held = true;
+  for (const row of latest.values()) {
+    bySchool.set(row.schoolId!, [...(bySchool.get(row.schoolId!) ?? []), row.status]);
   }
-  const finished = running === 0 && completed + failed >= run.schoolsTotal;
-  const status = !finished
-    ? 'Running'
-    : failed === 0
-      ? held
-        ? 'Held'
-        : 'Succeeded'
-      : completed === 0
-        ? 'Failed'
-        : 'PartiallySucceeded';
+  const tally = tallySchools(bySchool.values());
+  const { completed, failed } = tally;
+  const finished = tally.running === 0 && completed + failed >= run.schoolsTotal;
+  const status = finished ? statusOf(tally) : 'Running';
+  // Every attempt's counts add up: a failed attempt's committed chunks are unchanged rows for the retry.
+  const counts = sumCounts(rows.map((r) => r.counts));
+  const completedAt = finished ? now() : null;
   await session.runs.update(runId, {
     schoolsCompleted: completed,
     schoolsFailed: failed,
-    counts: sumCounts(rows.map((r) => r.counts)),
+    counts,
     status,
-    completedAt: finished ? now() : null,
+    completedAt,
   });
+  if (status === 'Running' || run.status !== 'Running') return undefined;
+  return {
+    runId,
+    trigger: run.trigger,
+    status,
+    dryRun: run.dryRun,
+    durationMs: completedAt!.getTime() - run.startedAt.getTime(),
+    schoolsTotal: run.schoolsTotal,
+    schoolsFailed: failed,
+    counts,
+    districts: await districtOutcomes(session, [...latest.values()], rows),
+  };
+}
+
+interface SchoolTally {
+  completed: number;
+  failed: number;
+  running: number;
+  held: boolean;
+}
+
+/** Each school's newest statuses (one per entity) -> how many schools completed, failed, still run. */
+function tallySchools(schools: Iterable<string[]>): SchoolTally {
+  const tally: SchoolTally = { completed: 0, failed: 0, running: 0, held: false };
+  for (const statuses of schools) {
+    if (statuses.includes('Running')) tally.running += 1;
+    else if (statuses.some((s) => s === 'Failed' || s === 'Abandoned')) tally.failed += 1;
+    else tally.completed += 1;
+    if (statuses.includes('Held')) tally.held = true;
+  }
+  return tally;
+}
+
+function statusOf(tally: SchoolTally): Exclude<SyncRunResult['status'], 'Abandoned'> {
+  if (tally.failed === 0) return tally.held ? 'Held' : 'Succeeded';
+  return tally.completed === 0 ? 'Failed' : 'PartiallySucceeded';
+}
+
+/** Per-district outcome of a queue-shared run, from the newest history row of each school and entity. */
+async function districtOutcomes(
+  session: SessionRepository,
+  latest: SyncHistoryRecord[],
+  all: SyncHistoryRecord[],
+): Promise<SyncRunCompletion['districts']> {
+  const districtIds = [...new Set(latest.map((r) => r.districtId).filter((id): id is number => id !== null))];
+  const outcomes: SyncRunCompletion['districts'] = [];
+  for (const districtId of districtIds) {
+    const district = await session.districts.findById(districtId);
+    if (!district) continue;
+    const bySchool = new Map<number, string[]>();
+    for (const row of latest.filter((r) => r.districtId === districtId)) {
+      bySchool.set(row.schoolId!, [...(bySchool.get(row.schoolId!) ?? []), row.status]);
+    }
+    outcomes.push({
+      cleverDistrictId: district.cleverDistrictId,
+      status: statusOf(tallySchools(bySchool.values())),
+      counts: sumCounts(all.filter((r) => r.districtId === districtId).map((r) => r.counts)),
+    });
+  }
+  return outcomes;
+}
+
+function completionOf(result: SyncRunResult): SyncRunCompletion {
+  return {
+    runId: result.runId,
+    trigger: result.trigger,
+    status: result.status,
+    dryRun: result.dryRun,
+    durationMs: result.durationMs,
+    schoolsTotal: result.schoolsTotal,
+    schoolsFailed: result.schoolsFailed,
+    counts: result.counts,
+    districts: result.districts.map((d) => ({
+      cleverDistrictId: d.cleverDistrictId,
+      status: d.status,
+      counts: d.counts,
+    })),
+  };
 }

@@ -68,6 +68,11 @@ export interface SyncServiceDeps {
   districtIds?: string[] | undefined;
   logger: Logger;
   alerts?: SyncAlertSink;
+  /**
+   * Called once when a run is complete (telemetry `CleverSyncRunCompleted`, which an alert rule
+   * reads). For a run shared by queue workers, only the process that completes it reports it.
+   */
+  onRunCompleted?: (run: SyncRunCompletion) => void;
   /** Injected for tests; defaults to the system clock. */
   clock?: () => Date;
   tuning?: SyncTuning;
@@ -195,6 +200,20 @@ export interface DistrictSyncResult {
   warnings: string[];
   /** For `Skipped`: the run id holding the district. */
   runningRunId?: string;
+}
+
+/** What a finished run reports to telemetry: ids, status and totals, never names. */
+export interface SyncRunCompletion {
+  runId: string;
+  trigger: SyncTrigger;
+  status: Exclude<SyncStatus, 'Running'>;
+  dryRun: boolean;
+  durationMs: number;
+  schoolsTotal: number;
+  schoolsFailed: number;
+  counts: SyncCounts;
+  /** Per district (Clever id): alerts watch each district's last success. */
+  districts: { cleverDistrictId: string; status: string; counts: SyncCounts }[];
 }
 
 export interface SyncRunResult {

@@ -26,6 +26,10 @@ export const TELEMETRY_EVENTS = {
   schoolFailing: 'CleverSyncSchoolFailing',
   /** The Clever auth health status changed (properties: from, to, errorCode). */
   authHealthChanged: 'CleverAuthHealthChanged',
+  /** A sync run finished (properties: runId, status, trigger, dryRun; measurements: counts, durationMs). */
+  runCompleted: 'CleverSyncRunCompleted',
+  /** The client paused a district token for Clever's rate limit (properties: districtId, reason; measurements: waitMs). */
+  rateLimitWait: 'CleverRateLimitWait',
   /** Required secrets were validated at startup (properties: store, outcome). */
   secretsValidated: 'CleverSyncSecretsValidated',
 } as const;

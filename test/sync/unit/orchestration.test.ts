@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../../src/errors.js';
 import { EVENTS_START } from '../../../src/sync/events.js';
-import type { SyncProgress } from '../../../src/sync/types.js';
+import { refreshAttachedRun } from '../../../src/sync/sync-service.js';
+import type { SyncProgress, SyncRunCompletion } from '../../../src/sync/types.js';
 import { hexId, makeStudent } from '../support/fakes.js';
 import { advance, expectedRoster, fakeWorld } from '../support/harness.js';
 
@@ -613,5 +614,74 @@ describe('beginning-of-year mode', () => {
     expect(roster.get('students', gone.id)).toBeUndefined();
     expect(result.full).toBe(true);
     expect(result.districts[0]!.schools[0]!.entities.find((e) => e.entity === 'students')?.purged).toBe(1);
+  });
+});
+
+describe('run completion reporting', () => {
+  it('reports each finished run once, with ids and counts only (the CleverSyncRunCompleted event)', async () => {
+    const w = fakeWorld({ schools: 2, students: 3 });
+    const completed: SyncRunCompletion[] = [];
+    w.rebuild({ onRunCompleted: (run) => void completed.push(run) });
+    const result = await w.service.syncAllDistricts({ trigger: 'timer' });
+    expect(completed).toEqual([
+      {
+        runId: result.runId,
+        trigger: 'timer',
+        status: 'Succeeded',
+        dryRun: false,
+        durationMs: result.durationMs,
+        schoolsTotal: 2,
+        schoolsFailed: 0,
+        counts: result.counts,
+        districts: [{ cleverDistrictId: w.districtId, status: 'Succeeded', counts: result.counts }],
+      },
+    ]);
+    expect(completed[0]!.counts.created).toBe(10);
+  });
+
+  it('judges a queue-shared run by the newest history row of each school, so a retried school counts once', async () => {
+    const w = fakeWorld({ schools: 1 });
+    const now = () => w.clock.now;
+    const district = await w.session.districts.upsert({ cleverDistrictId: w.districtId, name: 'D' });
+    await w.session.runs.create({
+      runId: 'r-1',
+      scope: 'all',
+      scopeId: null,
+      trigger: 'queue',
+      full: false,
+      dryRun: false,
+      status: 'Running',
+      startedAt: now(),
+      schoolsTotal: 1,
+      schoolsCompleted: 0,
+      schoolsFailed: 0,
+      counts: { processed: 0, created: 0, updated: 0, archived: 0, restored: 0, failed: 0, invalid: 0 },
+    });
+    const zero = { processed: 0, created: 0, updated: 0, archived: 0, restored: 0, failed: 0, invalid: 0 };
+    const row = (status: 'Failed' | 'Succeeded', created: number) =>
+      w.session.history
+        .start({
+          runId: 'r-1',
+          districtId: district.id,
+          schoolId: 7,
+          entity: 'students',
+          syncType: 'Full',
+          trigger: 'queue',
+          startedAt: now(),
+          lastSyncTimestamp: null,
+          eventCursor: null,
+        })
+        .then((r) =>
+          w.session.history.complete(r.id, { status, counts: { ...zero, created }, completedAt: now() }),
+        );
+    await row('Failed', 4);
+    await row('Succeeded', 6);
+    const completion = await refreshAttachedRun(w.session, 'r-1', now);
+    expect(completion).toMatchObject({ runId: 'r-1', status: 'Succeeded', schoolsFailed: 0 });
+    expect(completion!.districts.map((d) => d.status)).toEqual(['Succeeded']);
+    expect(completion!.counts.created).toBe(10);
+    expect(await w.session.runs.get('r-1')).toMatchObject({ status: 'Succeeded', schoolsCompleted: 1 });
+    // Completing it again reports nothing: only the process that completes a run reports it.
+    expect(await refreshAttachedRun(w.session, 'r-1', now)).toBeUndefined();
   });
 });
