@@ -4,37 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { StudentRow, TeacherRow } from '../../src/db/types.js';
+import { POSTGRES_URL } from '../support/postgres.js';
 
 /**
  * Shared by the database tests: a temporary folder for SQLite files, and PostgreSQL at
  * 127.0.0.1:5432 (TEST_POSTGRES_URL overrides) with throwaway schemas and databases. Without a
  * server the PostgreSQL tests skip with a notice, unless CI is set: then they fail.
  */
-export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
-
-async function probePostgres(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-export const postgresAvailable = await probePostgres();
-if (!postgresAvailable) {
-  if (process.env.CI) {
-    throw new Error(`PostgreSQL is required under CI but is not reachable at ${new URL(POSTGRES_URL).host}`);
-  }
-  console.warn(
-    `\n  NOTICE: PostgreSQL not reachable at ${new URL(POSTGRES_URL).host}: PostgreSQL tests are SKIPPED (run .ci/run or start it).\n`,
-  );
-}
+export { POSTGRES_URL, postgresAvailable } from '../support/postgres.js';
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;

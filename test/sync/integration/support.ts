@@ -30,31 +30,9 @@ import { mapStudent, mapTeacher } from '../../../src/sync/mapping.js';
 import { createSyncService } from '../../../src/sync/sync-service.js';
 import type { SyncAlert, SyncService, SyncTuning } from '../../../src/sync/types.js';
 import { createCapturingLogger, type Logger } from '../../../src/telemetry/index.js';
+import { POSTGRES_URL } from '../../support/postgres.js';
 
-export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
-
-async function probePostgres(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-export const postgresAvailable = await probePostgres();
-if (!postgresAvailable) {
-  if (process.env.CI)
-    throw new Error(`PostgreSQL is required under CI but is not reachable at ${new URL(POSTGRES_URL).host}`);
-  console.warn(
-    `\n  NOTICE: PostgreSQL not reachable at ${new URL(POSTGRES_URL).host}: sync tests on PostgreSQL are SKIPPED.\n`,
-  );
-}
+export { POSTGRES_URL, postgresAvailable } from '../../support/postgres.js';
 
 export type Provider = 'sqlite' | 'postgresql';
 
