@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { AppError } from '../../errors.js';
 import { postgresTarget } from '../url.js';
-import { type MigrationRecord, type MigrationTarget, toDate } from './target.js';
+import { type MigrationTarget, toMigrationRecord } from './target.js';
 
 // Prisma's PostgreSQL migrations table, verbatim (schema-engine postgres flavour).
 const CREATE_MIGRATIONS_TABLE = `CREATE TABLE _prisma_migrations (
@@ -95,17 +95,7 @@ export async function openPostgresMigrationTarget(url: string): Promise<Migratio
       const result = await client.query<Record<string, unknown>>(
         'SELECT id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at FROM _prisma_migrations ORDER BY started_at ASC',
       );
-      return result.rows.map(
-        (row): MigrationRecord => ({
-          id: String(row.id),
-          checksum: String(row.checksum),
-          migrationName: String(row.migration_name),
-          startedAt: toDate(row.started_at),
-          finishedAt: toDate(row.finished_at),
-          rolledBackAt: toDate(row.rolled_back_at),
-          logs: typeof row.logs === 'string' ? row.logs : null,
-        }),
-      );
+      return result.rows.map(toMigrationRecord);
     },
     async recordStarted(id, name, checksum, at) {
       await client.query(

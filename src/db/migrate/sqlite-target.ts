@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { sqliteFilePath } from '../url.js';
-import { type MigrationRecord, type MigrationTarget, toDate } from './target.js';
+import { type MigrationTarget, toMigrationRecord } from './target.js';
 
 // Prisma's SQLite migrations table, verbatim (schema-engine sqlite flavour).
 const CREATE_MIGRATIONS_TABLE = `CREATE TABLE "_prisma_migrations" (
@@ -63,17 +63,7 @@ export function openSqliteMigrationTarget(url: string): MigrationTarget {
           'SELECT id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at FROM _prisma_migrations ORDER BY started_at ASC',
         )
         .all() as Record<string, unknown>[];
-      return rows.map(
-        (row): MigrationRecord => ({
-          id: String(row.id),
-          checksum: String(row.checksum),
-          migrationName: String(row.migration_name),
-          startedAt: toDate(row.started_at),
-          finishedAt: toDate(row.finished_at),
-          rolledBackAt: toDate(row.rolled_back_at),
-          logs: typeof row.logs === 'string' ? row.logs : null,
-        }),
-      );
+      return rows.map(toMigrationRecord);
     },
     async recordStarted(id, name, checksum, at) {
       db.prepare(

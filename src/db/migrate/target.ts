@@ -33,6 +33,19 @@ export interface MigrationTarget {
   close(): Promise<void>;
 }
 
+/** A `_prisma_migrations` row as any driver returns it (column names as Prisma writes them). */
+export function toMigrationRecord(row: Record<string, unknown>): MigrationRecord {
+  return {
+    id: String(row.id),
+    checksum: String(row.checksum),
+    migrationName: String(row.migration_name),
+    startedAt: toDate(row.started_at),
+    finishedAt: toDate(row.finished_at),
+    rolledBackAt: toDate(row.rolled_back_at),
+    logs: typeof row.logs === 'string' ? row.logs : null,
+  };
+}
+
 export function toDate(value: unknown): Date | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value;

@@ -1,6 +1,6 @@
 import { PrismaMssql } from '@prisma/adapter-mssql';
 import { AppError } from '../../errors.js';
-import { type MigrationRecord, type MigrationTarget, toDate } from '../migrate/target.js';
+import { type MigrationTarget, toMigrationRecord } from '../migrate/target.js';
 import { sqlserverParameter, withSqlServerPoolLimit } from '../url.js';
 import {
   acquireMigrationLockSql,
@@ -73,17 +73,7 @@ export async function openSqlServerMigrationTarget(url: string): Promise<Migrati
       await execute(createMigrationsTableSql(schema));
     },
     async listMigrations() {
-      return (await query(listMigrationsSql(schema))).map(
-        (row): MigrationRecord => ({
-          id: String(row.id),
-          checksum: String(row.checksum),
-          migrationName: String(row.migration_name),
-          startedAt: toDate(row.started_at),
-          finishedAt: toDate(row.finished_at),
-          rolledBackAt: toDate(row.rolled_back_at),
-          logs: typeof row.logs === 'string' ? row.logs : null,
-        }),
-      );
+      return (await query(listMigrationsSql(schema))).map(toMigrationRecord);
     },
     async recordStarted(id, name, checksum, at) {
       const statement = recordMigrationStartedSql(schema, id, name, checksum, at);
