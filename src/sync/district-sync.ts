@@ -15,10 +15,9 @@ import { describeError, errorForLog } from './error-text.js';
 import { compareEventIds, EVENTS_START } from './events.js';
 import { runIncrementalPass } from './incremental.js';
 import { leaseKeys } from './leases.js';
-import { parseTimestamp } from './mapping.js';
 import { decideSchoolMode, type FullSyncReason } from './modes.js';
 import { type SchoolTarget, syncSchoolRoster } from './school-sync.js';
-import { refreshSchools } from './schools-list.js';
+import { refreshDistrict, refreshSchools } from './schools-list.js';
 import type { DistrictSyncResult, SchoolSyncResult } from './types.js';
 
 export interface DistrictTarget {
@@ -217,28 +216,6 @@ export function districtStatus(
   if (failed > 0 || skipped > 0) return 'PartiallySucceeded';
   if (schoolListHeld || schools.some((s) => s.status === 'Held')) return 'Held';
   return 'Succeeded';
-}
-
-/** Upserts the district from Clever (a dry run only reads). */
-async function refreshDistrict(
-  ctx: RunContext,
-  api: CleverDistrictApi,
-  known: DistrictRecord | null,
-  cleverDistrictId: string,
-): Promise<DistrictRecord | null> {
-  const clever = await api.getDistrict();
-  if (ctx.options.dryRun) return known ?? (await ctx.deps.session.districts.findByCleverId(cleverDistrictId));
-  const record = await ctx.deps.session.districts.upsert({
-    cleverDistrictId,
-    name: clever.name?.trim() || cleverDistrictId,
-    cleverState: clever.state ?? null,
-    cleverLastSync: parseTimestamp(clever.last_sync),
-  });
-  if (!record.isActive) {
-    await ctx.deps.session.districts.setActive(record.id, true);
-    return { ...record, isActive: true };
-  }
-  return record;
 }
 
 /**

@@ -11,9 +11,12 @@ export {
   runSummary,
 } from './sync-service.js';
 export type {
+  DistrictSchoolsRefresh,
   DistrictSyncResult,
   EntityPlan,
   EntitySyncResult,
+  SchoolRefreshOptions,
+  SchoolRefreshResult,
   SchoolSyncPlan,
   SchoolSyncResult,
   SchoolSyncStatus,

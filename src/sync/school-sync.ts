@@ -8,6 +8,7 @@
 import type { CleverDistrictApi } from '../clever/api/types.js';
 import type {
   RosterEntity,
+  SchoolDatabaseRef,
   SchoolRecord,
   SchoolRosterRepository,
   SyncCounts,
@@ -229,9 +230,8 @@ export async function recordFailedEntities(
 }
 
 /**
- * The school's database. A school that never synced gets its database provisioned first (where
- * the provider can create databases); a dry run never creates anything, so a school without a
- * database plans against an empty roster.
+ * The school's database. A school that never synced gets its database provisioned first; a dry
+ * run never creates anything, so a school without a database plans against an empty roster.
  */
 async function openRoster(
   ctx: RunContext,
@@ -239,27 +239,46 @@ async function openRoster(
   dryRun: boolean,
 ): Promise<SchoolRosterRepository | null> {
   if (!record) return null;
-  const ref = {
+  if (dryRun) {
+    const neverSynced = record.lastSuccessfulSyncAt === null;
+    return neverSynced && record.databaseName === null
+      ? null
+      : ctx.deps.schoolDatabases.forSchool(refOf(record));
+  }
+  return ctx.deps.schoolDatabases.forSchool(await provisionIfNeverSynced(ctx, record));
+}
+
+/**
+ * A school that never synced gets its database provisioned (where the provider can create
+ * databases; elsewhere this only migrates) and SessionDb records the database name. Provisioning
+ * is idempotent, so the school-list refresh of a queued run and the school's own sync may both
+ * call this. Returns where the school's roster lives.
+ */
+export async function provisionIfNeverSynced(
+  ctx: RunContext,
+  record: SchoolRecord,
+): Promise<SchoolDatabaseRef> {
+  const ref = refOf(record);
+  if (record.lastSuccessfulSyncAt !== null) return ref;
+  const provisioned = await ctx.deps.schoolDatabases.provision(ref);
+  if (provisioned.databaseName !== record.databaseName) {
+    await ctx.deps.session.schools.setDatabase(record.id, {
+      databaseName: provisioned.databaseName,
+      connectionSecretName: record.connectionSecretName,
+    });
+    ref.databaseName = provisioned.databaseName;
+  }
+  if (provisioned.created) ctx.logger.info({ schoolId: record.id }, 'provisioned school database');
+  return ref;
+}
+
+function refOf(record: SchoolRecord): SchoolDatabaseRef {
+  return {
     id: record.id,
     cleverSchoolId: record.cleverSchoolId,
     connectionSecretName: record.connectionSecretName,
     databaseName: record.databaseName,
   };
-  const neverSynced = record.lastSuccessfulSyncAt === null;
-  if (dryRun)
-    return neverSynced && record.databaseName === null ? null : ctx.deps.schoolDatabases.forSchool(ref);
-  if (neverSynced) {
-    const provisioned = await ctx.deps.schoolDatabases.provision(ref);
-    if (provisioned.databaseName !== record.databaseName) {
-      await ctx.deps.session.schools.setDatabase(record.id, {
-        databaseName: provisioned.databaseName,
-        connectionSecretName: record.connectionSecretName,
-      });
-      ref.databaseName = provisioned.databaseName;
-    }
-    if (provisioned.created) ctx.logger.info({ schoolId: record.id }, 'provisioned school database');
-  }
-  return ctx.deps.schoolDatabases.forSchool(ref);
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * A district's school list: every run re-reads `/schools` (one request per page, cheap) and
+ * A district's record and school list: every run re-reads `/districts/{id}` and `/schools` (one request per page, cheap) and
  * upserts it into SessionDb, so new schools are onboarded and unshared ones archived even when
  * events were missed. The mass-archive guard applies here too: an empty or much shorter list is
  * far likelier a sharing problem than a district closing its schools.
@@ -12,7 +12,7 @@ import { checkArchiveGuard } from './archive-guard.js';
 import type { RunContext } from './context.js';
 import { zeroCounts } from './counts.js';
 import { describeError, errorForLog } from './error-text.js';
-import { mapSchool } from './mapping.js';
+import { mapSchool, parseTimestamp } from './mapping.js';
 import { prefetchOne } from './pages.js';
 import type { SchoolTarget } from './school-sync.js';
 
@@ -131,4 +131,26 @@ export async function refreshSchools(
       .catch((e) => logger.warn({ err: errorForLog(e) }, 'could not complete history row'));
     throw error;
   }
+}
+
+/** Upserts the district from Clever (a dry run only reads). */
+export async function refreshDistrict(
+  ctx: RunContext,
+  api: CleverDistrictApi,
+  known: DistrictRecord | null,
+  cleverDistrictId: string,
+): Promise<DistrictRecord | null> {
+  const clever = await api.getDistrict();
+  if (ctx.options.dryRun) return known ?? (await ctx.deps.session.districts.findByCleverId(cleverDistrictId));
+  const record = await ctx.deps.session.districts.upsert({
+    cleverDistrictId,
+    name: clever.name?.trim() || cleverDistrictId,
+    cleverState: clever.state ?? null,
+    cleverLastSync: parseTimestamp(clever.last_sync),
+  });
+  if (!record.isActive) {
+    await ctx.deps.session.districts.setActive(record.id, true);
+    return { ...record, isActive: true };
+  }
+  return record;
 }

@@ -22,8 +22,11 @@ import { HistoryRecorder, summarizeError } from './history.js';
 import { LeaseSet, leaseKeys, makeHolder } from './leases.js';
 import { RunTracker } from './progress.js';
 import { recoverAbandoned } from './recovery.js';
+import { type RefreshScope, refreshScope } from './school-refresh.js';
 import type {
   DistrictSyncResult,
+  SchoolRefreshOptions,
+  SchoolRefreshResult,
   StartedSync,
   SyncOptions,
   SyncRunCompletion,
@@ -145,12 +148,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       const lease = await leases.acquire(resolved.leaseKey);
       if (!lease.acquired) {
         await leases.releaseAll();
-        throw new ConflictError(
-          `A sync of ${resolved.label} is already running (run ${lease.runningRunId})`,
-          {
-            runId: lease.runningRunId,
-          },
-        );
+        throw alreadyRunning(resolved.label, lease.runningRunId);
       }
     }
 
@@ -263,15 +261,76 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     return [...synced, ...discovery.notConnected];
   }
 
+  async function refreshSchools(
+    target: SyncTarget,
+    options: SchoolRefreshOptions = {},
+  ): Promise<SchoolRefreshResult> {
+    const resolved = await resolve(target);
+    const runOptions = resolveOptions({ ...options, dryRun: false });
+    const runId = options.runId ?? randomUUID();
+    const runLogger = logger.child({ runId, trigger: runOptions.trigger });
+    const leases = new LeaseSet(session.leases, makeHolder(runId), settings.leaseSeconds, runLogger);
+    activeRuns.add(runId);
+    try {
+      if (resolved.scope !== 'school') {
+        const lease = await leases.acquire(resolved.leaseKey);
+        // Held by this very run: the queue fan-out took the scope lease before calling here.
+        if (!lease.acquired && lease.runningRunId !== runId)
+          throw alreadyRunning(resolved.label, lease.runningRunId);
+      }
+      const ctx: RunContext = {
+        runId,
+        deps,
+        settings,
+        options: runOptions,
+        now,
+        logger: runLogger,
+        leases,
+        limiter: pLimit(settings.maxConcurrentSchools),
+        history: new HistoryRecorder(session.history, runId, runOptions.trigger, now, true),
+        tracker: new RunTracker(runId, null, undefined, runLogger),
+      };
+      const districts = await refreshScope(ctx, refreshTarget(resolved));
+      const schools = districts.flatMap((d) => d.schools);
+      runLogger.info(
+        {
+          scope: resolved.scope,
+          scopeId: resolved.scopeId,
+          districts: districts.length,
+          schools: schools.length,
+        },
+        'school lists refreshed',
+      );
+      return { runId, districts, schools };
+    } finally {
+      await leases.releaseAll();
+      activeRuns.delete(runId);
+    }
+  }
+
   const run = async (target: SyncTarget, options?: SyncOptions) => (await start(target, options)).done;
 
   return {
     start,
+    refreshSchools,
     syncAllDistricts: (options) => run({ scope: 'all' }, options),
     syncDistrict: (districtId, options) => run({ scope: 'district', districtId }, options),
     syncSchool: (schoolId, options) => run({ scope: 'school', schoolId }, options),
     recoverAbandoned: recover,
   };
+}
+
+function alreadyRunning(label: string, runningRunId: string): ConflictError {
+  return new ConflictError(`A sync of ${label} is already running (run ${runningRunId})`, {
+    runId: runningRunId,
+  });
+}
+
+function refreshTarget(resolved: Resolved): RefreshScope {
+  if (resolved.scope === 'school')
+    return { scope: 'school', school: resolved.school, district: resolved.district };
+  if (resolved.scope === 'district') return { scope: 'district', district: resolved.district };
+  return { scope: 'all' };
 }
 
 export function runStatus(
@@ -380,9 +439,10 @@ export async function refreshAttachedRun(
 ): Promise<SyncRunCompletion | undefined> {
   const run = await session.runs.get(runId);
   if (!run) return undefined;
-  const rows = (await session.history.list({ runId, limit: 1_000_000 }))
-    .filter((r) => r.schoolId !== null)
-    .sort((a, b) => a.id - b.id);
+  const all = await session.history.list({ runId, limit: 1_000_000 });
+  // Rows without a school are the fan-out's school-list refresh: they count as in an in-process run.
+  const lists = all.filter((r) => r.schoolId === null);
+  const rows = all.filter((r) => r.schoolId !== null).sort((a, b) => a.id - b.id);
   // A queue retry of a school writes new rows: only the newest row per school and entity decides.
   const latest = new Map<string, SyncHistoryRecord>();
   for (const row of rows) latest.set(`${row.schoolId}:${row.entity}`, row);
@@ -390,7 +450,7 @@ export async function refreshAttachedRun(
   for (const row of latest.values()) {
     bySchool.set(row.schoolId!, [...(bySchool.get(row.schoolId!) ?? []), row.status]);
   }
-  const tally = tallySchools(bySchool.values());
+  const tally = withLists(tallySchools(bySchool.values()), lists);
   const { completed, failed } = tally;
   const finished = tally.running === 0 && completed + failed >= run.schoolsTotal;
   const status = finished ? statusOf(tally) : 'Running';
@@ -414,7 +474,7 @@ export async function refreshAttachedRun(
     schoolsTotal: run.schoolsTotal,
     schoolsFailed: failed,
     counts,
-    districts: await districtOutcomes(session, [...latest.values()], rows),
+    districts: await districtOutcomes(session, [...latest.values()], rows, lists),
   };
 }
 
@@ -423,11 +483,13 @@ interface SchoolTally {
   failed: number;
   running: number;
   held: boolean;
+  /** A school list could not be refreshed (its schools may still have synced from SessionDb's list). */
+  listFailed: boolean;
 }
 
 /** Each school's newest statuses (one per entity) -> how many schools completed, failed, still run. */
 function tallySchools(schools: Iterable<string[]>): SchoolTally {
-  const tally: SchoolTally = { completed: 0, failed: 0, running: 0, held: false };
+  const tally: SchoolTally = { completed: 0, failed: 0, running: 0, held: false, listFailed: false };
   for (const statuses of schools) {
     if (statuses.includes('Running')) tally.running += 1;
     else if (statuses.some((s) => s === 'Failed' || s === 'Abandoned')) tally.failed += 1;
@@ -437,8 +499,17 @@ function tallySchools(schools: Iterable<string[]>): SchoolTally {
   return tally;
 }
 
+/** A held school list holds the run and a failed one fails it (in part), as a district of an in-process run. */
+function withLists(tally: SchoolTally, lists: readonly SyncHistoryRecord[]): SchoolTally {
+  return {
+    ...tally,
+    held: tally.held || lists.some((r) => r.status === 'Held'),
+    listFailed: lists.some((r) => r.status === 'Failed'),
+  };
+}
+
 function statusOf(tally: SchoolTally): Exclude<SyncRunResult['status'], 'Abandoned'> {
-  if (tally.failed === 0) return tally.held ? 'Held' : 'Succeeded';
+  if (tally.failed === 0 && !tally.listFailed) return tally.held ? 'Held' : 'Succeeded';
   return tally.completed === 0 ? 'Failed' : 'PartiallySucceeded';
 }
 
@@ -447,8 +518,11 @@ async function districtOutcomes(
   session: SessionRepository,
   latest: SyncHistoryRecord[],
   all: SyncHistoryRecord[],
+  lists: SyncHistoryRecord[],
 ): Promise<SyncRunCompletion['districts']> {
-  const districtIds = [...new Set(latest.map((r) => r.districtId).filter((id): id is number => id !== null))];
+  const districtIds = [
+    ...new Set([...latest, ...lists].map((r) => r.districtId).filter((id): id is number => id !== null)),
+  ];
   const outcomes: SyncRunCompletion['districts'] = [];
   for (const districtId of districtIds) {
     const district = await session.districts.findById(districtId);
@@ -459,7 +533,12 @@ async function districtOutcomes(
     }
     outcomes.push({
       cleverDistrictId: district.cleverDistrictId,
-      status: statusOf(tallySchools(bySchool.values())),
+      status: statusOf(
+        withLists(
+          tallySchools(bySchool.values()),
+          lists.filter((r) => r.districtId === districtId),
+        ),
+      ),
       counts: sumCounts(all.filter((r) => r.districtId === districtId).map((r) => r.counts)),
     });
   }

@@ -9,6 +9,7 @@ import type { AppConfig } from '../config/app-config.js';
 import type {
   RosterEntity,
   SchoolDatabaseProvider,
+  SchoolRecord,
   SessionRepository,
   SyncCounts,
   SyncRunScope,
@@ -237,6 +238,41 @@ export interface SyncRunResult {
   error?: string;
 }
 
+/** Options of `SyncService.refreshSchools`: a list refresh is never a dry run and reports no progress. */
+export type SchoolRefreshOptions = Pick<SyncOptions, 'force' | 'trigger' | 'runId'>;
+
+/** One district's school list, refreshed on its own (`SyncService.refreshSchools`). */
+export interface DistrictSchoolsRefresh {
+  districtId: number | null;
+  cleverDistrictId: string;
+  /**
+   * `Held`: the mass-archive guard held archiving the missing schools. `Failed`: Clever or SessionDb
+   * failed while refreshing. `Skipped`: another run has the district (`runningRunId`) or the
+   * district has not authorized the app (`error`).
+   */
+  status: 'Succeeded' | 'Held' | 'Failed' | 'Skipped';
+  /** What happened to the school list in SessionDb (as `DistrictSyncResult.schoolChanges`). */
+  schoolChanges: SyncCounts;
+  /**
+   * Active schools to sync. When the list could not be refreshed (Failed, or another run has the
+   * district), the active schools SessionDb already knows, so their rosters are not left out.
+   */
+  schools: SchoolRecord[];
+  /** Databases of never-synced schools provisioned by this refresh. */
+  provisioned: number;
+  error?: string;
+  warnings: string[];
+  runningRunId?: string;
+}
+
+export interface SchoolRefreshResult {
+  /** The run the SyncHistory rows of the refresh were written under. */
+  runId: string;
+  districts: DistrictSchoolsRefresh[];
+  /** Every district's `schools`, in district order. */
+  schools: SchoolRecord[];
+}
+
 export interface StartedSync {
   runId: string;
   scope: SyncRunScope;
@@ -256,6 +292,17 @@ export interface SyncService {
   syncAllDistricts(options?: SyncOptions): Promise<SyncRunResult>;
   syncDistrict(districtId: number | string, options?: SyncOptions): Promise<SyncRunResult>;
   syncSchool(schoolId: number | string, options?: SyncOptions): Promise<SyncRunResult>;
+  /**
+   * The school-list part of a run of `target`, without syncing rosters: what the queue fan-out does
+   * before it enqueues one message per school. For every district in scope (`all`: the districts
+   * with a token, as `syncAllDistricts` finds them) the district and its schools are read from
+   * Clever and upserted, schools no longer shared are archived (guarded), never-synced schools get
+   * their databases provisioned, and the active schools are returned. A `school` target re-lists
+   * nothing, exactly like a run of one school, and returns that school. Writes the `districts` /
+   * `schools` SyncHistory rows under `options.runId` (default: a new id). Rejects like `start`:
+   * NotFoundError, or ConflictError when another run has the target.
+   */
+  refreshSchools(target: SyncTarget, options?: SchoolRefreshOptions): Promise<SchoolRefreshResult>;
   /** Marks Running SyncRun/SyncHistory rows whose process is gone as Abandoned. Runs before every start. */
   recoverAbandoned(): Promise<{ runs: number; history: number }>;
 }

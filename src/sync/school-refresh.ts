@@ -1,0 +1,156 @@
+/**
+ * The school-list part of a run on its own (SyncService.refreshSchools). The queue fan-out runs it
+ * before enqueueing one message per school, so a queued run covers the schools Clever started
+ * sharing and skips those it stopped sharing, as an in-process run does. It is the in-process
+ * district sync's own code (discoverDistricts, refreshDistrict, refreshSchools with its guard),
+ * plus provisioning the databases of never-synced schools, which an in-process run does as each
+ * school starts and the queue workers would otherwise do one by one.
+ */
+import pLimit from 'p-limit';
+import type { DistrictRecord, SchoolRecord } from '../db/types.js';
+import type { Logger } from '../telemetry/index.js';
+import type { RunContext } from './context.js';
+import { zeroCounts } from './counts.js';
+import { discoverDistricts } from './discovery.js';
+import type { DistrictTarget } from './district-sync.js';
+import { describeError, errorForLog } from './error-text.js';
+import { leaseKeys } from './leases.js';
+import { provisionIfNeverSynced } from './school-sync.js';
+import { refreshDistrict, refreshSchools } from './schools-list.js';
+import type { DistrictSchoolsRefresh, DistrictSyncResult } from './types.js';
+
+export type RefreshScope =
+  | { scope: 'all' }
+  | { scope: 'district'; district: DistrictTarget }
+  | { scope: 'school'; school: SchoolRecord; district: DistrictRecord };
+
+export async function refreshScope(ctx: RunContext, target: RefreshScope): Promise<DistrictSchoolsRefresh[]> {
+  if (target.scope === 'school') {
+    // A run of one school never re-lists its district (in either mode): the school is the list.
+    const { district, school } = target;
+    return [{ ...outcome(district.id, district.cleverDistrictId), schools: [school] }];
+  }
+  if (target.scope === 'district') return [await refreshDistrictSchools(ctx, target.district)];
+  const discovery = await discoverDistricts(ctx);
+  const limit = pLimit(ctx.settings.maxConcurrentDistricts);
+  const refreshed = await Promise.all(
+    discovery.targets.map((t) => limit(() => refreshDistrictSchools(ctx, t))),
+  );
+  return [...refreshed, ...discovery.notConnected.map(notConnected)];
+}
+
+/** One district: its lease, record and school list, then databases for schools that never synced. */
+export async function refreshDistrictSchools(
+  ctx: RunContext,
+  target: DistrictTarget,
+): Promise<DistrictSchoolsRefresh> {
+  const logger = ctx.logger.child({
+    cleverDistrictId: target.cleverDistrictId,
+    districtId: target.record?.id,
+  });
+  const key = leaseKeys.district(target.cleverDistrictId);
+  const lease = await ctx.leases.acquire(key);
+  // The queue fan-out holds its run's scope lease under a holder of its own: that is this run.
+  if (!lease.acquired && lease.runningRunId !== ctx.runId) {
+    logger.info({ runningRunId: lease.runningRunId }, 'school list not refreshed: another run is syncing it');
+    return {
+      ...outcome(target.record?.id ?? null, target.cleverDistrictId),
+      status: 'Skipped',
+      schools: await knownSchools(ctx, target.record),
+      warnings: [`already being synced by run ${lease.runningRunId}`],
+      runningRunId: lease.runningRunId,
+    };
+  }
+  let district = target.record;
+  try {
+    const api = ctx.deps.clever.forDistrict(target.cleverDistrictId);
+    district = await refreshDistrict(ctx, api, district, target.cleverDistrictId);
+    const list = await refreshSchools(ctx, api, district, logger);
+    const listed = list.schools.flatMap((s) => (s.record ? [s.record] : []));
+    const { schools, provisioned } = await provisionNew(ctx, listed, logger);
+    logger.info(
+      { schools: schools.length, schoolChanges: list.changes, provisioned, held: list.held },
+      'school list refreshed',
+    );
+    return {
+      ...outcome(district?.id ?? null, target.cleverDistrictId),
+      status: list.held ? 'Held' : 'Succeeded',
+      schoolChanges: list.changes,
+      schools,
+      provisioned,
+      warnings: list.warnings,
+    };
+  } catch (caught) {
+    const error = describeError(caught);
+    logger.error(
+      { err: errorForLog(caught) },
+      'school list refresh failed; using the schools SessionDb knows',
+    );
+    return {
+      ...outcome(district?.id ?? null, target.cleverDistrictId),
+      status: 'Failed',
+      schools: await knownSchools(ctx, district),
+      error,
+    };
+  } finally {
+    // A no-op when the run's fan-out holds it: that lease lives as long as the run.
+    await ctx.leases.release(key);
+  }
+}
+
+/**
+ * Provisions databases of never-synced schools, within the run's school concurrency, and returns
+ * the records with their database names. A failure is only logged: the school's own sync
+ * provisions again and records the failure in its SyncHistory, where operators look.
+ */
+async function provisionNew(
+  ctx: RunContext,
+  schools: SchoolRecord[],
+  logger: Logger,
+): Promise<{ schools: SchoolRecord[]; provisioned: number }> {
+  let provisioned = 0;
+  const updated = await Promise.all(
+    schools.map((school) => {
+      if (school.lastSuccessfulSyncAt !== null) return school;
+      return ctx.limiter(async () => {
+        try {
+          const ref = await provisionIfNeverSynced(ctx, school);
+          provisioned += 1;
+          return { ...school, databaseName: ref.databaseName };
+        } catch (error) {
+          logger.warn(
+            { schoolId: school.id, err: errorForLog(error) },
+            'could not provision the school database; its sync will try again',
+          );
+          return school;
+        }
+      });
+    }),
+  );
+  return { schools: updated, provisioned };
+}
+
+async function knownSchools(ctx: RunContext, district: DistrictRecord | null): Promise<SchoolRecord[]> {
+  if (!district) return [];
+  return ctx.deps.session.schools.list({ districtId: district.id, activeOnly: true });
+}
+
+function outcome(districtId: number | null, cleverDistrictId: string): DistrictSchoolsRefresh {
+  return {
+    districtId,
+    cleverDistrictId,
+    status: 'Succeeded',
+    schoolChanges: zeroCounts(),
+    schools: [],
+    provisioned: 0,
+    warnings: [],
+  };
+}
+
+function notConnected(district: DistrictSyncResult): DistrictSchoolsRefresh {
+  return {
+    ...outcome(district.districtId, district.cleverDistrictId),
+    status: 'Skipped',
+    ...(district.error ? { error: district.error } : {}),
+  };
+}
