@@ -263,6 +263,7 @@ export async function createSyncServices(app: AppServices): Promise<SyncServices
   const fanOut =
     config.sync.dispatchMode === 'queue'
       ? createQueueFanOut({
+          sync,
           session,
           queue: createSchoolQueue(
             createQueueClient(
@@ -277,6 +278,7 @@ export async function createSyncServices(app: AppServices): Promise<SyncServices
           leaseSeconds: config.sync.leaseSeconds,
           districtIds: config.clever.districtIds,
           logger,
+          onRunCompleted: (run) => trackRunCompleted(app.telemetry, run),
         })
       : undefined;
   const launcher = createSyncLauncher({ sync, mode: config.sync.dispatchMode, fanOut, logger });

@@ -6,24 +6,35 @@
  * The run keeps the same leases an in-process run holds (`sync:run:<id>` and the scope lease), under
  * a holder every queue invocation of the run shares, so crash recovery sees the run alive while
  * messages wait and a second request for an overlapping scope is told it is already running.
+ *
+ * Before enqueueing, the run refreshes the school lists of its districts through the sync engine
+ * (SyncService.refreshSchools), as an in-process run does first: schools Clever started sharing
+ * are registered and queued, schools it stopped sharing are archived and not queued.
  */
 import { randomUUID } from 'node:crypto';
 import type { DistrictRecord, SchoolRecord, SessionRepository, SyncTrigger } from '../db/types.js';
-import { AppError, ConflictError, toLogObject } from '../errors.js';
-import { leaseKeys, runIdOfHolder } from '../sync/leases.js';
-import type { SyncTarget } from '../sync/types.js';
+import { AppError, toLogObject } from '../errors.js';
+import { summarizeError } from '../sync/history.js';
+import { leaseKeys } from '../sync/leases.js';
+import { refreshAttachedRun } from '../sync/sync-service.js';
+import type { DistrictSchoolsRefresh, SyncRunCompletion, SyncService, SyncTarget } from '../sync/types.js';
 import type { Logger } from '../telemetry/index.js';
 import { SCHOOL_SYNC_MESSAGE_VERSION, type SchoolSyncMessage } from './queue-message.js';
+import { QueuedRunLeases } from './queued-run-leases.js';
 import type { SchoolQueue } from './school-queue.js';
 import type { SyncRequest } from './sync-request.js';
 
 export interface QueueFanOutDeps {
+  /** Refreshes the school lists (and provisions new schools' databases) before the schools are queued. */
+  sync: Pick<SyncService, 'refreshSchools'>;
   session: SessionRepository;
   queue: SchoolQueue;
   leaseSeconds: number;
   /** CLEVER_DISTRICT_IDS: only these districts are synced (undefined = every active district). */
   districtIds?: string[] | undefined;
   logger: Logger;
+  /** Telemetry for a run the fan-out completes itself (no school left to queue after the refresh). */
+  onRunCompleted?: (run: SyncRunCompletion) => void;
   clock?: () => Date;
 }
 
@@ -32,11 +43,6 @@ export interface QueuedRun {
   scope: SyncTarget['scope'];
   scopeId: number | null;
   schoolsQueued: number;
-}
-
-/** Every queue invocation of a run renews and finally releases the run's leases under this holder. */
-export function queueHolder(runId: string): string {
-  return `${runId}#queue`;
 }
 
 /** The scope lease an in-process run of the same scope would take (none for one school: its lease is the school's). */
@@ -114,45 +120,13 @@ export function createQueueFanOut(deps: QueueFanOutDeps) {
       if (!scope || scope.schools.length === 0) return null;
 
       const runId = randomUUID();
-      const holder = queueHolder(runId);
-      const held: string[] = [];
-      const releaseAll = async () => {
-        for (const key of held) await session.leases.release(key, holder).catch(() => undefined);
-      };
-
+      const leases = new QueuedRunLeases(session.leases, runId, deps.leaseSeconds, deps.logger);
       const scopeKey = scopeLeaseKey(target.scope, scope.district);
-      const probeKeys = await enclosingLeaseKeys(target.scope, scope.schools);
-      for (const key of [scopeKey, leaseKeys.run(runId)]) {
-        if (key === null) continue;
-        const lease = await session.leases.tryAcquire(key, holder, deps.leaseSeconds);
-        if (!lease.acquired) {
-          await releaseAll();
-          const running = runIdOfHolder(lease.holder);
-          throw new ConflictError(
-            `A sync covering this ${target.scope} is already running (run ${running})`,
-            {
-              runId: running,
-            },
-          );
-        }
-        held.push(key);
-      }
-      // Runs of enclosing scopes (and a single school's own lease, which the queue invocation takes
-      // later) are only checked: a district or school request while everything is queued is refused.
-      for (const key of probeKeys) {
-        const probe = await session.leases.tryAcquire(key, holder, 30);
-        if (!probe.acquired) {
-          await releaseAll();
-          const running = runIdOfHolder(probe.holder);
-          throw new ConflictError(
-            `A sync covering this ${target.scope} is already running (run ${running})`,
-            {
-              runId: running,
-            },
-          );
-        }
-        await session.leases.release(key, holder);
-      }
+      await leases.take(
+        [...(scopeKey === null ? [] : [scopeKey]), leaseKeys.run(runId)],
+        await enclosingLeaseKeys(target.scope, scope.schools),
+        target.scope,
+      );
 
       const startedAt = now();
       await session.runs.create({
@@ -164,13 +138,48 @@ export function createQueueFanOut(deps: QueueFanOutDeps) {
         dryRun: request.dryRun,
         status: 'Running',
         startedAt,
-        schoolsTotal: scope.schools.length,
+        // Known after the school lists are refreshed (the status view shows no percentage until then).
+        schoolsTotal: 0,
         schoolsCompleted: 0,
         schoolsFailed: 0,
         counts: { processed: 0, created: 0, updated: 0, archived: 0, restored: 0, failed: 0, invalid: 0 },
       });
+      const fail = async (error: unknown, fallback: string) => {
+        const safe = error instanceof AppError ? error.message : fallback;
+        deps.logger.error({ runId, err: toLogObject(error) }, `${fallback}: run failed`);
+        await session.runs.update(runId, { status: 'Failed', completedAt: now(), errorSummary: safe });
+        await leases.releaseAll();
+      };
 
-      const messages: SchoolSyncMessage[] = scope.schools.map((school) => ({
+      let schools: SchoolRecord[];
+      try {
+        const refreshed = await leases.keepAliveWhile(() =>
+          deps.sync.refreshSchools(engineTarget(target.scope, scope.scopeId), {
+            runId,
+            trigger,
+            force: request.force,
+          }),
+        );
+        schools = refreshed.schools;
+        await session.runs.update(runId, {
+          schoolsTotal: schools.length,
+          summaryJson: JSON.stringify({ schoolLists: refreshed.districts.map(listSummary) }),
+          errorSummary: listErrors(refreshed.districts),
+        });
+      } catch (error) {
+        await fail(error, 'could not refresh the school lists');
+        throw error;
+      }
+      if (schools.length === 0) {
+        // Every school in scope stopped being shared (or no list could be read): nothing to queue.
+        const completion = await refreshAttachedRun(session, runId, now);
+        if (completion) deps.onRunCompleted?.(completion);
+        await leases.releaseAll();
+        deps.logger.info({ runId, scope: target.scope }, 'no school left to sync after the refresh');
+        return { runId, scope: target.scope, scopeId: scope.scopeId, schoolsQueued: 0 };
+      }
+
+      const messages: SchoolSyncMessage[] = schools.map((school) => ({
         v: SCHOOL_SYNC_MESSAGE_VERSION,
         runId,
         schoolId: school.id,
@@ -183,10 +192,7 @@ export function createQueueFanOut(deps: QueueFanOutDeps) {
       try {
         await deps.queue.send(messages);
       } catch (error) {
-        const safe = error instanceof AppError ? error.message : 'could not enqueue the schools';
-        deps.logger.error({ runId, err: toLogObject(error) }, 'enqueueing the run failed');
-        await session.runs.update(runId, { status: 'Failed', completedAt: now(), errorSummary: safe });
-        await releaseAll();
+        await fail(error, 'could not enqueue the schools');
         throw error;
       }
       deps.logger.info(
@@ -202,6 +208,34 @@ export function createQueueFanOut(deps: QueueFanOutDeps) {
       return { runId, scope: target.scope, scopeId: scope.scopeId, schoolsQueued: messages.length };
     },
   };
+}
+
+/** The scope by internal id, as the fan-out resolved it, so the engine refreshes exactly that. */
+function engineTarget(scope: SyncTarget['scope'], scopeId: number | null): SyncTarget {
+  if (scope === 'all' || scopeId === null) return { scope: 'all' };
+  return scope === 'district' ? { scope, districtId: scopeId } : { scope, schoolId: scopeId };
+}
+
+/** The run summary of a queued run: each district's school-list refresh (ids and counts only). */
+function listSummary(d: DistrictSchoolsRefresh): Record<string, unknown> {
+  return {
+    districtId: d.districtId,
+    cleverDistrictId: d.cleverDistrictId,
+    status: d.status,
+    schoolChanges: d.schoolChanges,
+    schoolsQueued: d.schools.length,
+    provisioned: d.provisioned,
+    error: d.error,
+    warnings: d.warnings.length > 0 ? d.warnings : undefined,
+    runningRunId: d.runningRunId,
+  };
+}
+
+function listErrors(districts: readonly DistrictSchoolsRefresh[]): string | null {
+  const errors = districts
+    .filter((d) => d.error)
+    .map((d) => `district ${d.cleverDistrictId}: school list not refreshed: ${d.error}`);
+  return errors.length > 0 ? summarizeError(errors.slice(0, 5).join('; ')) : null;
 }
 
 export type QueueFanOut = ReturnType<typeof createQueueFanOut>;

@@ -16,8 +16,9 @@ import { leaseKeys, runIdOfHolder } from '../sync/leases.js';
 import { refreshAttachedRun } from '../sync/sync-service.js';
 import type { SyncRunCompletion, SyncRunResult, SyncService } from '../sync/types.js';
 import type { Logger } from '../telemetry/index.js';
-import { queueHolder, scopeLeaseKey } from './queue-fan-out.js';
+import { scopeLeaseKey } from './queue-fan-out.js';
 import type { SchoolSyncMessage } from './queue-message.js';
+import { queueHolder } from './queued-run-leases.js';
 
 export interface QueueWorkerDeps {
   sync: Pick<SyncService, 'syncSchool'>;

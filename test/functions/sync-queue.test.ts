@@ -164,4 +164,27 @@ describe('queue scale-out mode', () => {
     expect(response.jsonBody).toMatchObject({ status: 'Succeeded', dryRun: true });
     expect(await receiveAll()).toHaveLength(0);
   });
+
+  it('re-reads the school list before enqueueing: a school Clever starts sharing is queued, one it stops sharing is not', async () => {
+    const district = (await queued.session.districts.list())[0]!;
+    const gone = (await queued.session.schools.list({ activeOnly: true }))[0]!;
+    const added = stack.emulator.admin.addSchool(district.cleverDistrictId, { name: 'Escuela Nueva' });
+    stack.emulator.admin.createUser(district.cleverDistrictId, { role: 'student', schoolId: added.id });
+    stack.emulator.admin.unshareSchool(gone.cleverSchoolId);
+
+    const response = await post();
+    const body = response.jsonBody as { runId: string; mode: string; schoolsQueued: number };
+    expect(body).toMatchObject({ mode: 'queue', schoolsQueued: 3 });
+    const fresh = await queued.session.schools.findByCleverId(added.id);
+    expect(fresh).toMatchObject({ isActive: true });
+    expect(await queued.session.schools.findById(gone.id)).toMatchObject({ isActive: false });
+
+    const messages = await receiveAll();
+    expect(messages.map((m) => m.message.schoolId)).toContain(fresh!.id);
+    expect(messages.map((m) => m.message.schoolId)).not.toContain(gone.id);
+    for (const { message } of messages) await handle(message);
+
+    expect(await queued.session.runs.get(body.runId)).toMatchObject({ status: 'Succeeded', schoolsTotal: 3 });
+    expect((await verifyAgainstEmulator(queued, stack.emulator)).matches).toBe(true);
+  });
 });

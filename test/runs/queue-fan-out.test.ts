@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import type { CleverSchool } from '../../src/clever/api/types.js';
+import { CleverApiError } from '../../src/clever/http/errors.js';
+import type { SyncTrigger } from '../../src/db/types.js';
+import { createQueueFanOut } from '../../src/runs/queue-fan-out.js';
+import type { SchoolSyncMessage } from '../../src/runs/queue-message.js';
+import { processSchoolMessage } from '../../src/runs/queue-worker.js';
+import type { SyncRequest } from '../../src/runs/sync-request.js';
+import { leaseKeys } from '../../src/sync/index.js';
+import type { SyncRunCompletion, SyncTarget } from '../../src/sync/types.js';
+import { createCapturingLogger } from '../../src/telemetry/index.js';
+import { hexId, makeStudent } from '../sync/support/fakes.js';
+import { type FakeWorld, fakeWorld } from '../sync/support/harness.js';
+
+/**
+ * The queue mode's sending side on the in-memory fakes: the fan-out refreshes the school lists
+ * through the engine before it enqueues, and the worker completes the run from the messages.
+ */
+function queueMode(w: FakeWorld) {
+  const sent: SchoolSyncMessage[] = [];
+  const completed: SyncRunCompletion[] = [];
+  const { logger, lines } = createCapturingLogger('info');
+  const fanOut = createQueueFanOut({
+    sync: w.service,
+    session: w.session,
+    queue: { name: 'test-queue', send: async (messages) => void sent.push(...messages) },
+    leaseSeconds: 600,
+    logger,
+    onRunCompleted: (run) => void completed.push(run),
+    clock: () => w.clock.now,
+  });
+  const request = (target: SyncTarget, flags: Partial<SyncRequest> = {}): SyncRequest => ({
+    target,
+    full: false,
+    dryRun: false,
+    force: false,
+    ...flags,
+  });
+  const start = (target: SyncTarget, flags: Partial<SyncRequest> = {}, trigger: SyncTrigger = 'http') =>
+    fanOut.start(request(target, flags), trigger);
+  /** Delivers every sent message once, as the queue trigger would, and empties the queue. */
+  const drain = async () => {
+    for (const message of sent.splice(0)) {
+      await processSchoolMessage(message, 1, {
+        sync: w.service,
+        session: w.session,
+        leaseSeconds: 600,
+        maxDequeueCount: 5,
+        logger,
+        clock: () => w.clock.now,
+      });
+    }
+  };
+  return { fanOut, sent, completed, lines, start, drain };
+}
+
+/** A synced district whose Clever list then gains one school and loses another. */
+async function changedDistrict(schools = 4) {
+  const w = fakeWorld({ schools });
+  await w.service.syncAllDistricts();
+  const state = w.clever.state(w.districtId);
+  const removed = state.schools.shift()!.id;
+  const added = hexId();
+  state.schools.push({ id: added, district: w.districtId, name: 'New School' });
+  state.users.push(makeStudent({ district: w.districtId, schools: [added] }));
+  return { w, removed, added };
+}
+
+describe('queue fan-out', () => {
+  it('refreshes the school lists before enqueueing: a new school is queued and synced, an unshared one is not', async () => {
+    const { w, removed, added } = await changedDistrict();
+    const q = queueMode(w);
+    const queued = await q.start({ scope: 'all' }, {}, 'timer');
+
+    const newSchool = w.session.schoolByClever(added);
+    expect(queued).toMatchObject({ scope: 'all', schoolsQueued: 4 });
+    expect(q.sent.map((m) => m.schoolId)).toContain(newSchool.id);
+    expect(q.sent.map((m) => m.schoolId)).not.toContain(w.session.schoolByClever(removed).id);
+    expect(w.session.schoolByClever(removed).isActive).toBe(false);
+    // Provisioned by the refresh, before any worker runs.
+    expect(newSchool.databaseName).toBe(`school_${added}`);
+
+    const run = await w.session.runs.get(queued!.runId);
+    expect(run).toMatchObject({ status: 'Running', schoolsTotal: 4, trigger: 'timer' });
+    expect(JSON.parse(run!.summaryJson!)).toEqual({
+      schoolLists: [
+        expect.objectContaining({
+          cleverDistrictId: w.districtId,
+          status: 'Succeeded',
+          schoolsQueued: 4,
+          provisioned: 1,
+          schoolChanges: expect.objectContaining({ created: 1, archived: 1 }),
+        }),
+      ],
+    });
+    const lists = w.session.historyRows.filter((h) => h.runId === queued!.runId);
+    expect(lists.map((h) => h.entity)).toEqual(['districts', 'schools']);
+    expect(w.session.leaseRows.get(leaseKeys.all())?.holder).toBe(`${queued!.runId}#queue`);
+
+    await q.drain();
+    expect(await w.session.runs.get(queued!.runId)).toMatchObject({
+      status: 'Succeeded',
+      schoolsCompleted: 4,
+      schoolsFailed: 0,
+    });
+    expect(w.provider.roster(added).active('students')).toHaveLength(1);
+    expect(w.session.leaseRows.size).toBe(0);
+  });
+
+  it('refreshes a district run under the district lease the fan-out itself holds', async () => {
+    const { w, added } = await changedDistrict();
+    const q = queueMode(w);
+    const queued = await q.start({ scope: 'district', districtId: w.districtId });
+    expect(queued).toMatchObject({ scope: 'district', schoolsQueued: 4 });
+    expect(q.sent.map((m) => m.schoolId)).toContain(w.session.schoolByClever(added).id);
+    await q.drain();
+    expect(await w.session.runs.get(queued!.runId)).toMatchObject({ status: 'Succeeded', schoolsTotal: 4 });
+  });
+
+  it('queues the schools SessionDb knows when a list cannot be read, and the run says so', async () => {
+    const { w, removed, added } = await changedDistrict();
+    const forDistrict = w.clever.forDistrict.bind(w.clever);
+    w.clever.forDistrict = (id) => ({
+      ...forDistrict(id),
+      // biome-ignore lint/correctness/useYield: fails before its first page
+      getSchools: async function* (): AsyncIterable<CleverSchool[]> {
+        throw new CleverApiError({ kind: 'http', status: 503, method: 'GET', path: '/schools', attempt: 6 });
+      },
+    });
+    const q = queueMode(w);
+    const queued = await q.start({ scope: 'all' });
+    expect(q.sent.map((m) => m.schoolId)).toContain(w.session.schoolByClever(removed).id);
+    expect(w.session.schoolRows.some((s) => s.cleverSchoolId === added)).toBe(false);
+    await q.drain();
+    const run = await w.session.runs.get(queued!.runId);
+    expect(run).toMatchObject({ status: 'PartiallySucceeded', schoolsCompleted: 4 });
+    expect(run!.errorSummary).toMatch(/school list not refreshed/);
+  });
+
+  it('completes the run at once when no school is left to sync after the refresh', async () => {
+    const w = fakeWorld({ schools: 2 });
+    await w.service.syncAllDistricts();
+    w.clever.state(w.districtId).schools.splice(0);
+    const q = queueMode(w);
+    const queued = await q.start({ scope: 'district', districtId: w.districtId }, { force: true });
+    expect(queued).toMatchObject({ schoolsQueued: 0 });
+    expect(q.sent).toEqual([]);
+    const run = await w.session.runs.get(queued!.runId);
+    expect(run).toMatchObject({ status: 'Succeeded', schoolsTotal: 0 });
+    expect(run!.completedAt).not.toBeNull();
+    expect(q.completed).toHaveLength(1);
+    expect(w.session.leaseRows.size).toBe(0);
+  });
+
+  it('fails the run and frees its scope when the refresh cannot even start', async () => {
+    const w = fakeWorld({ schools: 2 });
+    await w.service.syncAllDistricts();
+    w.tokens.listDistricts = async () => {
+      throw new Error('token endpoint down');
+    };
+    const q = queueMode(w);
+    await expect(q.start({ scope: 'all' })).rejects.toThrow(/token endpoint down/);
+    const run = w.session.runRows.at(-1)!;
+    expect(run).toMatchObject({ status: 'Failed', errorSummary: 'could not refresh the school lists' });
+    expect(q.sent).toEqual([]);
+    expect(w.session.leaseRows.size).toBe(0);
+  });
+});
