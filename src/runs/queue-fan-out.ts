@@ -116,6 +116,9 @@ export function createQueueFanOut(deps: QueueFanOutDeps) {
      */
     async start(request: SyncRequest, trigger: SyncTrigger): Promise<QueuedRun | null> {
       const { target } = request;
+      // A dry run writes no SyncHistory, from which a queued run's totals are rebuilt: queued, it
+      // could never complete. It changes nothing, so it needs no scale-out: the engine runs it here.
+      if (request.dryRun) return null;
       const scope = await resolve(target);
       if (!scope || scope.schools.length === 0) return null;
 

@@ -42,7 +42,8 @@ export type SchoolMessageOutcome =
         | 'already-done'
         | 'duplicate-delivery'
         | 'held-by-other-run'
-        | 'school-gone';
+        | 'school-gone'
+        | 'dry-run';
     };
 
 export async function processSchoolMessage(
@@ -84,6 +85,22 @@ export async function processSchoolMessage(
     }
   };
 
+  const notSynced = async (why: string) => {
+    await recordNotSynced(session, message, run.scopeId, why, now);
+    const completion = await refreshAttachedRun(session, message.runId, now);
+    if (completion) deps.onRunCompleted?.(completion);
+    await settle();
+  };
+
+  if (message.dryRun) {
+    // A dry run writes no SyncHistory, from which a queued run's totals are rebuilt: run here, it
+    // could never complete its run. The fan-out never queues one; a message that still says so
+    // (an older deployment, or delivered by hand) is recorded as not synced, so its run ends.
+    log.warn('dry-run queue message: not run (dry runs run in process)');
+    await notSynced('skipped: dry runs are not run from the queue; start them in process');
+    return { action: 'skipped', reason: 'dry-run' };
+  }
+
   let result: SyncRunResult;
   try {
     result = await deps.sync.syncSchool(message.schoolId, {
@@ -105,10 +122,7 @@ export async function processSchoolMessage(
           ? `skipped: run ${String(error.details.runId)} was already syncing this school`
           : `skipped: ${error.message}`;
       log.warn({ reason: why }, 'queued school not synced');
-      await recordNotSynced(session, message, run.scopeId, why, now);
-      const completion = await refreshAttachedRun(session, message.runId, now);
-      if (completion) deps.onRunCompleted?.(completion);
-      await settle();
+      await notSynced(why);
       return {
         action: 'skipped',
         reason: error instanceof ConflictError ? 'held-by-other-run' : 'school-gone',

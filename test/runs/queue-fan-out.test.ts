@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CleverSchool } from '../../src/clever/api/types.js';
 import { CleverApiError } from '../../src/clever/http/errors.js';
 import type { SyncTrigger } from '../../src/db/types.js';
+import { createSyncLauncher } from '../../src/runs/launcher.js';
 import { createQueueFanOut } from '../../src/runs/queue-fan-out.js';
 import type { SchoolSyncMessage } from '../../src/runs/queue-message.js';
 import { processSchoolMessage } from '../../src/runs/queue-worker.js';
@@ -164,5 +165,74 @@ describe('queue fan-out', () => {
     expect(run).toMatchObject({ status: 'Failed', errorSummary: 'could not refresh the school lists' });
     expect(q.sent).toEqual([]);
     expect(w.session.leaseRows.size).toBe(0);
+  });
+});
+
+describe('dry runs in the queue mode', () => {
+  it('are never queued: the fan-out leaves them to the engine in process', async () => {
+    const w = fakeWorld({ schools: 2 });
+    await w.service.syncAllDistricts();
+    const runsBefore = w.session.runRows.length;
+    const requests = w.clever.requests;
+    const q = queueMode(w);
+    expect(await q.start({ scope: 'all' }, { dryRun: true })).toBeNull();
+    expect(q.sent).toEqual([]);
+    expect(w.session.runRows).toHaveLength(runsBefore);
+    expect(w.clever.requests).toBe(requests);
+  });
+
+  it('run in process through the launcher, and their run completes', async () => {
+    const w = fakeWorld({ schools: 2 });
+    await w.service.syncAllDistricts();
+    const q = queueMode(w);
+    const { logger } = createCapturingLogger('info');
+    const launcher = createSyncLauncher({ sync: w.service, mode: 'queue', fanOut: q.fanOut, logger });
+    const launched = await launcher.launch(
+      { target: { scope: 'all' }, full: false, dryRun: true, force: false },
+      'http',
+    );
+    expect(launched.mode).toBe('in-process');
+    expect((await launched.done)?.status).toBe('Succeeded');
+    expect(await w.session.runs.get(launched.runId)).toMatchObject({ status: 'Succeeded', dryRun: true });
+    expect(q.sent).toEqual([]);
+  });
+
+  it('a dry-run message that reaches a worker is recorded as not synced, so its run still ends', async () => {
+    const w = fakeWorld({ schools: 1 });
+    await w.service.syncAllDistricts();
+    const school = w.session.schoolRows[0]!;
+    await w.session.runs.create({
+      runId: 'dry-run-1',
+      scope: 'school',
+      scopeId: school.id,
+      trigger: 'http',
+      full: false,
+      dryRun: true,
+      status: 'Running',
+      startedAt: w.clock.now,
+      schoolsTotal: 1,
+      schoolsCompleted: 0,
+      schoolsFailed: 0,
+      counts: { processed: 0, created: 0, updated: 0, archived: 0, restored: 0, failed: 0, invalid: 0 },
+    });
+    const q = queueMode(w);
+    q.sent.push({
+      v: 1,
+      runId: 'dry-run-1',
+      schoolId: school.id,
+      full: false,
+      dryRun: true,
+      force: false,
+      requestedBy: 'http',
+      enqueuedAt: w.clock.now.toISOString(),
+    });
+    await q.drain();
+    const run = await w.session.runs.get('dry-run-1');
+    expect(run?.status).not.toBe('Running');
+    expect(run?.completedAt).not.toBeNull();
+    const rows = w.session.historyRows.filter((h) => h.runId === 'dry-run-1');
+    expect(rows).toEqual([
+      expect.objectContaining({ status: 'Abandoned', errorSummary: expect.stringMatching(/dry runs/) }),
+    ]);
   });
 });
