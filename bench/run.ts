@@ -271,16 +271,20 @@ async function runSuite(suite: Suite, providers: Provider[], emulator: Child): P
       (extrapolated ? `; baseline on ${subset.length} schools, extrapolated ×${factor.toFixed(1)}` : ''),
   );
 
-  for (const [pi, provider] of providers.entries()) {
+  // Configurations outermost, databases innermost: an interrupted run still compares both databases.
+  const suiteFactories = providers.map((provider) => {
     const factory =
-      provider === 'sqlite' ? sqliteFactory(join(tmpRoot, 'sqlite')) : postgresFactory(`cbench_${runTag}`);
+      provider === 'sqlite'
+        ? sqliteFactory(join(tmpRoot, `sqlite-${suite.full}`))
+        : postgresFactory(`cbench_${runTag}_${suite.full === 'district' ? 'd' : 'o'}`);
     factories.push(factory);
-    const syncDbs = factory.set('sync');
-    const baseDbs = factory.set('base');
-    let first = true;
-    const matrix = matrixOf(suite);
-    for (const pageSize of matrix.pages) {
-      for (const latencyMs of matrix.latencies) {
+    return { provider, factory, syncDbs: factory.set('sync'), baseDbs: factory.set('base'), first: true };
+  });
+  const matrix = matrixOf(suite);
+  for (const pageSize of matrix.pages) {
+    for (const latencyMs of matrix.latencies) {
+      for (const [pi, slot] of suiteFactories.entries()) {
+        const { provider, syncDbs, baseDbs, first } = slot;
         // A fresh emulator (same seed, same data) for every configuration: the change set of the
         // previous one is gone and every run starts from the same district.
         info = await emulator.call<EmulatorInfo>('start', suite.shape);
@@ -431,9 +435,11 @@ async function runSuite(suite: Suite, providers: Provider[], emulator: Child): P
             );
           }
         }
-        first = false;
+        slot.first = false;
       }
     }
+  }
+  for (const { factory } of suiteFactories) {
     await factory.dropAll();
     factories.splice(factories.indexOf(factory), 1);
   }
@@ -456,7 +462,8 @@ async function machine(postgres: boolean): Promise<Record<string, unknown>> {
       connectionString: (await import('./lib/databases.js')).POSTGRES_ADMIN_URL,
     });
     await client.connect();
-    postgresVersion = (await client.query<{ v: string }>('SHOW server_version')).rows[0]?.v;
+    postgresVersion = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
+      .rows[0]?.v;
     await client.end();
   }
   const sqlite = new Database(':memory:');
