@@ -1,8 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
-/** An HttpHandler that always answers with a plain HttpResponseInit (tests read `jsonBody`). */
-export type JsonHttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
-
 import { asAppError, ConflictError, ValidationError } from '../errors.js';
 import { RUN_ID_PATTERN, statusPath, toRunView } from '../runs/run-view.js';
 import { parseSyncQuery } from '../runs/sync-request.js';
@@ -10,6 +7,9 @@ import { redactText } from '../telemetry/index.js';
 import { errorResponse, json } from './http-responses.js';
 import { registerHttp } from './registry.js';
 import { type SyncFunctionsDeps, syncFunctionsDeps } from './sync-deps.js';
+
+/** An HttpHandler that always answers with a plain HttpResponseInit (tests read `jsonBody`). */
+export type JsonHttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
 /**
  * POST /api/sync[?schoolId=|?districtId=][&full=true][&dryRun=true][&force=true]
