@@ -14,9 +14,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DistrictRecord, SchoolRecord, SessionRepository, SyncTrigger } from '../db/types.js';
 import { AppError, toLogObject } from '../errors.js';
+import { refreshAttachedRun } from '../sync/attached-run.js';
 import { summarizeError } from '../sync/history.js';
 import { leaseKeys } from '../sync/leases.js';
-import { refreshAttachedRun } from '../sync/sync-service.js';
 import type { DistrictSchoolsRefresh, SyncRunCompletion, SyncService, SyncTarget } from '../sync/types.js';
 import type { Logger } from '../telemetry/index.js';
 import { SCHOOL_SYNC_MESSAGE_VERSION, type SchoolSyncMessage } from './queue-message.js';

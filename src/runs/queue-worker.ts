@@ -12,8 +12,8 @@
 
 import type { SessionRepository } from '../db/types.js';
 import { AppError, ConflictError, NotFoundError, toLogObject } from '../errors.js';
+import { refreshAttachedRun } from '../sync/attached-run.js';
 import { leaseKeys, runIdOfHolder } from '../sync/leases.js';
-import { refreshAttachedRun } from '../sync/sync-service.js';
 import type { SyncRunCompletion, SyncRunResult, SyncService } from '../sync/types.js';
 import type { Logger } from '../telemetry/index.js';
 import { scopeLeaseKey } from './queue-fan-out.js';

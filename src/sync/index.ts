@@ -1,15 +1,10 @@
 /** The sync engine's public surface: the service factory and the shapes callers exchange with it. */
 export { checkArchiveGuard } from './archive-guard.js';
+export { refreshAttachedRun } from './attached-run.js';
 export { EVENTS_START } from './events.js';
 export { type AcquireOutcome, leaseKeys, makeHolder, runIdOfHolder } from './leases.js';
 export { mapSchool, mapStudent, mapTeacher, parseDob } from './mapping.js';
-export {
-  createSyncService,
-  parseIdSelector,
-  refreshAttachedRun,
-  runStatus,
-  runSummary,
-} from './sync-service.js';
+export { createSyncService, parseIdSelector, runStatus, runSummary } from './sync-service.js';
 export type {
   DistrictSchoolsRefresh,
   DistrictSyncResult,

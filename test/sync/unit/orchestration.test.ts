@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../../src/errors.js';
+import { refreshAttachedRun } from '../../../src/sync/attached-run.js';
 import { EVENTS_START } from '../../../src/sync/events.js';
-import { refreshAttachedRun } from '../../../src/sync/sync-service.js';
 import type { SyncProgress, SyncRunCompletion } from '../../../src/sync/types.js';
 import { hexId, makeStudent } from '../support/fakes.js';
 import { advance, expectedRoster, fakeWorld } from '../support/harness.js';
