@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSyncServices } from '../../src/app.js';
 import { changeSomeRecords } from '../../src/cli/commands/demo.js';
-import { type ServeHandle, startServe } from '../../src/cli/commands/serve.js';
+import type { ServeHandle } from '../../src/cli/commands/serve.js';
 import { verifyAgainstEmulator } from '../../src/cli/verify.js';
-import { TINY_DISTRICT } from '../functions/support/stack.js';
+import { type LocalStack, startLocalStack } from './support.js';
 
 const KEY = 'e2e-local-function-key-0123456789';
 
@@ -17,7 +14,7 @@ const KEY = 'e2e-local-function-key-0123456789';
  * incremental sync brings them level again.
  */
 describe('local runner + emulator + SQLite', () => {
-  let dir: string;
+  let stack: LocalStack;
   let serve: ServeHandle;
   const bodies: string[] = [];
 
@@ -45,26 +42,11 @@ describe('local runner + emulator + SQLite', () => {
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'clever-sync-e2e-'));
-    // The function modules read process.env, as in the Functions host (each test file is its own process).
-    Object.assign(process.env, {
-      SESSION_DATABASE_URL: `file:${join(dir, 'session.db')}`,
-      SCHOOL_DATABASE_URL_TEMPLATE: `file:${join(dir, 'school-{schoolId}.db')}`,
-      LOCAL_FUNCTION_KEY: KEY,
-      SYNC_HTTP_WAIT_SECONDS: '0',
-      LOG_LEVEL: 'warn',
-    });
-    serve = await startServe({
-      env: process.env,
-      localSettingsPath: join(dir, 'no-local.settings.json'),
-      port: 0,
-      emulator: 'auto',
-      emulatorOptions: TINY_DISTRICT,
-    });
+    stack = await startLocalStack(KEY);
+    serve = stack.serve;
   });
   afterAll(async () => {
-    await serve?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await stack?.close();
   });
 
   it('rejects the manual sync without the function key', async () => {

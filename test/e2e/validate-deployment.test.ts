@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateDeployment } from '../../scripts/validate-deployment.js';
-import { type ServeHandle, startServe } from '../../src/cli/commands/serve.js';
-import { TINY_DISTRICT } from '../functions/support/stack.js';
+import type { ServeHandle } from '../../src/cli/commands/serve.js';
+import { type LocalStack, startLocalStack } from './support.js';
 
 const KEY = 'validate-e2e-function-key-0123456789';
 
@@ -13,31 +10,19 @@ const KEY = 'validate-e2e-function-key-0123456789';
  * hosting every registered function, the Clever emulator and SQLite, as after a deploy.
  */
 describe('validate:deployment against the local runner and the emulator', () => {
-  let dir: string;
+  let stack: LocalStack;
   let serve: ServeHandle;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'clever-sync-validate-'));
-    Object.assign(process.env, {
-      SESSION_DATABASE_URL: `file:${join(dir, 'session.db')}`,
-      SCHOOL_DATABASE_URL_TEMPLATE: `file:${join(dir, 'school-{schoolId}.db')}`,
-      LOCAL_FUNCTION_KEY: KEY,
-      SYNC_HTTP_WAIT_SECONDS: '0',
+    stack = await startLocalStack(KEY, {
       HEALTH_CACHE_INTERVAL_SECONDS: '1',
       CLEVER_RETRY_COUNT: '0',
       LOG_LEVEL: 'silent',
     });
-    serve = await startServe({
-      env: process.env,
-      localSettingsPath: join(dir, 'no-local.settings.json'),
-      port: 0,
-      emulator: 'auto',
-      emulatorOptions: TINY_DISTRICT,
-    });
+    serve = stack.serve;
   });
   afterAll(async () => {
-    await serve?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await stack?.close();
   });
 
   it('passes every check, including a dry-run sync of one school polled through its status URL', async () => {
