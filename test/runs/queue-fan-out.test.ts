@@ -10,8 +10,7 @@ import type { SyncRequest } from '../../src/runs/sync-request.js';
 import { leaseKeys } from '../../src/sync/index.js';
 import type { SyncRunCompletion, SyncTarget } from '../../src/sync/types.js';
 import { createCapturingLogger } from '../../src/telemetry/index.js';
-import { hexId, makeStudent } from '../sync/support/fakes.js';
-import { type FakeWorld, fakeWorld } from '../sync/support/harness.js';
+import { changedDistrict, type FakeWorld, fakeWorld } from '../sync/support/harness.js';
 
 /**
  * The queue mode's sending side on the in-memory fakes: the fan-out refreshes the school lists
@@ -53,18 +52,6 @@ function queueMode(w: FakeWorld) {
     }
   };
   return { fanOut, sent, completed, lines, start, drain };
-}
-
-/** A synced district whose Clever list then gains one school and loses another. */
-async function changedDistrict(schools = 4) {
-  const w = fakeWorld({ schools });
-  await w.service.syncAllDistricts();
-  const state = w.clever.state(w.districtId);
-  const removed = state.schools.shift()!.id;
-  const added = hexId();
-  state.schools.push({ id: added, district: w.districtId, name: 'New School' });
-  state.users.push(makeStudent({ district: w.districtId, schools: [added] }));
-  return { w, removed, added };
 }
 
 describe('queue fan-out', () => {

@@ -102,3 +102,15 @@ export function expectedRoster(world: FakeWorld, schoolId: string, role: 'studen
 export function advance(world: FakeWorld, ms: number): void {
   world.clock.now = new Date(world.clock.now.getTime() + ms);
 }
+
+/** A synced district whose Clever list then gains one school and loses another. */
+export async function changedDistrict(schools = 4) {
+  const w = fakeWorld({ schools });
+  await w.service.syncAllDistricts();
+  const state = w.clever.state(w.districtId);
+  const removed = state.schools.shift()!.id;
+  const added = hexId();
+  state.schools.push({ id: added, district: w.districtId, name: 'New School' });
+  state.users.push(makeStudent({ district: w.districtId, schools: [added] }));
+  return { w, removed, added };
+}

@@ -4,8 +4,8 @@ import { CleverApiError } from '../../../src/clever/http/errors.js';
 import type { SyncHistoryRecord } from '../../../src/db/types.js';
 import { ConflictError } from '../../../src/errors.js';
 import { leaseKeys, refreshAttachedRun } from '../../../src/sync/index.js';
-import { hexId, makeStudent } from '../support/fakes.js';
-import { type FakeWorld, fakeWorld } from '../support/harness.js';
+import { hexId } from '../support/fakes.js';
+import { changedDistrict, type FakeWorld, fakeWorld } from '../support/harness.js';
 
 const rosterRequests = (w: FakeWorld) =>
   Object.entries(w.clever.requestsByKind)
@@ -22,18 +22,6 @@ function failSchoolList(w: FakeWorld): void {
       throw new CleverApiError({ kind: 'http', status: 503, method: 'GET', path: '/schools', attempt: 6 });
     },
   });
-}
-
-/** A synced district whose Clever list then gains one school and loses another. */
-async function changedDistrict(schools = 4) {
-  const w = fakeWorld({ schools });
-  await w.service.syncAllDistricts();
-  const state = w.clever.state(w.districtId);
-  const removed = state.schools.shift()!.id;
-  const added = hexId();
-  state.schools.push({ id: added, district: w.districtId, name: 'New School' });
-  state.users.push(makeStudent({ district: w.districtId, schools: [added] }));
-  return { w, removed, added };
 }
 
 describe('SyncService.refreshSchools', () => {
