@@ -14,12 +14,47 @@ import type {
 } from '../clever/api/types.js';
 import type { SchoolUpsert, StudentRow, TeacherRow } from '../db/types.js';
 
-/** Trimmed text, or null for missing, `""` and whitespace-only values. */
+/**
+ * C0/C1 control characters other than tab, line feed and carriage return. PostgreSQL refuses a NUL
+ * in text (the whole chunk fails), SQLite's C API cuts the value at it, and none of them belongs in
+ * a name or an id: they are dropped once, here, before rows are hashed, so every database stores
+ * and hashes the same text.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+
+/** The text with control characters dropped and lone UTF-16 surrogates replaced (U+FFFD). */
+export function cleanText(value: string): string {
+  // String.prototype.toWellFormed is ES2024 (Node 20 has it; this project's TypeScript lib is ES2023).
+  return (value.replace(CONTROL_CHARACTERS, '') as unknown as { toWellFormed(): string }).toWellFormed();
+}
+
+/** Trimmed, cleaned text, or null for missing, `""` and whitespace-only values. */
 export function text(value: unknown): string | null {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value !== 'string') return null;
+  const trimmed = cleanText(value).trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+/**
+ * A Clever id as sent, only trimmed: an id is a key, so one carrying control characters is
+ * invalid (validation reports it) rather than quietly turned into another id.
+ */
+function idText(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
   const trimmed = value.trim();
   return trimmed === '' ? null : trimmed;
+}
+
+/** Strings anywhere inside a JSON-bound value, cleaned like `text` (keys included). */
+function cleanDeep(value: unknown): unknown {
+  if (typeof value === 'string') return cleanText(value);
+  if (Array.isArray(value)) return value.map(cleanDeep);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [cleanText(k), cleanDeep(v)]));
+  }
+  return value;
 }
 
 /** Clever timestamps are ISO 8601; anything unparseable is treated as absent. */
@@ -64,7 +99,7 @@ export function parseDob(value: unknown): string | null {
 function compactJson(value: Record<string, unknown> | undefined): string | null {
   if (!value || typeof value !== 'object') return null;
   const kept = Object.entries(value).filter(([, v]) => v !== undefined && v !== null && v !== '');
-  return kept.length === 0 ? null : JSON.stringify(Object.fromEntries(kept));
+  return kept.length === 0 ? null : JSON.stringify(cleanDeep(Object.fromEntries(kept)));
 }
 
 function locationJson(location: CleverLocation | undefined): string | null {
@@ -91,7 +126,7 @@ function baseRow(user: CleverUser, role: CleverStudentRole | CleverTeacherRole) 
   const schools = roleSchools(role);
   const roleEmail = 'email' in role ? role.email : undefined;
   return {
-    cleverId: text(user.id) ?? '',
+    cleverId: idText(user.id) ?? '',
     cleverDistrictId: text(user.district) ?? '',
     cleverSchoolId: schools.primary ?? '',
     schoolIdsJson: JSON.stringify(schools.all),
@@ -112,7 +147,7 @@ function baseRow(user: CleverUser, role: CleverStudentRole | CleverTeacherRole) 
 
 function enrollmentsJson(role: CleverStudentRole): string | null {
   const enrollments = (role.enrollments ?? []).filter((e) => text(e?.school) !== null);
-  return enrollments.length === 0 ? null : JSON.stringify(enrollments);
+  return enrollments.length === 0 ? null : JSON.stringify(cleanDeep(enrollments));
 }
 
 /** A student row from the user's `roles.student`; null when the user has no student role. */
@@ -151,7 +186,7 @@ export function mapTeacher(user: CleverUser | CleverTeacher): TeacherRow | null 
 /** The SessionDb view of a Clever school. */
 export function mapSchool(school: CleverSchool): SchoolUpsert {
   return {
-    cleverSchoolId: text(school.id) ?? '',
+    cleverSchoolId: idText(school.id) ?? '',
     name: text(school.name) ?? '',
     schoolNumber: text(school.school_number),
     sisId: text(school.sis_id),

@@ -15,6 +15,7 @@ import { describeError, errorForLog } from './error-text.js';
 import { mapSchool, parseTimestamp } from './mapping.js';
 import { prefetchOne } from './pages.js';
 import type { SchoolTarget } from './school-sync.js';
+import { isUsableCleverId } from './validate.js';
 
 export interface SchoolListOutcome {
   changes: SyncCounts;
@@ -53,9 +54,12 @@ export async function refreshSchools(
       for (const school of page) {
         const mapped = mapSchool(school);
         changes.processed += 1;
-        if (mapped.cleverSchoolId === '' || mapped.name === '') {
+        if (!isUsableCleverId(mapped.cleverSchoolId) || mapped.name === '') {
           changes.invalid += 1;
-          logger.warn({ cleverSchoolId: mapped.cleverSchoolId }, 'skipped Clever school without id or name');
+          logger.warn(
+            { cleverSchoolId: mapped.cleverSchoolId.slice(0, 64) },
+            'skipped Clever school without a usable id or a name',
+          );
           continue;
         }
         byId.set(mapped.cleverSchoolId, mapped);

@@ -18,6 +18,11 @@ export interface InvalidRecord {
 /** Clever ids are 24-hex ObjectIds; anything without a usable id cannot be keyed. */
 const ID_PATTERN = /^[0-9A-Za-z_-]{1,64}$/;
 
+/** Whether `id` can key a row (and travel in a Clever URL path). */
+export function isUsableCleverId(id: string): boolean {
+  return ID_PATTERN.test(id);
+}
+
 /**
  * What a row needs to be stored: a Clever id to key it, a name (first or last: people with one
  * name exist, so only both empty is invalid) and a school to belong to.
@@ -29,7 +34,7 @@ export function invalidReasons(row: {
   cleverSchoolId: string;
 }): InvalidReason[] {
   const reasons: InvalidReason[] = [];
-  if (!ID_PATTERN.test(row.cleverId)) reasons.push('missing_id');
+  if (!isUsableCleverId(row.cleverId)) reasons.push('missing_id');
   if (row.firstName === '' && row.lastName === '') reasons.push('missing_name');
   if (row.cleverSchoolId === '') reasons.push('missing_school');
   return reasons;

@@ -151,6 +151,44 @@ describe('mapStudent', () => {
   });
 });
 
+describe('control characters', () => {
+  it('drops NUL and other control characters from every text field, keeping the rest of the text', () => {
+    const row = mapStudent(
+      user({
+        name: { first: 'Nul\u0000Byte', middle: '\u0007', last: 'Tab\tand\u001bEsc' },
+        roles: {
+          student: {
+            school: S1,
+            schools: [S1],
+            sis_id: 'SIS\u0000-1',
+            ext: { 'k\u0000ey': 'v\u0000al' },
+            location: { city: 'Spring\u0000field' },
+            enrollments: [{ school: S1, start_date: '2023\u0000-08-20' }],
+          },
+        },
+      }),
+    )!;
+    expect(row.firstName).toBe('NulByte');
+    expect(row.middleName).toBeNull();
+    expect(row.lastName).toBe('Tab\tandEsc');
+    expect(row.sisId).toBe('SIS-1');
+    expect(row.extJson).toBe('{"key":"val"}');
+    expect(row.locationJson).toBe('{"city":"Springfield"}');
+    expect(row.enrollmentsJson).toContain('"2023-08-20"');
+    expect(JSON.stringify(row)).not.toMatch(/\\u000[0-8b-f]|\\u001/i);
+  });
+
+  it('replaces lone surrogates, so the stored text is what was hashed', () => {
+    expect(text('a\ud800b')).toBe('a\ufffdb');
+  });
+
+  it('refuses an id with a control character instead of turning it into another id', () => {
+    const page = preparePage('students', [user({ id: `${A.slice(0, 23)}\u0000` })]);
+    expect(page.rows).toHaveLength(0);
+    expect(page.invalid[0]?.reasons).toContain('missing_id');
+  });
+});
+
 describe('mapTeacher', () => {
   it('maps the teacher role of a multi-role user separately from the student role', () => {
     const both = user({
