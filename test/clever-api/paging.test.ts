@@ -105,6 +105,45 @@ describe('paging', () => {
     expect(calls).toBe(2);
   });
 
+  it('fails a listing whose next links loop back to an earlier page (A -> B -> A)', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${V}/schools`, ({ request }) => {
+        calls++;
+        const after = new URL(request.url).searchParams.get('starting_after');
+        // Page A (no cursor) links to B; B links back to A's URL.
+        const next = after ? '/v3.0/schools?limit=100' : `/v3.0/schools?limit=100&starting_after=${oid(1)}`;
+        return HttpResponse.json({
+          data: [{ data: { id: after ? oid(2) : oid(1), name: 'A', district: DISTRICT } }],
+          links: [{ rel: 'next', uri: next }],
+        });
+      }),
+    );
+    const error = await collect(client().forDistrict(DISTRICT).getSchools()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CLEVER_BAD_RESPONSE', kind: 'invalid-response' });
+    expect((error as Error).message).toMatch(/loops/);
+    expect(calls).toBe(2);
+  });
+
+  it('fails a listing whose next link moves starting_after backwards', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${V}/schools`, ({ request }) => {
+        calls++;
+        const after = new URL(request.url).searchParams.get('starting_after');
+        const next = after === oid(5) ? oid(3) : oid(5);
+        return HttpResponse.json({
+          data: [{ data: { id: oid(calls), name: 'A', district: DISTRICT } }],
+          links: [{ rel: 'next', uri: `/v3.0/schools?limit=100&starting_after=${next}` }],
+        });
+      }),
+    );
+    const error = await collect(client().forDistrict(DISTRICT).getSchools()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CLEVER_BAD_RESPONSE' });
+    expect((error as Error).message).toMatch(/backwards/);
+    expect(calls).toBe(2);
+  });
+
   it('treats a next link identical to the current request as an error', async () => {
     server.use(
       http.get(`${V}/schools`, () =>

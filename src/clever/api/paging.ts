@@ -68,12 +68,56 @@ export async function* fetchPages<T>(request: PageRequest<T>): AsyncGenerator<T[
   url.searchParams.set('limit', String(pageSize));
   if (request.startingAfter) url.searchParams.set('starting_after', request.startingAfter);
 
+  const visited = new PageTrail();
   while (url) {
+    visited.enter(url);
     const response = await request.transport.get(url, { districtId: request.districtId, pageSize });
-    const page: ParsedPage<T> = parsePage(response.data, response.status, url, request);
+    const page: ParsedPage<T> = parsePage(response.data, response.status, url, request, visited);
     url = page.next;
     if (page.items.length > 0) yield page.items;
   }
+}
+
+/**
+ * The pages one listing has requested. Clever's cursors are record ids in ascending order, so a
+ * `next` link must move `starting_after` forward; one that goes back or returns to any page already
+ * read (A -> B -> A) would page forever while reporting success. Holds one short string per page.
+ */
+class PageTrail {
+  private readonly seen = new Set<string>();
+  private cursor: string | null = null;
+
+  enter(url: URL): void {
+    this.seen.add(comparable(url));
+    this.cursor = url.searchParams.get('starting_after');
+  }
+
+  /** Throws when `next` repeats a page (the current one included) or does not advance the cursor. */
+  checkNext(next: URL): void {
+    const nextCursor = next.searchParams.get('starting_after');
+    if (this.seen.has(comparable(next)) || (nextCursor !== null && nextCursor === this.cursor)) {
+      throw new EnvelopeError(
+        `next link repeats the cursor (starting_after=${shortCursor(nextCursor)}): the listing loops`,
+      );
+    }
+    if (nextCursor !== null && this.cursor !== null && !isAfter(nextCursor, this.cursor)) {
+      throw new EnvelopeError(
+        `next link moves the cursor backwards (starting_after=${shortCursor(nextCursor)} after ${shortCursor(this.cursor)})`,
+      );
+    }
+  }
+}
+
+/** Clever ids are ObjectIds (24 hex digits): same-length ids order as text, case-insensitively. */
+function isAfter(candidate: string, cursor: string): boolean {
+  if (candidate.length !== cursor.length) return true; // not ObjectIds: no order to rely on
+  return candidate.toLowerCase() > cursor.toLowerCase();
+}
+
+/** A cursor for an error message: ids are short; anything else is cut. */
+function shortCursor(cursor: string | null): string {
+  if (cursor === null) return 'none';
+  return cursor.length > 40 ? `${cursor.slice(0, 40)}...` : cursor;
 }
 
 interface ParsedPage<T> {
@@ -81,7 +125,13 @@ interface ParsedPage<T> {
   next: URL | undefined;
 }
 
-function parsePage<T>(body: unknown, status: number, url: URL, request: PageRequest<T>): ParsedPage<T> {
+function parsePage<T>(
+  body: unknown,
+  status: number,
+  url: URL,
+  request: PageRequest<T>,
+  trail: PageTrail,
+): ParsedPage<T> {
   try {
     const page = readListEnvelope(body);
     const items = page.items.map((raw, index) => {
@@ -93,26 +143,13 @@ function parsePage<T>(body: unknown, status: number, url: URL, request: PageRequ
       }
     });
     const next = page.paging.next ? resolveLink(request.location, page.paging.next, url) : undefined;
-    if (next) assertAdvances(url, next);
+    if (next) trail.checkNext(next);
     return { items, next };
   } catch (error) {
     if (error instanceof EnvelopeError || error instanceof RecordParseError) {
       throw invalidResponse(url, status, error.message, body, error);
     }
     throw error;
-  }
-}
-
-/**
- * A next link must move the cursor. One that repeats the current request (same URL, or the same
- * `starting_after` again) would page forever; it is a broken response, not more data.
- */
-function assertAdvances(current: URL, next: URL): void {
-  const cursor = current.searchParams.get('starting_after');
-  const nextCursor = next.searchParams.get('starting_after');
-  const sameUrl = comparable(current) === comparable(next);
-  if (sameUrl || (nextCursor !== null && nextCursor === cursor)) {
-    throw new EnvelopeError(`next link repeats the cursor (starting_after=${nextCursor ?? 'none'})`);
   }
 }
 
