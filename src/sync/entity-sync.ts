@@ -45,6 +45,11 @@ export interface EntitySyncInput {
 export interface EntitySyncOutcome extends EntitySyncResult {
   /** Newest Clever last_modified seen (the next compare-mode watermark). */
   lastModified: Date | null;
+  /**
+   * Set when the entity failed part-way (status Failed): what went wrong. The outcome still
+   * carries the counts of the rows written before the failure, so the run reports them.
+   */
+  failure?: unknown;
 }
 
 export function emptyPlan(): EntityPlan {
@@ -248,7 +253,17 @@ export async function syncEntity(input: EntitySyncInput): Promise<EntitySyncOutc
     await entry
       .complete({ status: 'Failed', counts, errorSummary: message, warnings })
       .catch((e) => logger.warn({ err: errorForLog(e) }, 'could not complete history row'));
-    throw error;
+    return {
+      entity,
+      syncType,
+      status: 'Failed',
+      counts,
+      unchanged,
+      warnings,
+      error: message,
+      lastModified,
+      failure: error,
+    };
   }
 }
 

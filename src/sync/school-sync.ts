@@ -97,8 +97,10 @@ export async function syncSchoolRoster(input: SchoolRosterInput): Promise<School
         eventCursor: input.cursorAfter,
         logger,
       });
-      const { lastModified: _ignored, ...result } = outcome;
+      const { lastModified: _ignored, failure, ...result } = outcome;
       entities.push(result);
+      // Rows written before the failure stay counted (the school's result sums `entities`).
+      if (result.status === 'Failed') throw failure;
     }
     const counts = sumEntityCounts(entities);
     const held = entities.some((e) => e.status === 'Held');
