@@ -1,6 +1,7 @@
 /**
- * The mass-archive guard. A full sync archives rows Clever no longer returns; when that would be
- * a large share of a school's roster, an outage or a sharing mistake on the district's side is
+ * The mass-archive guard. A full sync archives rows Clever no longer returns, an incremental run
+ * the users its events delete, unshare or move away; when either would be a large share of a
+ * school's roster, an outage or a sharing mistake on the district's side is
  * far likelier than a real exodus, and archiving would disable every affected account. So the
  * archive is held (nothing archived, the run marked Held with a warning) until an operator
  * repeats the sync with `force`.
@@ -10,8 +11,11 @@ export interface ArchiveGuardInput {
   activeBefore: number;
   /** Rows the run would archive. */
   wouldArchive: number;
-  /** Valid records the pull returned. */
-  pulled: number;
+  /**
+   * Valid records a full pull returned (an empty pull of a non-empty roster always holds). Absent
+   * for archives driven by events, where there is no pull.
+   */
+  pulled?: number;
   /** SYNC_ARCHIVE_GUARD_FRACTION. */
   fraction: number;
   /** Below this many archives the share rule does not apply (small schools). */

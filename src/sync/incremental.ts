@@ -5,6 +5,12 @@
  * crash or a failing school re-applies (idempotently) from where it stood. Events at or before a
  * school's own cursor are skipped for that school. Requests: one per page of events, whatever
  * the number of schools.
+ *
+ * Archives driven by events pass the mass-archive guard like a full sync's: a school's archives are
+ * collected (ids only, bounded by its roster) and applied when its events end; while any are
+ * pending the school's cursor stays before them. When they would pass the guard's share, the school
+ * is Held: nothing is archived, its cursor stays before the held changes (the next run meets them
+ * again) and an alert is raised, until a run with `force` applies them.
  */
 
 import type { CleverDistrictApi, CleverEvent } from '../clever/api/types.js';
@@ -17,6 +23,8 @@ import type {
 } from '../db/types.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../telemetry/index.js';
+import { archiveHeldAlert, emitAlert } from './alerts.js';
+import { checkArchiveGuard } from './archive-guard.js';
 import type { RunContext } from './context.js';
 import { addCounts, zeroCounts } from './counts.js';
 import { describeError, errorForLog } from './error-text.js';
@@ -31,7 +39,7 @@ import {
 } from './events.js';
 import type { HistoryEntry } from './history.js';
 import { leaseKeys } from './leases.js';
-import { prefetchOne } from './pages.js';
+import { chunks, prefetchOne } from './pages.js';
 import { isDatabaseFailure, recordFailedEntities, recordFailure } from './school-sync.js';
 import type { EntitySyncResult, SchoolSyncResult } from './types.js';
 
@@ -48,14 +56,24 @@ export interface IncrementalOutcome {
 interface SchoolState {
   record: SchoolRecord;
   roster: SchoolRosterRepository;
+  /** Where the school's database stands: every event up to here is applied. */
   cursor: string;
   counts: Record<RosterEntity, SyncCounts>;
   unchanged: Record<RosterEntity, number>;
   history: Partial<Record<RosterEntity, HistoryEntry>>;
+  /** Archives the events asked for, applied when the school's events end (unless held). */
+  pendingArchives: Record<RosterEntity, Set<string>>;
+  /** Active rows when the school's first archive arrived (the guard's denominator). */
+  activeBefore: Partial<Record<RosterEntity, number>>;
+  /** The guard's reason, per entity, when it held this school's archives. */
+  held: Partial<Record<RosterEntity, string>>;
   error?: string;
   started: number;
   logger: Logger;
 }
+
+/** Archive ids applied per statement. */
+const ARCHIVE_CHUNK = 1_000;
 
 /**
  * Whether Clever refused the events request itself (cursor unknown or past retention, Events not
@@ -111,6 +129,9 @@ export async function runIncrementalPass(
           counts: { students: zeroCounts(), teachers: zeroCounts() },
           unchanged: { students: 0, teachers: 0 },
           history: {},
+          pendingArchives: { students: new Set(), teachers: new Set() },
+          activeBefore: {},
+          held: {},
           started: Date.now(),
           logger,
         });
@@ -198,7 +219,7 @@ async function applyPage(
   fail: (state: SchoolState, error: unknown) => Promise<void>,
 ): Promise<void> {
   const cursors = new Map<string, string>();
-  for (const [schoolId, state] of states) if (!state.error) cursors.set(schoolId, state.cursor);
+  for (const [schoolId, state] of states) if (isApplying(state)) cursors.set(schoolId, state.cursor);
   const fold = foldEvents(page, cursors);
   if (fold.unreadable > 0)
     ctx.logger.warn({ unreadable: fold.unreadable }, 'skipped user events without a readable record');
@@ -207,12 +228,14 @@ async function applyPage(
     [...fold.bySchool].map(([schoolId, ops]) =>
       ctx.limiter(async () => {
         const state = states.get(schoolId);
-        if (!state || state.error) return;
+        if (!state || !isApplying(state)) return;
         try {
           await applyOps(ctx, state, ops);
-          // Committed: only now may this school's cursor pass the page.
-          await ctx.deps.session.schools.setEventsCursor(state.record.id, pageLast);
-          state.cursor = pageLast;
+          // Committed, and no archive waits for the guard: only now may the cursor pass the page.
+          if (isApplying(state) && !hasPendingArchives(state)) {
+            await ctx.deps.session.schools.setEventsCursor(state.record.id, pageLast);
+            state.cursor = pageLast;
+          }
         } catch (error) {
           await fail(state, error);
         }
@@ -249,11 +272,66 @@ async function applyOps(ctx: RunContext, state: SchoolState, ops: SchoolOps): Pr
         counts.failed += upserts.length;
         throw error;
       }
+      // A user archived by an earlier page and back in this one stays: the later event wins.
+      for (const row of upserts) state.pendingArchives[entity].delete(row.cleverId);
     }
     if (archives.length > 0) {
       counts.processed += archives.length;
-      counts.archived += await state.roster.archiveByCleverIds(entity, archives, at);
+      if (ctx.options.force) counts.archived += await state.roster.archiveByCleverIds(entity, archives, at);
+      else await holdOrCollect(ctx, state, entity, archives);
     }
+  }
+}
+
+/** Adds archives to the school's pending set, holding the school when the guard says so. */
+async function holdOrCollect(
+  ctx: RunContext,
+  state: SchoolState,
+  entity: RosterEntity,
+  archives: readonly string[],
+): Promise<void> {
+  const pending = state.pendingArchives[entity];
+  for (const id of archives) pending.add(id);
+  state.activeBefore[entity] ??= await state.roster.countActive(entity);
+  const guard = checkArchiveGuard({
+    activeBefore: state.activeBefore[entity],
+    wouldArchive: pending.size,
+    fraction: ctx.settings.archiveGuardFraction,
+    minRows: ctx.settings.archiveGuardMinRows,
+    force: false,
+  });
+  if (!guard.hold) return;
+  state.held[entity] = `${entity}: events ${guard.reason}`;
+  state.logger.warn(
+    { entity, activeBefore: state.activeBefore[entity], wouldArchive: pending.size },
+    `mass-archive guard (events): ${guard.reason}`,
+  );
+  // Nothing of this school is archived in this run: its later events wait with the held ones.
+  for (const set of Object.values(state.pendingArchives)) set.clear();
+}
+
+function isHeld(state: SchoolState): boolean {
+  return Object.keys(state.held).length > 0;
+}
+
+/** Still taking events: neither failed nor held. */
+function isApplying(state: SchoolState): boolean {
+  return !state.error && !isHeld(state);
+}
+
+function hasPendingArchives(state: SchoolState): boolean {
+  return ROSTER_ENTITIES.some((entity) => state.pendingArchives[entity].size > 0);
+}
+
+/** Applies the archives the school's events asked for, once they all passed the guard. */
+async function applyPendingArchives(ctx: RunContext, state: SchoolState): Promise<void> {
+  const at = ctx.now();
+  for (const entity of ROSTER_ENTITIES) {
+    const pending = state.pendingArchives[entity];
+    for (const ids of chunks([...pending], ARCHIVE_CHUNK)) {
+      state.counts[entity].archived += await state.roster.archiveByCleverIds(entity, ids, at);
+    }
+    pending.clear();
   }
 }
 
@@ -263,17 +341,9 @@ async function finish(
   lastEventId: string | null,
 ): Promise<SchoolSyncResult> {
   const { record } = state;
-  const entities: EntitySyncResult[] = ROSTER_ENTITIES.map((entity) => ({
-    entity,
-    syncType: 'Incremental',
-    status: state.error ? 'Failed' : 'Succeeded',
-    counts: state.counts[entity],
-    unchanged: state.unchanged[entity],
-    warnings: [],
-    ...(state.error ? { error: state.error } : {}),
-  }));
   try {
-    if (!state.error) {
+    if (isApplying(state)) {
+      await applyPendingArchives(ctx, state);
       // Schools no event touched have seen everything up to the last event too.
       if (lastEventId && compareEventIds(lastEventId, state.cursor) > 0) {
         await ctx.deps.session.schools.setEventsCursor(record.id, lastEventId);
@@ -283,45 +353,64 @@ async function finish(
     }
   } catch (error) {
     state.error = describeError(error);
-    for (const e of entities) {
-      e.status = 'Failed';
-      e.error = state.error;
-    }
   }
+  const status = (entity?: RosterEntity): 'Failed' | 'Held' | 'Succeeded' => {
+    if (state.error) return 'Failed';
+    if (entity ? state.held[entity] : isHeld(state)) return 'Held';
+    return 'Succeeded';
+  };
+  const warnings = Object.values(state.held);
+  const entities: EntitySyncResult[] = ROSTER_ENTITIES.map((entity) => ({
+    entity,
+    syncType: 'Incremental',
+    status: status(entity),
+    counts: state.counts[entity],
+    unchanged: state.unchanged[entity],
+    warnings: state.held[entity] ? [state.held[entity]] : [],
+    ...(state.error ? { error: state.error } : {}),
+  }));
   for (const entity of ROSTER_ENTITIES) {
     await state.history[entity]
       ?.complete({
-        status: state.error ? 'Failed' : 'Succeeded',
+        status: status(entity),
         counts: state.counts[entity],
         eventCursor: state.cursor,
         errorSummary: state.error ?? null,
+        warnings: entities.find((e) => e.entity === entity)?.warnings ?? [],
       })
       .catch((error) => state.logger.warn({ err: errorForLog(error) }, 'could not complete history row'));
   }
   if (state.error) await recordFailure(ctx, record, state.error);
+  else if (isHeld(state)) {
+    await emitAlert(
+      state.logger,
+      ctx.deps.alerts,
+      archiveHeldAlert({
+        runId: ctx.runId,
+        districtId: record.districtId,
+        schoolId: record.id,
+        cleverSchoolId: record.cleverSchoolId,
+        reasons: warnings,
+      }),
+    );
+  }
   const counts = zeroCounts();
   for (const entity of ROSTER_ENTITIES) addCounts(counts, state.counts[entity]);
   const durationMs = Date.now() - state.started;
   state.logger.info(
-    {
-      mode: 'incremental',
-      status: state.error ? 'Failed' : 'Succeeded',
-      durationMs,
-      counts,
-      eventsCursor: state.cursor,
-    },
+    { mode: 'incremental', status: status(), durationMs, counts, eventsCursor: state.cursor },
     'school sync finished',
   );
   return {
     schoolId: record.id,
     cleverSchoolId: record.cleverSchoolId,
     districtId: record.districtId,
-    status: state.error ? 'Failed' : 'Succeeded',
+    status: status(),
     syncType: 'Incremental',
     entities,
     counts,
     durationMs,
-    warnings: [],
+    warnings,
     ...(state.error ? { error: state.error } : {}),
   };
 }
