@@ -78,6 +78,11 @@ export async function syncDistrictRun(ctx: RunContext, target: DistrictTarget): 
     schoolChanges = list.changes;
     warnings.push(...list.warnings);
     listHeld = list.held;
+    for (const result of list.unshared) {
+      schools.push(result);
+      ctx.tracker.addSchools(1);
+      ctx.tracker.schoolFinished(result);
+    }
     const synced = await syncSchools(ctx, api, list.schools, logger, warnings);
     schools.push(...synced.schools);
     Object.assign(mode, synced.mode);

@@ -15,12 +15,16 @@ import { describeError, errorForLog } from './error-text.js';
 import { mapSchool, parseTimestamp } from './mapping.js';
 import { prefetchOne } from './pages.js';
 import type { SchoolTarget } from './school-sync.js';
+import type { SchoolSyncResult } from './types.js';
+import { archiveUnsharedSchools } from './unshared-schools.js';
 import { isUsableCleverId } from './validate.js';
 
 export interface SchoolListOutcome {
   changes: SyncCounts;
   /** Active schools to sync (in a dry run also the ones SessionDb does not know yet). */
   schools: SchoolTarget[];
+  /** Schools Clever stopped sharing, whose rosters this refresh archived (or failed to). */
+  unshared: SchoolSyncResult[];
   held: boolean;
   warnings: string[];
 }
@@ -40,6 +44,8 @@ export async function refreshSchools(
   });
   const changes = zeroCounts();
   const warnings: string[] = [];
+  const unshared: SchoolSyncResult[] = [];
+  const notYetArchived = new Set<string>();
   try {
     const known = new Map<string, SchoolRecord>();
     if (district)
@@ -101,7 +107,11 @@ export async function refreshSchools(
       );
     } else if (missing.length > 0) {
       if (!dryRun && district) {
-        changes.archived = await ctx.deps.session.schools.archiveMissing(district.id, [...seen], ctx.now());
+        const outcome = await archiveUnsharedSchools(ctx, missing, logger);
+        unshared.push(...outcome.results);
+        for (const school of outcome.kept) notYetArchived.add(school.cleverSchoolId);
+        const keep = [...seen, ...notYetArchived];
+        changes.archived = await ctx.deps.session.schools.archiveMissing(district.id, keep, ctx.now());
       } else {
         changes.archived = missing.length;
       }
@@ -111,11 +121,14 @@ export async function refreshSchools(
     let schools: SchoolTarget[];
     if (!dryRun && district) {
       const active = await ctx.deps.session.schools.list({ districtId: district.id, activeOnly: true });
-      schools = active.map((record) => ({
-        record,
-        cleverSchoolId: record.cleverSchoolId,
-        districtId: district.id,
-      }));
+      // Unshared, but its roster could not be archived yet: it stays active in SessionDb, unsynced.
+      schools = active
+        .filter((record) => !notYetArchived.has(record.cleverSchoolId))
+        .map((record) => ({
+          record,
+          cleverSchoolId: record.cleverSchoolId,
+          districtId: district.id,
+        }));
     } else {
       // A dry run plans every school Clever lists: known ones against their databases, new ones as all-creates.
       schools = [...seen].map((cleverSchoolId) => {
@@ -124,7 +137,7 @@ export async function refreshSchools(
       });
     }
     await entry.complete({ status: guard.hold ? 'Held' : 'Succeeded', counts: changes, warnings });
-    return { changes, schools, held: guard.hold, warnings };
+    return { changes, schools, unshared, held: guard.hold, warnings };
   } catch (error) {
     await entry
       .complete({

@@ -3,6 +3,7 @@ import {
   createSyncEnv,
   dataRequests,
   expectDatabasesMatchEmulator,
+  readRoster,
   type SyncEnv,
   schoolIds,
 } from './support.js';
@@ -50,7 +51,16 @@ describe('events fallbacks and sharing changes (SQLite)', () => {
     expect(result.status).toBe('Succeeded');
     expect(result.districts[0]!.schoolChanges.archived).toBe(1);
     expect((await env.session.schools.findByCleverId(gone))?.isActive).toBe(false);
-    expect(result.districts[0]!.schools.some((s) => s.cleverSchoolId === gone)).toBe(false);
+    // Not synced: its roster is archived with it, so apps stop seeing its students and teachers.
+    const students = (await readRoster(env, gone, 'students')).length;
+    const teachers = (await readRoster(env, gone, 'teachers')).length;
+    expect(result.districts[0]!.schools.find((s) => s.cleverSchoolId === gone)).toMatchObject({
+      status: 'Succeeded',
+      reason: 'unshared',
+      counts: expect.objectContaining({ archived: students + teachers }),
+    });
+    expect((await readRoster(env, gone, 'students')).filter((r) => r.isActive)).toEqual([]);
+    expect((await readRoster(env, gone, 'teachers')).filter((r) => r.isActive)).toEqual([]);
     await expectDatabasesMatchEmulator(env, expect);
     // A single-school sync of an archived school is refused clearly.
     await expect(env.service.syncSchool(gone)).rejects.toMatchObject({ code: 'NOT_FOUND' });

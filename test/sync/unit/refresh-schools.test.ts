@@ -51,12 +51,18 @@ describe('SyncService.refreshSchools', () => {
         provisioned: 1,
       }),
     ]);
-    // The same SyncHistory rows an in-process run writes for discovery and the list, none per school.
+    // The same SyncHistory rows an in-process run writes for discovery and the list, and for the
+    // unshared school's roster, archived with it; none for the schools still shared.
     const rows = w.session.historyRows.filter((h) => h.runId === result.runId);
+    const removedId = w.session.schoolByClever(removed).id;
     expect(rows.map((h) => [h.entity, h.status, h.schoolId, h.trigger])).toEqual([
       ['districts', 'Succeeded', null, 'timer'],
       ['schools', 'Succeeded', null, 'timer'],
+      ['students', 'Succeeded', removedId, 'timer'],
+      ['teachers', 'Succeeded', removedId, 'timer'],
     ]);
+    expect(w.provider.roster(removed).active('students')).toEqual([]);
+    expect(w.provider.roster(removed).active('teachers')).toEqual([]);
     expect(w.session.leaseRows.size).toBe(0);
 
     // The next run syncs the new school in full, as a school onboarded in process.
@@ -69,8 +75,11 @@ describe('SyncService.refreshSchools', () => {
     const district = await w.session.districts.findByCleverId(w.districtId);
     const byInternal = await w.service.refreshSchools({ scope: 'district', districtId: district!.id });
     expect(byInternal.schools.map((s) => s.cleverSchoolId)).toContain(added);
+    // The list, and the roster of the school Clever stopped sharing.
     expect(w.session.historyRows.filter((h) => h.runId === byInternal.runId).map((h) => h.entity)).toEqual([
       'schools',
+      'students',
+      'teachers',
     ]);
 
     const school = w.session.schoolByClever(added);
