@@ -193,7 +193,14 @@ export interface SessionRepository {
     ): Promise<void>;
     /** Newest Succeeded (or PartiallySucceeded) row for the school and entity. */
     lastSuccessful(schoolId: number, entity: SyncEntity): Promise<SyncHistoryRecord | null>;
-    list(options: { runId?: string; schoolId?: number; limit?: number }): Promise<SyncHistoryRecord[]>;
+    /** Newest first. */
+    list(options: {
+      runId?: string;
+      schoolId?: number;
+      districtId?: number;
+      entity?: SyncEntity;
+      limit?: number;
+    }): Promise<SyncHistoryRecord[]>;
     /** Marks Running rows started before `startedBefore` as Abandoned; returns how many. */
     abandonRunning(startedBefore: Date, at: Date): Promise<number>;
   };

@@ -164,8 +164,10 @@ export function createQueueFanOut(deps: QueueFanOutDeps) {
           }),
         );
         schools = refreshed.schools;
+        // Unshared schools had their rosters archived by the refresh: their rows count like a school's.
+        const unshared = refreshed.districts.reduce((total, d) => total + d.unshared, 0);
         await session.runs.update(runId, {
-          schoolsTotal: schools.length,
+          schoolsTotal: schools.length + unshared,
           summaryJson: JSON.stringify({ schoolLists: refreshed.districts.map(listSummary) }),
           errorSummary: listErrors(refreshed.districts),
         });

@@ -46,6 +46,26 @@ export function schoolFailingAlert(input: {
   };
 }
 
+export function districtFailingAlert(input: {
+  runId: string;
+  districtId: number;
+  cleverDistrictId: string;
+  consecutiveFailures: number;
+  error: string;
+}): SyncAlert {
+  return {
+    name: 'CleverSyncDistrictFailing',
+    severity: 'error',
+    message: `District ${input.cleverDistrictId} failed to sync ${input.consecutiveFailures} times in a row: ${input.error}`,
+    properties: {
+      runId: input.runId,
+      districtId: String(input.districtId),
+      cleverDistrictId: input.cleverDistrictId,
+    },
+    measurements: { consecutiveFailures: input.consecutiveFailures },
+  };
+}
+
 export function archiveHeldAlert(input: {
   runId: string;
   districtId: number;

@@ -11,6 +11,7 @@ import type { DistrictRecord, SchoolRecord, SyncCounts } from '../db/types.js';
 import type { Logger } from '../telemetry/index.js';
 import type { RunContext } from './context.js';
 import { sumCounts } from './counts.js';
+import { type DistrictTrace, startDistrictTrace } from './district-trace.js';
 import { describeError, errorForLog } from './error-text.js';
 import { compareEventIds, EVENTS_START } from './events.js';
 import { runIncrementalPass } from './incremental.js';
@@ -71,7 +72,10 @@ export async function syncDistrictRun(ctx: RunContext, target: DistrictTarget): 
   logger.info({ dryRun, full: ctx.options.full }, 'district sync started');
   let error: string | undefined;
   let listHeld = false;
+  let trace: DistrictTrace | undefined;
   try {
+    trace = await startDistrictTrace(ctx, target.cleverDistrictId, district, logger);
+    district = trace.district;
     const api = ctx.deps.clever.forDistrict(target.cleverDistrictId);
     district = await refreshDistrict(ctx, api, district, target.cleverDistrictId);
     const list = await refreshSchools(ctx, api, district, logger);
@@ -93,7 +97,10 @@ export async function syncDistrictRun(ctx: RunContext, target: DistrictTarget): 
   } catch (caught) {
     error = describeError(caught);
     logger.error({ err: errorForLog(caught) }, 'district sync failed');
+    await trace?.finish(caught);
+    trace = undefined;
   } finally {
+    await trace?.finish();
     if (!dryRun) await ctx.leases.release(leaseKeys.district(target.cleverDistrictId));
   }
 

@@ -32,8 +32,8 @@ export async function recoverAbandoned(
   const districtKeys = new Map<number, string | null>();
   const keyFor = async (row: SyncHistoryRecord): Promise<string | null> => {
     if (row.schoolId !== null) return leaseKeys.school(row.schoolId);
-    if (row.entity === 'districts') return leaseKeys.all();
-    if (row.districtId === null) return null;
+    // A run's discovery row (no district) lives under the `all` lease; a district's own row under its lease.
+    if (row.districtId === null) return row.entity === 'districts' ? leaseKeys.all() : null;
     if (!districtKeys.has(row.districtId)) {
       const district = await session.districts.findById(row.districtId);
       districtKeys.set(row.districtId, district ? leaseKeys.district(district.cleverDistrictId) : null);

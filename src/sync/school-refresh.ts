@@ -13,6 +13,7 @@ import type { RunContext } from './context.js';
 import { zeroCounts } from './counts.js';
 import { discoverDistricts } from './discovery.js';
 import type { DistrictTarget } from './district-sync.js';
+import { type DistrictTrace, startDistrictTrace } from './district-trace.js';
 import { describeError, errorForLog } from './error-text.js';
 import { leaseKeys } from './leases.js';
 import { provisionIfNeverSynced } from './school-sync.js';
@@ -62,7 +63,10 @@ export async function refreshDistrictSchools(
     };
   }
   let district = target.record;
+  let trace: DistrictTrace | undefined;
   try {
+    trace = await startDistrictTrace(ctx, target.cleverDistrictId, district, logger);
+    district = trace.district;
     const api = ctx.deps.clever.forDistrict(target.cleverDistrictId);
     district = await refreshDistrict(ctx, api, district, target.cleverDistrictId);
     const list = await refreshSchools(ctx, api, district, logger);
@@ -78,6 +82,7 @@ export async function refreshDistrictSchools(
       schoolChanges: list.changes,
       schools,
       provisioned,
+      unshared: list.unshared.length,
       warnings: list.warnings,
     };
   } catch (caught) {
@@ -86,6 +91,8 @@ export async function refreshDistrictSchools(
       { err: errorForLog(caught) },
       'school list refresh failed; using the schools SessionDb knows',
     );
+    await trace?.finish(caught);
+    trace = undefined;
     return {
       ...outcome(district?.id ?? null, target.cleverDistrictId),
       status: 'Failed',
@@ -93,6 +100,7 @@ export async function refreshDistrictSchools(
       error,
     };
   } finally {
+    await trace?.finish();
     // A no-op when the run's fan-out holds it: that lease lives as long as the run.
     await ctx.leases.release(key);
   }
@@ -143,6 +151,7 @@ function outcome(districtId: number | null, cleverDistrictId: string): DistrictS
     schoolChanges: zeroCounts(),
     schools: [],
     provisioned: 0,
+    unshared: 0,
     warnings: [],
   };
 }

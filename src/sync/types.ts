@@ -22,7 +22,7 @@ import type { Logger } from '../telemetry/index.js';
 /** An alert for operators: the composition root forwards it to Application Insights (trackEvent). */
 export interface SyncAlert {
   /** Custom event name, e.g. `CleverSyncSchoolFailing`. */
-  name: 'CleverSyncSchoolFailing' | 'CleverSyncArchiveHeld';
+  name: 'CleverSyncSchoolFailing' | 'CleverSyncDistrictFailing' | 'CleverSyncArchiveHeld';
   severity: 'error' | 'warning';
   message: string;
   /** Ids only (run, district, school): never names or student data. */
@@ -34,7 +34,7 @@ export type SyncAlertSink = (alert: SyncAlert) => void | Promise<void>;
 
 /** Knobs with sensible defaults that are not (yet) settings of their own. */
 export interface SyncTuning {
-  /** Consecutive failures of a school from which every further failure raises an alert. Default 3. */
+  /** Consecutive failures of a school (or district) from which every further failure raises an alert. Default 3. */
   alertAfterFailures?: number;
   /**
    * The share rule of the mass-archive guard applies only when at least this many rows would be
@@ -260,6 +260,11 @@ export interface DistrictSchoolsRefresh {
   schools: SchoolRecord[];
   /** Databases of never-synced schools provisioned by this refresh. */
   provisioned: number;
+  /**
+   * Schools Clever stopped sharing whose rosters this refresh archived (or failed to): each wrote
+   * SyncHistory rows under the run, so a run's school total counts them with `schools`.
+   */
+  unshared: number;
   error?: string;
   warnings: string[];
   runningRunId?: string;

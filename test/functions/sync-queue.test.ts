@@ -184,7 +184,8 @@ describe('queue scale-out mode', () => {
     expect(messages.map((m) => m.message.schoolId)).not.toContain(gone.id);
     for (const { message } of messages) await handle(message);
 
-    expect(await queued.session.runs.get(body.runId)).toMatchObject({ status: 'Succeeded', schoolsTotal: 3 });
+    // 3 queued schools, and the unshared one whose roster the refresh archived.
+    expect(await queued.session.runs.get(body.runId)).toMatchObject({ status: 'Succeeded', schoolsTotal: 4 });
     expect((await verifyAgainstEmulator(queued, stack.emulator)).matches).toBe(true);
   });
 });

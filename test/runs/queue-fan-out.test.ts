@@ -69,7 +69,8 @@ describe('queue fan-out', () => {
     expect(newSchool.databaseName).toBe(`school_${added}`);
 
     const run = await w.session.runs.get(queued!.runId);
-    expect(run).toMatchObject({ status: 'Running', schoolsTotal: 4, trigger: 'timer' });
+    // 4 queued schools, and the unshared one whose roster the refresh archived.
+    expect(run).toMatchObject({ status: 'Running', schoolsTotal: 5, trigger: 'timer' });
     expect(JSON.parse(run!.summaryJson!)).toEqual({
       schoolLists: [
         expect.objectContaining({
@@ -82,13 +83,14 @@ describe('queue fan-out', () => {
       ],
     });
     const lists = w.session.historyRows.filter((h) => h.runId === queued!.runId);
-    expect(lists.map((h) => h.entity)).toEqual(['districts', 'schools']);
+    // Discovery, the district's own row, its list, and the roster of the school Clever stopped sharing.
+    expect(lists.map((h) => h.entity)).toEqual(['districts', 'districts', 'schools', 'students', 'teachers']);
     expect(w.session.leaseRows.get(leaseKeys.all())?.holder).toBe(`${queued!.runId}#queue`);
 
     await q.drain();
     expect(await w.session.runs.get(queued!.runId)).toMatchObject({
       status: 'Succeeded',
-      schoolsCompleted: 4,
+      schoolsCompleted: 5,
       schoolsFailed: 0,
     });
     expect(w.provider.roster(added).active('students')).toHaveLength(1);
@@ -102,7 +104,8 @@ describe('queue fan-out', () => {
     expect(queued).toMatchObject({ scope: 'district', schoolsQueued: 4 });
     expect(q.sent.map((m) => m.schoolId)).toContain(w.session.schoolByClever(added).id);
     await q.drain();
-    expect(await w.session.runs.get(queued!.runId)).toMatchObject({ status: 'Succeeded', schoolsTotal: 4 });
+    // The unshared school (roster archived by the refresh) counts with the 4 queued ones.
+    expect(await w.session.runs.get(queued!.runId)).toMatchObject({ status: 'Succeeded', schoolsTotal: 5 });
   });
 
   it('queues the schools SessionDb knows when a list cannot be read, and the run says so', async () => {
@@ -134,7 +137,8 @@ describe('queue fan-out', () => {
     expect(queued).toMatchObject({ schoolsQueued: 0 });
     expect(q.sent).toEqual([]);
     const run = await w.session.runs.get(queued!.runId);
-    expect(run).toMatchObject({ status: 'Succeeded', schoolsTotal: 0 });
+    // No school to queue; the two unshared ones had their rosters archived by the refresh.
+    expect(run).toMatchObject({ status: 'Succeeded', schoolsTotal: 2, schoolsCompleted: 2 });
     expect(run!.completedAt).not.toBeNull();
     expect(q.completed).toHaveLength(1);
     expect(w.session.leaseRows.size).toBe(0);

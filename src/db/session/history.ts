@@ -59,6 +59,8 @@ export function historyRepository(
           where: {
             ...(options.runId === undefined ? {} : { runId: options.runId }),
             ...(options.schoolId === undefined ? {} : { schoolId: options.schoolId }),
+            ...(options.districtId === undefined ? {} : { districtId: options.districtId }),
+            ...(options.entity === undefined ? {} : { entity: options.entity }),
           },
           orderBy: [{ startedAt: 'desc' }, { id: 'desc' }],
           take: options.limit ?? 100,

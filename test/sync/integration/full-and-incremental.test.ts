@@ -55,7 +55,8 @@ describe.each<Provider>(['sqlite', 'postgresql'])('sync against the emulator on 
   it.skipIf(skip)('records exact SyncHistory counts and a completed SyncRun', async () => {
     const rows = await env.session.history.list({ runId: first.runId, limit: 100 });
     expect(rows.every((r) => r.status === 'Succeeded' && r.completedAt !== null)).toBe(true);
-    expect(rows).toHaveLength(1 + 1 + 6 * 2);
+    // Discovery, the district's own row, its school list, and 6 schools x 2 entities.
+    expect(rows).toHaveLength(1 + 1 + 1 + 6 * 2);
     for (const cleverSchoolId of schoolIds(env)) {
       const school = (await env.session.schools.findByCleverId(cleverSchoolId))!;
       for (const entity of ['students', 'teachers'] as const) {

@@ -234,7 +234,9 @@ export class FakeSession implements SessionRepository {
         .filter(
           (h) =>
             (o.runId === undefined || h.runId === o.runId) &&
-            (o.schoolId === undefined || h.schoolId === o.schoolId),
+            (o.schoolId === undefined || h.schoolId === o.schoolId) &&
+            (o.districtId === undefined || h.districtId === o.districtId) &&
+            (o.entity === undefined || h.entity === o.entity),
         )
         .slice(0, o.limit ?? 100)
         .map((h) => ({ ...h })),

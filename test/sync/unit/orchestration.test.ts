@@ -34,7 +34,9 @@ describe('full sync of a district', () => {
     const result = await w.service.syncAllDistricts({ trigger: 'test' });
     const rows = w.session.historyRows.filter((h) => h.runId === result.runId);
     expect(rows.every((h) => h.status === 'Succeeded' && h.completedAt !== null)).toBe(true);
+    // Discovery, the district's own row, its school list, then each school's entities.
     expect(rows.map((h) => h.entity).sort()).toEqual([
+      'districts',
       'districts',
       'schools',
       'students',

@@ -57,6 +57,7 @@ describe('SyncService.refreshSchools', () => {
     const removedId = w.session.schoolByClever(removed).id;
     expect(rows.map((h) => [h.entity, h.status, h.schoolId, h.trigger])).toEqual([
       ['districts', 'Succeeded', null, 'timer'],
+      ['districts', 'Succeeded', null, 'timer'],
       ['schools', 'Succeeded', null, 'timer'],
       ['students', 'Succeeded', removedId, 'timer'],
       ['teachers', 'Succeeded', removedId, 'timer'],
@@ -77,6 +78,7 @@ describe('SyncService.refreshSchools', () => {
     expect(byInternal.schools.map((s) => s.cleverSchoolId)).toContain(added);
     // The list, and the roster of the school Clever stopped sharing.
     expect(w.session.historyRows.filter((h) => h.runId === byInternal.runId).map((h) => h.entity)).toEqual([
+      'districts',
       'schools',
       'students',
       'teachers',

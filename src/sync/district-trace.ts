@@ -1,0 +1,88 @@
+/**
+ * The district's own piece of a run (its record, its school list, its events cursor), recorded
+ * like a school's: a `districts` SyncHistory row per district and run, and an alert once the
+ * district has failed `alertAfterFailures` runs in a row. Without it, a district that failed before
+ * its school list was read (six 429s on `/districts/{id}`) left no trace anywhere.
+ *
+ * A district Clever lists for the first time gets its SessionDb row before anything else, named by
+ * its id until `/districts/{id}` answers, so even its first failures are recorded and counted.
+ */
+import type { DistrictRecord } from '../db/types.js';
+import type { Logger } from '../telemetry/index.js';
+import { districtFailingAlert, emitAlert } from './alerts.js';
+import type { RunContext } from './context.js';
+import { zeroCounts } from './counts.js';
+import { describeError, errorForLog } from './error-text.js';
+import type { HistoryEntry } from './history.js';
+
+export interface DistrictTrace {
+  /** The district's SessionDb row (null only in a dry run of a district SessionDb does not know). */
+  readonly district: DistrictRecord | null;
+  /** Completes the district's history row; on failure, counts the streak and alerts. */
+  finish(error?: unknown): Promise<void>;
+}
+
+export async function startDistrictTrace(
+  ctx: RunContext,
+  cleverDistrictId: string,
+  known: DistrictRecord | null,
+  logger: Logger,
+): Promise<DistrictTrace> {
+  const session = ctx.deps.session;
+  const district =
+    known ??
+    (ctx.options.dryRun
+      ? null
+      : await session.districts.upsert({ cleverDistrictId, name: cleverDistrictId }));
+  const entry: HistoryEntry = await ctx.history.start({
+    districtId: district?.id ?? null,
+    schoolId: null,
+    entity: 'districts',
+    syncType: 'Full',
+  });
+  return {
+    district,
+    async finish(error) {
+      const message = error === undefined ? null : describeError(error);
+      try {
+        await entry.complete({
+          status: message === null ? 'Succeeded' : 'Failed',
+          counts: zeroCounts(),
+          errorSummary: message,
+        });
+        if (message === null || district === null || ctx.options.dryRun) return;
+        const failures = await consecutiveFailures(ctx, district.id);
+        if (failures >= ctx.settings.alertAfterFailures) {
+          await emitAlert(
+            logger,
+            ctx.deps.alerts,
+            districtFailingAlert({
+              runId: ctx.runId,
+              districtId: district.id,
+              cleverDistrictId,
+              consecutiveFailures: failures,
+              error: message,
+            }),
+          );
+        }
+      } catch (caught) {
+        logger.error({ err: errorForLog(caught) }, 'could not record the district outcome');
+      }
+    },
+  };
+}
+
+/** Failed `districts` rows of the district, newest first, up to its last success. */
+async function consecutiveFailures(ctx: RunContext, districtId: number): Promise<number> {
+  const rows = await ctx.deps.session.history.list({
+    districtId,
+    entity: 'districts',
+    limit: Math.max(50, ctx.settings.alertAfterFailures),
+  });
+  let streak = 0;
+  for (const row of rows) {
+    if (row.status !== 'Failed') break;
+    streak += 1;
+  }
+  return streak;
+}
