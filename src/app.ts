@@ -231,6 +231,10 @@ export async function createSyncServices(app: AppServices): Promise<SyncServices
     retryCount: config.database.retryCount,
     logger,
   });
+  // Districts from earlier runs: health and sync reports name those Clever no longer lists.
+  app.cleverAuth.useKnownDistricts(async () =>
+    (await session.districts.list()).map((district) => district.cleverDistrictId),
+  );
   const schoolDatabases = createSchoolDatabaseProvider({
     urlTemplate: config.database.schoolUrlTemplate,
     // Key Vault holds per-school connection strings; locally the template is enough.

@@ -79,7 +79,18 @@ export type SchoolUpsert = Pick<SchoolRecord, 'cleverSchoolId' | 'name'> &
 
 export type SyncEntity = 'districts' | 'schools' | 'students' | 'teachers';
 export type SyncType = 'Full' | 'Incremental' | 'Reconciliation';
-export type SyncStatus = 'Running' | 'Succeeded' | 'PartiallySucceeded' | 'Failed' | 'Abandoned' | 'Held';
+/**
+ * `Held`: the mass-archive guard kept archives back. `Skipped`: a run whose every part another run
+ * was already syncing (nothing done, nothing failed). `Abandoned`: its process ended mid-run.
+ */
+export type SyncStatus =
+  | 'Running'
+  | 'Succeeded'
+  | 'PartiallySucceeded'
+  | 'Failed'
+  | 'Abandoned'
+  | 'Held'
+  | 'Skipped';
 export type SyncTrigger = 'timer' | 'http' | 'queue' | 'cli' | 'test';
 
 export interface SyncCounts {

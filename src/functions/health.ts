@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { type AppServices, getAppServices } from '../app.js';
+import { type AppServices, getAppServices, getSyncServices } from '../app.js';
 import { asAppError } from '../errors.js';
 import { redactText } from '../telemetry/redact.js';
 import { json } from './http-responses.js';
@@ -38,7 +38,12 @@ export function cleverAuthHealthHandler(services: HealthServices) {
   };
 }
 
-export const cleverAuthHealth = cleverAuthHealthHandler(getAppServices);
+export const cleverAuthHealth = cleverAuthHealthHandler(async () => {
+  // Best effort, in the background: once the SessionDb is open, health also names districts that
+  // disconnected since earlier runs (CleverAuthService.useKnownDistricts); the probe never waits for it.
+  void getSyncServices().catch(() => undefined);
+  return getAppServices();
+});
 
 /** GET /api/health/live: the worker runs and answers; touches no dependency. */
 export async function liveness(

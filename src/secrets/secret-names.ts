@@ -33,8 +33,13 @@ export function assertValidSecretName(name: string): void {
   }
 }
 
+/** Whether `id` can be appended to a secret name as it is (letters, digits and dashes). */
+export function isSecretNameSafe(id: string): boolean {
+  return /^[A-Za-z0-9-]{1,100}$/.test(id);
+}
+
 function withId(prefix: string, id: string, what: string): string {
-  if (!/^[A-Za-z0-9-]+$/.test(id)) {
+  if (!isSecretNameSafe(id)) {
     throw new ValidationError(`${what} "${id}" cannot be part of a Key Vault secret name`, { id });
   }
   const name = `${prefix}${id}`;

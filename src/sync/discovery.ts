@@ -17,6 +17,38 @@ export interface Discovery {
   notConnected: DistrictSyncResult[];
 }
 
+const DISCONNECTED_ERROR =
+  'district disconnected from the app (Clever no longer lists its token): marked inactive, not synced';
+
+function notAuthorizedError(cleverDistrictId: string): string {
+  return /^[0-9a-f]{24}$/i.test(cleverDistrictId)
+    ? 'district has not authorized the app (no district token)'
+    : 'not a Clever district id (24 hexadecimal characters): check CLEVER_DISTRICT_IDS';
+}
+
+/** A district this run could not sync: counted as failed by the run's status (rollup.ts). */
+function unsynced(
+  districtId: number | null,
+  cleverDistrictId: string,
+  error: string,
+  extra: Partial<DistrictSyncResult> = {},
+): DistrictSyncResult {
+  return {
+    districtId,
+    cleverDistrictId: cleverDistrictId.slice(0, 64),
+    status: 'Skipped',
+    schoolChanges: zeroCounts(),
+    schools: [],
+    counts: zeroCounts(),
+    durationMs: 0,
+    eventsCursor: null,
+    mode: { incrementalSchools: 0, fullSchools: 0, eventsApplied: 0 },
+    error,
+    warnings: [],
+    ...extra,
+  };
+}
+
 export async function discoverDistricts(ctx: RunContext): Promise<Discovery> {
   const entry = await ctx.history.start({
     districtId: null,
@@ -33,6 +65,7 @@ export async function discoverDistricts(ctx: RunContext): Promise<Discovery> {
     const wanted = ctx.deps.districtIds ? [...new Set(ctx.deps.districtIds)] : [...connected].sort();
 
     const warnings: string[] = [];
+    const notConnected: DistrictSyncResult[] = [];
     for (const district of known) {
       if (!district.isActive || connected.has(district.cleverDistrictId)) continue;
       counts.archived += 1;
@@ -42,29 +75,26 @@ export async function discoverDistricts(ctx: RunContext): Promise<Discovery> {
         'district disconnected (no token any more): marked inactive',
       );
       if (!ctx.options.dryRun) await ctx.deps.session.districts.setActive(district.id, false);
+      // Reported in the run (which it fails, in part): a district that stops syncing needs a person.
+      notConnected.push(
+        unsynced(district.id, district.cleverDistrictId, DISCONNECTED_ERROR, { disconnected: true }),
+      );
     }
 
     const targets: DistrictTarget[] = [];
-    const notConnected: DistrictSyncResult[] = [];
     for (const cleverDistrictId of wanted) {
       const record = byCleverId.get(cleverDistrictId) ?? null;
       counts.processed += 1;
       if (!connected.has(cleverDistrictId)) {
         counts.invalid += 1;
-        ctx.logger.warn({ cleverDistrictId }, 'configured district has not authorized the app: skipped');
-        notConnected.push({
-          districtId: record?.id ?? null,
-          cleverDistrictId,
-          status: 'Skipped',
-          schoolChanges: zeroCounts(),
-          schools: [],
-          counts: zeroCounts(),
-          durationMs: 0,
-          eventsCursor: null,
-          mode: { incrementalSchools: 0, fullSchools: 0, eventsApplied: 0 },
-          error: 'district has not authorized the app (no district token)',
-          warnings: [],
-        });
+        if (notConnected.some((d) => d.cleverDistrictId === cleverDistrictId)) continue;
+        ctx.logger.warn(
+          { cleverDistrictId: cleverDistrictId.slice(0, 64) },
+          'configured district has not authorized the app: skipped',
+        );
+        notConnected.push(
+          unsynced(record?.id ?? null, cleverDistrictId, notAuthorizedError(cleverDistrictId)),
+        );
         continue;
       }
       if (!record) counts.created += 1;

@@ -17,6 +17,7 @@ import { compareEventIds, EVENTS_START } from './events.js';
 import { runIncrementalPass } from './incremental.js';
 import { leaseKeys } from './leases.js';
 import { decideSchoolMode, type FullSyncReason } from './modes.js';
+import { districtStatus } from './rollup.js';
 import { type SchoolTarget, syncSchoolRoster } from './school-sync.js';
 import { refreshDistrict, refreshSchools } from './schools-list.js';
 import type { DistrictSyncResult, SchoolSyncResult } from './types.js';
@@ -214,20 +215,6 @@ export async function syncSchools(
     eventsCursor = cursorAfter;
   }
   return { schools, mode, eventsCursor };
-}
-
-export function districtStatus(
-  error: string | undefined,
-  schools: readonly SchoolSyncResult[],
-  schoolListHeld: boolean,
-): DistrictSyncResult['status'] {
-  if (error) return 'Failed';
-  const failed = schools.filter((s) => s.status === 'Failed').length;
-  const skipped = schools.filter((s) => s.status === 'Skipped').length;
-  if (schools.length > 0 && failed === schools.length) return 'Failed';
-  if (failed > 0 || skipped > 0) return 'PartiallySucceeded';
-  if (schoolListHeld || schools.some((s) => s.status === 'Held')) return 'Held';
-  return 'Succeeded';
 }
 
 /**

@@ -4,7 +4,8 @@ export { refreshAttachedRun } from './attached-run.js';
 export { EVENTS_START } from './events.js';
 export { type AcquireOutcome, leaseKeys, makeHolder, runIdOfHolder } from './leases.js';
 export { mapSchool, mapStudent, mapTeacher, parseDob } from './mapping.js';
-export { createSyncService, parseIdSelector, runStatus, runSummary } from './sync-service.js';
+export { runStatus } from './rollup.js';
+export { createSyncService, parseIdSelector, runSummary } from './sync-service.js';
 export type {
   DistrictSchoolsRefresh,
   DistrictSyncResult,

@@ -17,6 +17,7 @@ import { HistoryRecorder, summarizeError } from './history.js';
 import { LeaseSet, leaseKeys, makeHolder } from './leases.js';
 import { RunTracker } from './progress.js';
 import { recoverAbandoned } from './recovery.js';
+import { runStatus } from './rollup.js';
 import { type RefreshScope, refreshScope } from './school-refresh.js';
 import type {
   DistrictSyncResult,
@@ -326,23 +327,6 @@ function refreshTarget(resolved: Resolved): RefreshScope {
     return { scope: 'school', school: resolved.school, district: resolved.district };
   if (resolved.scope === 'district') return { scope: 'district', district: resolved.district };
   return { scope: 'all' };
-}
-
-export function runStatus(
-  error: string | undefined,
-  districts: readonly DistrictSyncResult[],
-): SyncRunResult['status'] {
-  if (error) return 'Failed';
-  if (districts.length === 0) return 'Succeeded';
-  // A district skipped because another run has it is not a failure; one without a token is.
-  const failed = districts.filter(
-    (d) => d.status === 'Failed' || (d.status === 'Skipped' && !d.runningRunId),
-  ).length;
-  if (failed === districts.length) return 'Failed';
-  if (failed > 0 || districts.some((d) => d.status === 'PartiallySucceeded' || d.status === 'Skipped')) {
-    return 'PartiallySucceeded';
-  }
-  return districts.some((d) => d.status === 'Held') ? 'Held' : 'Succeeded';
 }
 
 function buildResult(

@@ -201,6 +201,8 @@ export interface DistrictSyncResult {
   warnings: string[];
   /** For `Skipped`: the run id holding the district. */
   runningRunId?: string;
+  /** Clever no longer lists the district's token: this run marked it inactive. */
+  disconnected?: boolean;
 }
 
 /** What a finished run reports to telemetry: ids, status and totals, never names. */

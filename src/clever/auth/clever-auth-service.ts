@@ -1,7 +1,7 @@
 import type { AppConfig } from '../../config/app-config.js';
 import { toLogObject } from '../../errors.js';
 import type { CredentialStore } from '../../secrets/credential-store.js';
-import { districtTokenSecretName } from '../../secrets/secret-names.js';
+import { districtTokenSecretName, isSecretNameSafe } from '../../secrets/secret-names.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { CleverHttpClients } from '../http/client.js';
 import { createRetryPolicy, logRetry, type RetryingPolicy } from '../http/retry.js';
@@ -107,7 +107,10 @@ export class CleverAuthService implements CleverTokenProvider {
     return token.accessToken;
   }
 
-  /** Districts configured or known from the last listing that have no token (for health and sync reports). */
+  /**
+   * Districts configured, listed earlier or known to SessionDb that have no token now (for health
+   * and sync reports).
+   */
   disconnectedDistricts(): string[] {
     return [...this.disconnected];
   }
@@ -140,8 +143,11 @@ export class CleverAuthService implements CleverTokenProvider {
     const discovered = credentials ? await this.discover(policy, basicAuthorization(credentials)) : [];
     const byId = new Map(discovered.map((token) => [token.districtId, token]));
 
+    // Districts this app knew (listed earlier in this process, or in SessionDb) that Clever no longer
+    // lists have disconnected; with CLEVER_DISTRICT_IDS only the configured ones are looked at.
+    const known = configured ? [] : [...this.districtTokens.keys(), ...(await this.knownDistrictIdsSafely())];
     const result: DistrictToken[] = [];
-    const disconnected: string[] = [];
+    const disconnected: string[] = [...new Set(known.filter((districtId) => !byId.has(districtId)))];
     for (const districtId of configured ?? [...byId.keys()]) {
       const token = await this.tokenFrom(districtId, byId.get(districtId));
       if (token) {
@@ -155,8 +161,11 @@ export class CleverAuthService implements CleverTokenProvider {
     for (const known of this.districtTokens.keys()) {
       if (!result.some((token) => token.districtId === known)) this.districtTokens.delete(known);
     }
+    const before = this.disconnected;
     this.disconnected = new Set(disconnected);
-    for (const districtId of disconnected) {
+    // Once per district and process: the health check lists districts every HEALTH_CACHE_INTERVAL_SECONDS.
+    for (const districtId of this.disconnected) {
+      if (before.has(districtId)) continue;
       this.options.logger.warn(
         { event: 'clever.district.disconnected', districtId },
         districtDisconnected(districtId).message,
@@ -194,7 +203,30 @@ export class CleverAuthService implements CleverTokenProvider {
   }
 
   private async storedToken(districtId: string): Promise<string | undefined> {
+    // An id that cannot name a Key Vault secret (a typo in CLEVER_DISTRICT_IDS) has no stored token:
+    // that district is reported as not connected; the others go on.
+    if (!isSecretNameSafe(districtId)) return undefined;
     return this.options.credentialStore?.getSecret(districtTokenSecretName(districtId));
+  }
+
+  /**
+   * Where districts known from earlier runs come from (SessionDb), so a district that disconnected
+   * is reported as such by every process, not only the one that last listed it.
+   */
+  useKnownDistricts(source: () => Promise<string[]>): void {
+    this.knownDistrictIds = source;
+  }
+
+  private knownDistrictIds: (() => Promise<string[]>) | undefined;
+
+  private async knownDistrictIdsSafely(): Promise<string[]> {
+    if (!this.knownDistrictIds) return [];
+    try {
+      return await this.knownDistrictIds();
+    } catch (error) {
+      this.options.logger.debug({ err: toLogObject(error) }, 'known districts unavailable');
+      return [];
+    }
   }
 
   /**

@@ -120,7 +120,16 @@ describe('events fallbacks and sharing changes (SQLite)', () => {
     env.restart({});
     env.emulator.resetStats();
     const result = await env.service.syncAllDistricts({ trigger: 'test' });
-    expect(result.districts).toHaveLength(0);
+    // Reported, not silently dropped: the only district could not be synced, so the run failed.
+    expect(result.status).toBe('Failed');
+    expect(result.districts).toEqual([
+      expect.objectContaining({
+        cleverDistrictId: env.districtId,
+        status: 'Skipped',
+        disconnected: true,
+        error: expect.stringMatching(/disconnected/),
+      }),
+    ]);
     expect(dataRequests(env)).toBe(0);
     expect((await env.session.districts.findByCleverId(env.districtId))?.isActive).toBe(false);
     const history = await env.session.history.list({ runId: result.runId });

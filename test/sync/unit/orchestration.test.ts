@@ -509,7 +509,10 @@ describe('leases and targets', () => {
     w.tokens.districtIds = [];
     const result = await w.service.syncAllDistricts();
     expect(w.session.districtRows[0]!.isActive).toBe(false);
-    expect(result.districts).toHaveLength(0);
+    expect(result.districts).toEqual([
+      expect.objectContaining({ cleverDistrictId: w.districtId, disconnected: true, status: 'Skipped' }),
+    ]);
+    expect(result.status).toBe('Failed');
     w.rebuild({ districtIds: [w.districtId] });
     const configured = await w.service.syncAllDistricts();
     expect(configured.districts[0]).toMatchObject({
