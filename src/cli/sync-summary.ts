@@ -24,6 +24,10 @@ export interface SyncReport {
     cleverDistrictId: string;
     status: string;
     error?: string | undefined;
+    /** Clever no longer lists the district's token: the run marked it inactive. */
+    disconnected?: boolean | undefined;
+    /** Why the district's school list was held (mass-archive guard), when it was. */
+    heldReasons?: string[] | undefined;
     schools: {
       schoolId: number | null;
       cleverSchoolId: string;
@@ -32,6 +36,8 @@ export interface SyncReport {
       reason?: string | undefined;
       counts: SyncRunResult['counts'];
       error?: string | undefined;
+      /** Why the school was held (mass-archive guard), when it was. */
+      heldReasons?: string[] | undefined;
       plan?: unknown;
     }[];
   }[];
@@ -67,6 +73,10 @@ export function buildSyncReport(result: SyncRunResult, metrics: CleverApiMetrics
       cleverDistrictId: d.cleverDistrictId,
       status: d.status,
       error: d.error,
+      ...(d.disconnected ? { disconnected: true } : {}),
+      ...(d.status === 'Held' && !d.schools.some((s) => s.status === 'Held')
+        ? { heldReasons: d.warnings.filter((w) => w.startsWith('schools:')) }
+        : {}),
       schools: d.schools.map((s) => ({
         schoolId: s.schoolId,
         cleverSchoolId: s.cleverSchoolId,
@@ -75,6 +85,7 @@ export function buildSyncReport(result: SyncRunResult, metrics: CleverApiMetrics
         reason: s.reason,
         counts: s.counts,
         error: s.error,
+        ...(s.status === 'Held' ? { heldReasons: s.warnings } : {}),
         ...(s.plan ? { plan: s.plan } : {}),
       })),
     })),
@@ -136,15 +147,44 @@ export function formatSyncReport(report: SyncReport): string {
       ` - ${report.recordsPerSecond} records/s`,
     `Clever: ${report.clever.requests} requests, ${report.clever.retries} retries, ${report.clever.rateLimitWaits} rate-limit waits (${formatDuration(report.clever.rateLimitWaitMs)})`,
   ];
-  const problems = [
-    ...(report.error ? [report.error] : []),
-    ...report.districts.flatMap((d) => [
-      ...(d.error ? [`district ${d.cleverDistrictId}: ${d.error}`] : []),
-      ...d.schools.filter((s) => s.error).map((s) => `school ${s.cleverSchoolId}: ${s.error}`),
-    ]),
-  ];
-  if (problems.length > 0) lines.push('', 'Errors:', ...problems.slice(0, 20).map((p) => `  - ${p}`));
+  const attention = needsAttention(report);
+  if (attention.length > 0)
+    lines.push('', 'Needs attention:', ...attention.slice(0, 20).map((p) => `  - ${p}`));
   if (report.warnings.length > 0)
     lines.push('', 'Warnings:', ...report.warnings.slice(0, 20).map((w) => `  - ${w}`));
   return lines.join('\n');
+}
+
+/**
+ * What an operator must act on, one line each, with the command that acts on it: failed and
+ * disconnected districts, held schools and school lists (the exact `--force` command), failed schools.
+ */
+export function needsAttention(report: SyncReport): string[] {
+  const lines: string[] = report.error ? [`run failed: ${report.error}`] : [];
+  for (const d of report.districts) {
+    if (d.disconnected) {
+      lines.push(
+        `district ${d.cleverDistrictId} disconnected from the app: it is no longer synced (reconnect it in Clever's district dashboard to resume)`,
+      );
+    } else if (d.error) {
+      lines.push(
+        `district ${d.cleverDistrictId} ${d.status === 'Skipped' ? 'not synced' : 'failed'}: ${d.error}`,
+      );
+    }
+    if (d.heldReasons?.length) {
+      lines.push(
+        `district ${d.cleverDistrictId} school list held (${d.heldReasons.join('; ')}); to apply: clever-sync sync --district ${d.cleverDistrictId} --force`,
+      );
+    }
+    for (const s of d.schools) {
+      if (s.status === 'Held') {
+        lines.push(
+          `school ${s.cleverSchoolId} held (${(s.heldReasons ?? []).join('; ') || 'mass-archive guard'}); to apply: clever-sync sync --school ${s.cleverSchoolId} --force`,
+        );
+      } else if (s.error) {
+        lines.push(`school ${s.cleverSchoolId} failed: ${s.error}`);
+      }
+    }
+  }
+  return lines;
 }
