@@ -5,6 +5,7 @@ import type { Logger } from '../telemetry/index.js';
 import type { HistoryRecorder } from './history.js';
 import type { LeaseSet } from './leases.js';
 import type { RunTracker } from './progress.js';
+import { FINAL_WRITE_BUDGET_MS } from './settle.js';
 import type { SyncOptions, SyncServiceDeps } from './types.js';
 
 export interface SyncSettings {
@@ -18,6 +19,8 @@ export interface SyncSettings {
   eventsRetentionDays: number;
   withoutEvents: 'full' | 'compare-last-modified';
   alertAfterFailures: number;
+  /** How long the writes ending a run or a piece of it keep retrying a transient SessionDb failure. */
+  finalWriteBudgetMs: number;
 }
 
 export function resolveSettings(deps: SyncServiceDeps): SyncSettings {
@@ -33,6 +36,7 @@ export function resolveSettings(deps: SyncServiceDeps): SyncSettings {
     eventsRetentionDays: tuning.eventsRetentionDays ?? 30,
     withoutEvents: tuning.withoutEvents ?? 'full',
     alertAfterFailures: Math.max(1, tuning.alertAfterFailures ?? 3),
+    finalWriteBudgetMs: Math.max(0, tuning.finalWriteBudgetMs ?? FINAL_WRITE_BUDGET_MS),
   };
 }
 

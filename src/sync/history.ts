@@ -12,6 +12,7 @@ import type {
   SyncType,
 } from '../db/types.js';
 import { redactText } from '../telemetry/redact.js';
+import { FINAL_WRITE_BUDGET_MS, settle } from './settle.js';
 
 export interface HistoryOutcome {
   status: Exclude<SyncStatus, 'Running'>;
@@ -43,6 +44,7 @@ export class HistoryRecorder {
     private readonly trigger: SyncTrigger,
     private readonly now: () => Date,
     private readonly enabled: boolean,
+    private readonly settleBudgetMs = FINAL_WRITE_BUDGET_MS,
   ) {}
 
   async start(row: {
@@ -65,8 +67,8 @@ export class HistoryRecorder {
       eventCursor: row.eventCursor ?? null,
     });
     return {
-      complete: (outcome) =>
-        this.history.complete(record.id, {
+      complete: (outcome) => {
+        const completion = {
           status: outcome.status,
           counts: outcome.counts,
           completedAt: this.now(),
@@ -75,7 +77,10 @@ export class HistoryRecorder {
           errorSummary: outcome.errorSummary ? summarizeError(outcome.errorSummary) : null,
           warningsJson:
             outcome.warnings && outcome.warnings.length > 0 ? JSON.stringify(outcome.warnings) : null,
-        }),
+        };
+        // A row left Running would later read as a crash: ride out a short SessionDb outage.
+        return settle(() => this.history.complete(record.id, completion), { budgetMs: this.settleBudgetMs });
+      },
     };
   }
 }

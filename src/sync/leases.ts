@@ -7,6 +7,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SessionRepository } from '../db/types.js';
 import type { Logger } from '../telemetry/index.js';
 import { errorForLog } from './error-text.js';
@@ -61,8 +62,28 @@ export class LeaseSet {
     if (this.held.size === 0) this.stopTimer();
   }
 
-  async releaseAll(): Promise<void> {
-    for (const key of [...this.held]) await this.release(key);
+  /**
+   * Releases every held lease. A lease that cannot be released (SessionDb briefly unreachable) is
+   * tried again for up to `settleBudgetMs`, and renewed meanwhile: an unreleased lease blocks the
+   * next sync of its target until it expires (an hour by default).
+   */
+  async releaseAll(settleBudgetMs = 0): Promise<void> {
+    const deadline = Date.now() + settleBudgetMs;
+    let delay = 500;
+    for (;;) {
+      for (const key of [...this.held]) {
+        try {
+          await this.leases.release(key, this.holder);
+          this.held.delete(key);
+        } catch (error) {
+          this.logger.warn({ leaseKey: key, err: errorForLog(error) }, 'could not release sync lease');
+        }
+      }
+      if (this.held.size === 0 || Date.now() >= deadline) break;
+      await sleep(Math.min(delay, deadline - Date.now()));
+      delay = Math.min(delay * 2, 8_000);
+    }
+    this.held.clear();
     this.stopTimer();
   }
 

@@ -19,6 +19,7 @@ import { RunTracker } from './progress.js';
 import { recoverAbandoned } from './recovery.js';
 import { runStatus } from './rollup.js';
 import { type RefreshScope, refreshScope } from './school-refresh.js';
+import { settle } from './settle.js';
 import type {
   DistrictSyncResult,
   SchoolRefreshOptions,
@@ -183,7 +184,14 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       logger: runLogger,
       leases,
       limiter: pLimit(settings.maxConcurrentSchools),
-      history: new HistoryRecorder(session.history, runId, runOptions.trigger, now, !runOptions.dryRun),
+      history: new HistoryRecorder(
+        session.history,
+        runId,
+        runOptions.trigger,
+        now,
+        !runOptions.dryRun,
+        settings.finalWriteBudgetMs,
+      ),
       tracker,
     };
     runLogger.info(
@@ -210,16 +218,18 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       try {
         await tracker.flush();
         let completion: SyncRunCompletion | undefined;
-        if (attached) completion = await refreshAttachedRun(session, runId, now);
+        // The run's last word must land even through a short SessionDb outage (settle.ts).
+        const budget = { budgetMs: settings.finalWriteBudgetMs };
+        if (attached) completion = await settle(() => refreshAttachedRun(session, runId, now), budget);
         else {
-          await persistResult(session, result);
+          await settle(() => persistResult(session, result), budget);
           completion = completionOf(result);
         }
         if (completion) deps.onRunCompleted?.(completion);
       } catch (caught) {
         runLogger.error({ err: errorForLog(caught) }, 'could not record the run outcome');
       } finally {
-        await leases.releaseAll();
+        await leases.releaseAll(settings.finalWriteBudgetMs);
         activeRuns.delete(runId);
       }
       tracker.finished();
@@ -283,7 +293,14 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
         logger: runLogger,
         leases,
         limiter: pLimit(settings.maxConcurrentSchools),
-        history: new HistoryRecorder(session.history, runId, runOptions.trigger, now, true),
+        history: new HistoryRecorder(
+          session.history,
+          runId,
+          runOptions.trigger,
+          now,
+          true,
+          settings.finalWriteBudgetMs,
+        ),
         tracker: new RunTracker(runId, null, undefined, runLogger),
       };
       const districts = await refreshScope(ctx, refreshTarget(resolved));

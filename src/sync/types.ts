@@ -52,6 +52,11 @@ export interface SyncTuning {
   withoutEvents?: 'full' | 'compare-last-modified';
   /** Districts synced at once by syncAllDistricts. Default 1. */
   maxConcurrentDistricts?: number;
+  /**
+   * How long the writes that end a run or a piece of it (SyncHistory, SyncRun, lease releases)
+   * retry a transient SessionDb failure, in milliseconds. Default 60,000.
+   */
+  finalWriteBudgetMs?: number;
 }
 
 export interface SyncServiceDeps {
