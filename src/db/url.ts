@@ -103,6 +103,33 @@ export function withSqlServerPoolLimit(
   return `${trimmed};connectionLimit=${limit}`;
 }
 
+/**
+ * Which database a URL opens, as a comparable string: two URLs with the same identity write the
+ * same tables (a SQLite file; a PostgreSQL server, database and schema; a SQL Server host,
+ * database and schema). Parameters that do not choose the database (credentials, pool sizes,
+ * timeouts) are left out. Not for logs: use describeDatabase.
+ */
+export function databaseIdentity(url: string): string {
+  const provider = detectProvider(url);
+  if (provider === 'sqlite') return `sqlite:${sqliteFilePath(url)}`;
+  if (provider === 'postgresql') {
+    const parsed = new URL(url.trim());
+    const { database, schema } = postgresTarget(url);
+    const port = parsed.port || '5432';
+    return `postgresql://${parsed.hostname.toLowerCase()}:${port}/${database}?schema=${schema ?? 'public'}`;
+  }
+  const [host = '', port = '1433'] = (
+    url
+      .trim()
+      .replace(/^sqlserver:\/\//i, '')
+      .split(';')[0] ?? ''
+  ).split(':');
+  // SQL Server's default collation compares names without case.
+  const database = (sqlserverDatabase(url) ?? '').toLowerCase();
+  const schema = (sqlserverParameter(url, 'schema') ?? 'dbo').toLowerCase();
+  return `sqlserver://${host.toLowerCase()}:${port}/${database};schema=${schema}`;
+}
+
 /** Safe to log: provider, host and database name; never user names, passwords or parameters. */
 export function describeDatabase(url: string): string {
   try {

@@ -75,6 +75,63 @@ describe('school database connection factory', () => {
     await expect(missing.forSchool(school('../../etc'))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
+  it('refuses a template that puts every school in one database, whichever provider', () => {
+    for (const shared of [
+      `file:${join(temp.dir, 'all.db')}?school={schoolId}`,
+      'postgresql://app@db.example:5432/schools?application_name={schoolId}',
+      'sqlserver://db.example:1433;database=schools;applicationName={schoolId}',
+    ]) {
+      expect(() => createSchoolDatabaseProvider({ urlTemplate: shared, sweepIdle: false })).toThrow(
+        /puts every school in the same database/,
+      );
+    }
+    // One database per school, or one schema per school in a shared database, are both fine.
+    for (const separate of [
+      template,
+      'postgresql://app@db.example:5432/school_{schoolId}',
+      'postgresql://app@db.example:5432/schools?schema=school_{schoolId}',
+      'sqlserver://db.example:1433;database=school-{schoolId}',
+    ]) {
+      expect(() =>
+        createSchoolDatabaseProvider({ urlTemplate: separate, sweepIdle: false }).closeAll(),
+      ).not.toThrow();
+    }
+  });
+
+  it("refuses a school whose secret opens another school's database", async () => {
+    const shared = `file:${join(temp.dir, 'shared-by-mistake.db')}`;
+    const factory = createSchoolDatabaseProvider({
+      urlTemplate: template,
+      getSecret: async (name) => (name.endsWith('eee555') || name.endsWith('fff666') ? shared : undefined),
+      sweepIdle: false,
+    });
+    await expect(factory.resolveUrl(school('eee555'))).resolves.toMatchObject({ source: 'secret' });
+    // The same school again is fine; another school on the same file is not.
+    await expect(factory.resolveUrl(school('eee555'))).resolves.toMatchObject({ source: 'secret' });
+    await expect(factory.resolveUrl(school('fff666', { id: 2 }))).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/fff666.*is the database of school eee555/),
+    });
+  });
+
+  it('needs no Key Vault name for a school id Key Vault could not hold (`_`, letters beyond ASCII)', async () => {
+    const reads: string[] = [];
+    const withStore = createSchoolDatabaseProvider({
+      urlTemplate: template,
+      getSecret: async (name) => {
+        reads.push(name);
+        return undefined;
+      },
+      sweepIdle: false,
+    });
+    const withoutStore = createSchoolDatabaseProvider({ urlTemplate: template, sweepIdle: false });
+    for (const factory of [withStore, withoutStore]) {
+      expect(await factory.resolveUrl(school('school_1'))).toMatchObject({ source: 'template' });
+      expect((await factory.resolveUrl(school('école-2', { id: 2 }))).url).toContain('school-école-2.db');
+    }
+    expect(reads).toEqual([]);
+  });
+
   it('provisions a SQLite school database once, then serves a migrated repository', async () => {
     const factory = createSchoolDatabaseProvider({ urlTemplate: template, sweepIdle: false });
     try {

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../../errors.js';
-import { schoolDatabaseUrlSecretName } from '../../secrets/secret-names.js';
+import { isSecretNameSafe, schoolDatabaseUrlSecretName } from '../../secrets/secret-names.js';
 import { type Logger, silentLogger } from '../../telemetry/index.js';
 import { applyMigrations } from '../migrate/apply.js';
 import { createDatabaseRunner, type DatabaseRunner } from '../retry.js';
 import type { SchoolDatabaseProvider, SchoolDatabaseRef, SchoolRosterRepository } from '../types.js';
 import {
   type DatabaseProvider,
+  databaseIdentity,
   describeDatabase,
   detectProvider,
   registerConnectionSecret,
@@ -63,7 +64,26 @@ interface OpenClient {
   lastUsed: number;
 }
 
-const SAFE_TEMPLATE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** Ids the template may carry into a file path or database name: letters (any script), digits, _ and -. */
+const SAFE_TEMPLATE_ID = /^[\p{L}\p{N}_-]{1,64}$/u;
+
+/**
+ * The template must give each school its own database: `{schoolId}` in the file path or database
+ * name, not only in a query string (which a SQLite path drops) or a credential.
+ */
+export function assertOneDatabasePerSchool(urlTemplate: string): void {
+  if (!urlTemplate.includes('{schoolId}')) {
+    throw new AppError('CONFIG_INVALID', 'SCHOOL_DATABASE_URL_TEMPLATE must contain {schoolId}');
+  }
+  const one = databaseIdentity(urlTemplate.replaceAll('{schoolId}', 'aaaaaaaaaaaaaaaaaaaaaaaa'));
+  const other = databaseIdentity(urlTemplate.replaceAll('{schoolId}', 'bbbbbbbbbbbbbbbbbbbbbbbb'));
+  if (one === other) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      'SCHOOL_DATABASE_URL_TEMPLATE puts every school in the same database: {schoolId} must be part of the file path or database name (or schema), not only of a query parameter',
+    );
+  }
+}
 
 /**
  * Per-school databases. Each school's URL comes from the credential store (secret
@@ -86,19 +106,23 @@ export function createSchoolDatabaseProvider(
 
   // A template that went through a URL encoder arrives as %7BschoolId%7D.
   const urlTemplate = options.urlTemplate.replace(/%7BschoolId%7D/gi, '{schoolId}');
-  if (!urlTemplate.includes('{schoolId}')) {
-    throw new AppError('CONFIG_INVALID', 'SCHOOL_DATABASE_URL_TEMPLATE must contain {schoolId}');
-  }
+  assertOneDatabasePerSchool(urlTemplate);
+  /** Database identity -> the Clever school id whose database it is (this process's view). */
+  const owners = new Map<string, string>();
 
   async function resolveUrl(
     school: SchoolDatabaseRef,
   ): Promise<{ url: string; source: 'secret' | 'template' }> {
     const explicit = school.connectionSecretName;
-    const secretName = explicit ?? secretNameFor(school.cleverSchoolId);
-    if (options.getSecret) {
+    // An id Key Vault cannot name (an `_`, a letter outside ASCII) has no default secret: the
+    // template decides. Only a store is asked; without one no secret name is needed at all.
+    const secretName =
+      explicit ?? (isSecretNameSafe(school.cleverSchoolId) ? secretNameFor(school.cleverSchoolId) : null);
+    if (options.getSecret && secretName !== null) {
       const value = await options.getSecret(secretName);
       if (value?.trim()) {
         registerConnectionSecret(value);
+        claim(value.trim(), school, `its connection secret "${secretName}"`);
         return { url: value.trim(), source: 'secret' };
       }
     }
@@ -112,7 +136,7 @@ export function createSchoolDatabaseProvider(
     if (!SAFE_TEMPLATE_ID.test(school.cleverSchoolId)) {
       throw new AppError(
         'VALIDATION_FAILED',
-        `Clever school id "${school.cleverSchoolId}" cannot name a database`,
+        `Clever school id "${school.cleverSchoolId.slice(0, 64)}" cannot name a database (letters, digits, _ and - only)`,
         {
           httpStatus: 400,
           details: { cleverSchoolId: school.cleverSchoolId },
@@ -121,7 +145,26 @@ export function createSchoolDatabaseProvider(
     }
     const url = urlTemplate.replaceAll('{schoolId}', school.cleverSchoolId);
     registerConnectionSecret(url);
+    claim(url, school, 'SCHOOL_DATABASE_URL_TEMPLATE');
     return { url, source: 'template' };
+  }
+
+  /**
+   * Refuses a URL that opens another school's database: a full sync would archive that school's
+   * rows as "not seen" (each school's roster is the whole table). Checked for every URL this
+   * process resolves; the template is also checked as a whole when the provider is created.
+   */
+  function claim(url: string, school: SchoolDatabaseRef, source: string): void {
+    const identity = databaseIdentity(url);
+    const owner = owners.get(identity);
+    if (owner === undefined) owners.set(identity, school.cleverSchoolId);
+    else if (owner !== school.cleverSchoolId) {
+      throw new AppError(
+        'CONFIG_INVALID',
+        `School ${school.cleverSchoolId}'s database (from ${source}) is the database of school ${owner}: each school needs a database of its own`,
+        { details: { cleverSchoolId: school.cleverSchoolId, otherCleverSchoolId: owner } },
+      );
+    }
   }
 
   const keyOf = (url: string) => createHash('sha256').update(url).digest('hex');
