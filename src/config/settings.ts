@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLEVER_URL_RULE, isAllowedCleverUrl } from './clever-urls.js';
 
 /**
  * Every setting clever-sync reads, by its exact environment / App Configuration key.
@@ -15,6 +16,11 @@ export interface SettingSpec {
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = z.string().trim().url();
+/** A Clever endpoint: credentials and tokens travel to it (clever-urls.ts). */
+const cleverUrl = url.refine(
+  (value) => !URL.canParse(value) || isAllowedCleverUrl(new URL(value)),
+  CLEVER_URL_RULE,
+);
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
@@ -34,7 +40,7 @@ export const SETTINGS = {
     description: 'Clever application client secret (prefer Key Vault secret `clever-client-secret`).',
   },
   CLEVER_API_BASE_URL: {
-    schema: url.default('https://api.clever.com'),
+    schema: cleverUrl.default('https://api.clever.com'),
     description: 'Clever Data API host, without the version.',
   },
   CLEVER_API_VERSION: {
@@ -45,7 +51,7 @@ export const SETTINGS = {
     description: 'Clever Data API version path segment.',
   },
   CLEVER_TOKENS_URL: {
-    schema: url.default('https://clever.com/oauth/tokens'),
+    schema: cleverUrl.default('https://clever.com/oauth/tokens'),
     description:
       'Clever district-token discovery endpoint (or an OAuth token endpoint in client-credentials mode).',
   },

@@ -36,6 +36,8 @@ describe('configuration validation', () => {
     ['CLEVER_API_BASE_URL', 'not a url', /^CLEVER_API_BASE_URL: .*(url|URL).* \(got "not a url"\)$/],
     ['CLEVER_API_VERSION', 'v1', /^CLEVER_API_VERSION: must be v3\.0 or v3\.1 \(got "v1"\)$/],
     ['CLEVER_TOKENS_URL', 'clever.com/oauth', /^CLEVER_TOKENS_URL: /],
+    ['CLEVER_API_BASE_URL', 'http://api.clever.com', /^CLEVER_API_BASE_URL: must use https .*localhost/],
+    ['CLEVER_TOKENS_URL', 'http://clever.com/oauth/tokens', /^CLEVER_TOKENS_URL: must use https/],
     ['CLEVER_AUTH_MODE', 'password', /^CLEVER_AUTH_MODE: .*district-tokens.*client-credentials/],
     ['CLEVER_TOKEN_REFRESH_FRACTION', '1.5', /^CLEVER_TOKEN_REFRESH_FRACTION: .*<1/],
     ['CLEVER_HTTP_TIMEOUT_MS', '10', /^CLEVER_HTTP_TIMEOUT_MS: .*>=1000/],

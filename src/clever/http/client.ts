@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
+import { CLEVER_URL_RULE, isAllowedCleverUrl } from '../../config/clever-urls.js';
 import { ConfigError } from '../../errors.js';
 
 export interface CleverHttpClientOptions {
@@ -10,9 +11,6 @@ export interface CleverHttpClientOptions {
   timeoutMs: number;
   userAgent?: string;
 }
-
-/** Plain HTTP is only allowed to this machine (the Clever emulator); everything else needs TLS. */
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * One axios instance for one Clever host. It never throws on an HTTP status (`validateStatus`
@@ -43,11 +41,8 @@ function parseBaseUrl(baseURL: string): URL {
   } catch {
     throw new ConfigError([`Clever base URL "${baseURL}" is not an absolute URL`]);
   }
-  if (url.protocol === 'https:') return url;
-  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return url;
-  throw new ConfigError([
-    `Clever base URL ${url.origin} must use https (plain http is accepted only for localhost, e.g. the emulator)`,
-  ]);
+  if (isAllowedCleverUrl(url)) return url;
+  throw new ConfigError([`Clever base URL ${url.origin} ${CLEVER_URL_RULE}`]);
 }
 
 /**
