@@ -107,6 +107,30 @@ describe('district-token discovery', () => {
     expect(error.message).toContain(D2);
   });
 
+  it('reports districts known from earlier runs (SessionDb) that Clever no longer lists, without CLEVER_DISTRICT_IDS', async () => {
+    useClever({ [D1]: 'token-d1-aaaaaa' });
+    const { logger, lines } = createCapturingLogger();
+    const auth = authServiceForFake({ logger });
+    auth.useKnownDistricts(async () => [D1, D2]);
+    expect((await auth.listDistricts()).map((d) => d.districtId)).toEqual([D1]);
+    expect(auth.disconnectedDistricts()).toEqual([D2]);
+    const report = await auth.checkAuthentication();
+    expect(report.disconnectedDistricts).toEqual([D2]);
+    // Logged once per process, not at every health refresh.
+    expect(lines.filter((line) => line.includes('clever.district.disconnected'))).toHaveLength(1);
+  });
+
+  it('a malformed id in CLEVER_DISTRICT_IDS is one disconnected district, not a failure of all', async () => {
+    useClever();
+    const store = new EnvCredentialStore(readSecretEnvironment({ env: {} }));
+    const auth = authServiceForFake({
+      store,
+      settings: { CLEVER_DISTRICT_IDS: `${D1},not_a_district!,${D2}` },
+    });
+    expect((await auth.listDistricts()).map((d) => d.districtId)).toEqual([D1, D2]);
+    expect(auth.disconnectedDistricts()).toEqual(['not_a_district!']);
+  });
+
   it('fails clearly when no credentials are configured', async () => {
     useClever();
     const auth = authServiceForFake({ withClientCredentials: false });
