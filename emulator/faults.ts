@@ -38,6 +38,7 @@ export const faultRuleSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ ...target, kind: z.literal('reset') }),
   z.object({ ...target, kind: z.literal('truncate') }),
+  z.object({ ...target, kind: z.literal('link-cycle') }),
   z.object({ ...target, kind: z.literal('rotate-token') }),
   z.object({ ...target, kind: z.literal('disconnect-district') }),
   z.object({ ...target, kind: z.literal('unshare-school'), schoolId: z.string() }),
@@ -57,7 +58,14 @@ const STATE_CHANGES: ReadonlySet<FaultKind> = new Set([
   'disconnect-district',
   'unshare-school',
 ]);
-const TERMINAL: ReadonlySet<FaultKind> = new Set(['status', 'html', 'rate-limit', 'reset', 'truncate']);
+const TERMINAL: ReadonlySet<FaultKind> = new Set([
+  'status',
+  'html',
+  'rate-limit',
+  'reset',
+  'truncate',
+  'link-cycle',
+]);
 
 export interface FaultRequest {
   route: string;

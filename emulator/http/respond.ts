@@ -40,6 +40,19 @@ export function truncated(response: ApiResponse): ApiResponse {
   return { ...response, body: response.body.slice(0, Math.max(1, Math.floor(response.body.length / 2))) };
 }
 
+/**
+ * A list page whose `next` link leads back to the listing's first page (no cursor), so following
+ * `next` cycles A -> B -> A: a broken server, as a client must detect. The first page is left as is.
+ */
+export function cycled(response: ApiResponse, url: URL): ApiResponse {
+  if (!url.searchParams.has('starting_after')) return response;
+  const body = JSON.parse(response.body) as { links?: { rel: string; uri: string }[] };
+  const first = new URL(url.pathname + url.search, 'http://emulator');
+  first.searchParams.delete('starting_after');
+  for (const link of body.links ?? []) if (link.rel === 'next') link.uri = first.pathname + first.search;
+  return { ...response, body: JSON.stringify(body) };
+}
+
 export function write(
   res: ServerResponse,
   response: ApiResponse,

@@ -6,7 +6,7 @@ import { FixedWindowRateLimiter, type RateLimitState } from '../rate-limit.js';
 import type { EmulatorWorld } from '../world.js';
 import { ADMIN_PREFIX, handleAdmin } from './admin-api.js';
 import { DATA_ROUTES } from './data-api.js';
-import { type ApiResponse, errorJson, htmlError, truncated, write } from './respond.js';
+import { type ApiResponse, cycled, errorJson, htmlError, truncated, write } from './respond.js';
 import { issueToken, listTokens } from './tokens-api.js';
 
 const VERSION_PATH = /^\/(v3\.[01])(\/.*)?$/;
@@ -131,6 +131,7 @@ async function handleData(
     });
   }
   if (terminal?.kind === 'truncate' && response.status === 200) response = truncated(response);
+  if (terminal?.kind === 'link-cycle' && response.status === 200) response = cycled(response, url);
   finish(world, res, match.route, response, headers);
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type EmulatorHandle, type FaultRule, startEmulator } from '../../emulator/index.js';
-import { basicAuth, districtToken, get, jsonOf } from './helpers.js';
+import { basicAuth, districtToken, get, jsonOf, relLink } from './helpers.js';
 
 let emu: EmulatorHandle;
 let districtId: string;
@@ -54,6 +54,17 @@ describe('fault injection', () => {
     expect(response.status).toBe(200);
     expect(response.text.length).toBeGreaterThan(0);
     expect(() => JSON.parse(response.text)).toThrow();
+  });
+
+  it('link-cycle: pages after the first link back to the first page', async () => {
+    emu.faults.set([{ kind: 'link-cycle', route: '/schools/{id}/users' }]);
+    const token = districtToken(emu);
+    const first = await get(emu, studentsPath(schools[0]!), token);
+    const next = relLink(first.body, 'next')!;
+    expect(next).toContain('starting_after=');
+    const second = await get(emu, next, token);
+    expect(second.status).toBe(200);
+    expect(relLink(second.body, 'next')).toBe(studentsPath(schools[0]!));
   });
 
   it('resets connections and counts them', async () => {

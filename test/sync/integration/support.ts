@@ -73,6 +73,11 @@ export interface EnvOptions {
   /** Extra settings for the Clever client (retries, rate limit). */
   cleverSettings?: Record<string, string>;
   leaseSeconds?: number;
+  /**
+   * PostgreSQL only: the app reaches the server through this local port (a TCP proxy a fault test
+   * can stop) instead of directly. Databases are still created and dropped directly.
+   */
+  postgresPort?: number;
 }
 
 function settingsFor(emulator: EmulatorHandle, options: EnvOptions): Record<string, string> {
@@ -113,10 +118,18 @@ export async function createSyncEnv(
     await adminQuery(`CREATE DATABASE "${prefix}"`);
     // Dropped last: every school database of this environment starts with the prefix.
     cleanups.push(() => dropDatabasesLike(prefix));
-    const session = new URL(POSTGRES_URL);
+    const appUrl = () => {
+      const url = new URL(POSTGRES_URL);
+      if (options.postgresPort !== undefined) {
+        url.hostname = '127.0.0.1';
+        url.port = String(options.postgresPort);
+      }
+      return url;
+    };
+    const session = appUrl();
     session.pathname = `/${prefix}`;
     sessionUrl = session.toString();
-    const school = new URL(POSTGRES_URL);
+    const school = appUrl();
     school.pathname = `/${prefix}_`;
     schoolTemplate = `${school.toString().replace(/\/$/, '')}{schoolId}`;
   }
