@@ -311,6 +311,11 @@ export interface SchoolRosterRepository {
   countUnseenActive(entity: RosterEntity, runId: string): Promise<number>;
   /** Set-based: isActive=false, deactivatedAt=at for active rows not seen by `runId`. */
   archiveUnseen(entity: RosterEntity, runId: string, at: Date): Promise<number>;
+  /**
+   * Marks existing rows as seen by `runId` without changing them: Clever listed them, but their
+   * records could not be stored (invalid), so the last good version stays and is not archived.
+   */
+  markSeen(entity: RosterEntity, cleverIds: string[], runId: string): Promise<void>;
   /** Archives specific rows (Clever deleted/unshared events, users who moved away). */
   archiveByCleverIds(entity: RosterEntity, cleverIds: string[], at: Date): Promise<number>;
   /** Active Clever ids in ascending order, a page at a time (dry-run archive planning). */

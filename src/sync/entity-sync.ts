@@ -18,7 +18,7 @@ import { addCounts, zeroCounts } from './counts.js';
 import { describeError, errorForLog } from './error-text.js';
 import { chunks, prefetchOne } from './pages.js';
 import type { EntityPlan, EntitySyncResult } from './types.js';
-import { type InvalidRecord, preparePage } from './validate.js';
+import { type InvalidRecord, isUsableCleverId, preparePage } from './validate.js';
 
 export type EntityMode = 'full' | 'compare' | 'plan';
 
@@ -122,6 +122,15 @@ export async function syncEntity(input: EntitySyncInput): Promise<EntitySyncOutc
       counts.processed += prepared.received;
       counts.invalid += prepared.invalid.length;
       logInvalid(logger, entity, prepared.invalid);
+      // Listed but unreadable: the user is still shared, so the last good row stays (never archived).
+      const listedInvalid = prepared.invalid.map((r) => r.cleverId).filter(isUsableCleverId);
+      if (listedInvalid.length > 0) {
+        if (mode === 'full') await roster!.markSeen(entity, listedInvalid, ctx.runId);
+        for (const id of listedInvalid) {
+          activeIds?.delete(id);
+          seenIds?.add(id);
+        }
+      }
       for (const row of prepared.rows) {
         const modified = row.cleverLastModified;
         if (modified && (!lastModified || modified > lastModified)) lastModified = modified;

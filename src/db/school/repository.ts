@@ -197,6 +197,16 @@ export function createSchoolRosterRepository(options: SchoolRosterRepositoryOpti
       );
     },
 
+    async markSeen(entity, cleverIds, runId) {
+      assertRunId(runId);
+      const { table } = rosterTable(entity);
+      for (const ids of chunks([...new Set(cleverIds)], ID_CHUNK)) {
+        await run(`mark ${entity} seen`, () =>
+          use((database) => database.execute(sql.touch(table, ids, runId))),
+        );
+      }
+    },
+
     async archiveByCleverIds(entity, cleverIds, at) {
       const { table } = rosterTable(entity);
       let archived = 0;

@@ -400,6 +400,13 @@ export class FakeRoster implements SchoolRosterRepository {
     return n;
   }
 
+  async markSeen(entity: RosterEntity, ids: string[], runId: string): Promise<void> {
+    for (const id of ids) {
+      const r = this.tables[entity].get(id);
+      if (r) r.lastSeenRunId = runId;
+    }
+  }
+
   async archiveByCleverIds(entity: RosterEntity, ids: string[], at: Date): Promise<number> {
     let n = 0;
     for (const id of ids) {
