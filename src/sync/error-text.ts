@@ -1,9 +1,9 @@
 /**
  * What the sync engine says about an error, in logs, SyncHistory and run summaries. Errors cross
  * from the Clever client and the data layer as AppErrors, safe by contract, with one exception
- * handled here: when Clever answers with an unusable body (e.g. a truncated roster page), the
- * client quotes the body's start as "Clever's message", and a roster body is student data. So for
- * those only the code, request and status are kept.
+ * handled here: when Clever answers with an unusable body, "Clever's message" may come from the
+ * body, and a roster body is student data. So for those only the code, request, status and the
+ * client's own description of the problem (`details.problem`, which never quotes the body) are kept.
  */
 import { AppError, toLogObject } from '../errors.js';
 
@@ -15,8 +15,9 @@ function quotesBody(error: AppError): boolean {
 export function describeError(error: unknown): string {
   if (error instanceof AppError) {
     if (quotesBody(error)) {
-      const { method, path, status } = error.details;
-      return `${error.code}: Clever ${String(method)} ${String(path)} answered ${String(status ?? '')} with an unusable body`;
+      const { method, path, status, problem } = error.details;
+      const what = typeof problem === 'string' ? `: ${problem}` : '';
+      return `${error.code}: Clever ${String(method)} ${String(path)} answered ${String(status ?? '')} with an unusable body${what}`;
     }
     return `${error.code}: ${error.message}`;
   }

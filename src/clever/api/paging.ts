@@ -175,7 +175,8 @@ export function invalidResponse(
     status,
     method: 'GET',
     path: safeRequestPath(`${url.pathname}${url.search}`),
-    cleverMessage: said ? `${problem}: ${said}` : problem,
+    problem,
+    ...(said ? { cleverMessage: said } : {}),
     cause,
   });
 }

@@ -311,7 +311,7 @@ function cutShortJson(response: AxiosResponse, path: string, attempt: number): C
     status: response.status,
     method: 'GET',
     path: safeRequestPath(path),
-    cleverMessage: `response body is not valid JSON (${String(response.data).length} characters; cut short?)`,
+    problem: `response body is not valid JSON (${String(response.data).length} characters; cut short?)`,
     attempt,
     transient: true,
   });

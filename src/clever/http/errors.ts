@@ -14,6 +14,11 @@ export interface CleverApiErrorInit {
   path: string;
   /** Clever's own message (`{"message"}` JSON or the text of an HTML page), sanitized. */
   cleverMessage?: string;
+  /**
+   * `invalid-response` only: what was wrong with the body, in our own words (it names fields and
+   * cursors, never values), so it is safe wherever the error goes: logs, SyncHistory, responses.
+   */
+  problem?: string;
   /** 1 for the first try; the retry runner passes the attempt that produced this error. */
   attempt?: number;
   /** Only for `kind: 'network' | 'timeout'`: the Node/axios error code, e.g. ECONNRESET. */
@@ -60,6 +65,7 @@ export class CleverApiError extends AppError {
         method: init.method,
         path: init.path,
         cleverMessage: init.cleverMessage,
+        problem: init.problem,
         networkCode: init.networkCode,
         attempt: init.attempt ?? 1,
       },
@@ -100,16 +106,16 @@ function codeFor(init: CleverApiErrorInit): ErrorCode {
 function describe(init: CleverApiErrorInit): string {
   const target = `Clever ${init.method} ${init.path}`;
   const attempt = init.attempt && init.attempt > 1 ? ` (attempt ${init.attempt})` : '';
-  const said = init.cleverMessage ? `: ${init.cleverMessage}` : '';
+  const said = [init.problem, init.cleverMessage].filter(Boolean).join(': ');
   switch (init.kind) {
     case 'timeout':
       return `${target} timed out${attempt}`;
     case 'network':
       return `${target} failed before an answer (${init.networkCode ?? 'network error'})${attempt}`;
     case 'invalid-response':
-      return `${target} answered ${init.status ?? ''} with an unusable body${said}${attempt}`;
+      return `${target} answered ${init.status ?? ''} with an unusable body${said ? `: ${said}` : ''}${attempt}`;
     default:
-      return `${target} answered ${init.status}${said}${attempt}`;
+      return `${target} answered ${init.status}${said ? `: ${said}` : ''}${attempt}`;
   }
 }
 
