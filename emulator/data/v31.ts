@@ -74,6 +74,7 @@ export function addV31StudentFields(
   const r = new Rng(seedInt, districtSlot, SALT.student, index);
   if (r.chance(0.2)) {
     const preferred: Record<string, unknown> = { first: r.pick(FIRST_NAMES) };
+    if (r.chance(0.15)) preferred.middle = r.pick(FIRST_NAMES);
     if (r.chance(0.2)) preferred.last = r.pick(LAST_NAMES);
     role.preferred_name = preferred;
   }
