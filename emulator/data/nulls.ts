@@ -5,6 +5,7 @@
  * value stays as without the option).
  */
 import type { DistrictRecord, SchoolRecord, UserRecord } from '../types.js';
+import { V31_DISTRICT_FIELDS, V31_STUDENT_FIELDS, V31_USER_FIELDS } from './v31.js';
 
 // The x-nullable fields of Clever's v3.0/v3.1 definitions, per object.
 const NAME = ['middle'];
@@ -21,19 +22,14 @@ const STUDENT = [
   'state_id',
   'student_number',
 ];
-const STUDENT_V31 = [
-  'frl_status',
-  'gifted_status',
-  'home_language',
-  'home_language_code',
-  'iep_status',
-  'section_504_status',
-];
+// The v3.1 student strings; preferred_name and disability are objects, not nullable themselves.
+const STUDENT_V31 = V31_STUDENT_FIELDS.filter(
+  (field) => field !== 'preferred_name' && field !== 'disability',
+);
 const TEACHER = ['state_id', 'teacher_number', 'title'];
 const STAFF = ['department', 'title'];
 const SCHOOL = ['state_id', 'nces_id', 'mdr_number', 'phone', 'low_grade', 'high_grade', 'location'];
 const DISTRICT = ['nces_id', 'mdr_number', 'last_sync', 'state'];
-const DISTRICT_V31 = ['last_attendance_sync', 'lms_state', 'lms_type'];
 const PREFERRED_NAME = ['first', 'middle', 'last'];
 const DISABILITY = ['disability_code', 'disability_status', 'disability_type'];
 
@@ -46,7 +42,7 @@ function fill(target: unknown, fields: readonly string[]): void {
 /** `v31`: the record carries the v3.1 fields (their absent ones become null too). */
 export function fillUserNulls(user: UserRecord, v31: boolean): void {
   fill(user.name, NAME);
-  fill(user, v31 ? ['email', 'lms_status'] : ['email']);
+  fill(user, v31 ? ['email', ...V31_USER_FIELDS] : ['email']);
   const { student, teacher, staff } = user.roles;
   if (student !== undefined) {
     fill(student.location, LOCATION);
@@ -66,5 +62,5 @@ export function fillSchoolNulls(school: SchoolRecord): void {
 }
 
 export function fillDistrictNulls(district: DistrictRecord, v31: boolean): void {
-  fill(district, v31 ? [...DISTRICT, ...DISTRICT_V31] : DISTRICT);
+  fill(district, v31 ? [...DISTRICT, ...V31_DISTRICT_FIELDS] : DISTRICT);
 }

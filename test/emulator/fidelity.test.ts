@@ -12,7 +12,7 @@ import {
   startEmulator,
   type UserRecord,
 } from '../../emulator/index.js';
-import { collectIds, districtToken, get } from './helpers.js';
+import { collectIds, districtToken, get, jsonOf } from './helpers.js';
 
 const started: EmulatorHandle[] = [];
 async function emulator(options: Parameters<typeof startEmulator>[0]): Promise<EmulatorHandle> {
@@ -279,6 +279,45 @@ describe('districts.* and sections.* events', () => {
     expect(() =>
       emu.admin.createSection(districtId, { schoolId: school!.id, teacherIds: [students[0]!] }),
     ).toThrow(/not a teacher/);
+  });
+});
+
+describe('districts and sections over the admin HTTP API', () => {
+  it('patches the district and creates, patches and deletes a section', async () => {
+    const emu = await emulator({
+      seed: 'admin-http',
+      schoolsPerDistrict: 1,
+      studentsPerSchool: 2,
+      adminHttp: true,
+    });
+    const districtId = emu.districts[0]!.id;
+    const schoolId = [...emu.truth.schools(districtId)][0]!.id;
+    const admin = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${emu.baseUrl}/__admin${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: await jsonOf(response) };
+    };
+    expect((await admin('PATCH', `/districts/${districtId}`, { name: 'Nuevo' })).body.data.name).toBe(
+      'Nuevo',
+    );
+    const created = await admin('POST', `/districts/${districtId}/sections`, { schoolId, name: 'Arte' });
+    expect(created.status).toBe(201);
+    const id = created.body.data.id;
+    expect((await admin('PATCH', `/sections/${id}`, { name: 'Música' })).body.data.name).toBe('Música');
+    expect((await admin('DELETE', `/sections/${id}`)).status).toBe(200);
+    expect((await admin('DELETE', `/sections/${id}`)).status).toBe(404);
+    expect((await admin('POST', `/districts/${districtId}/sections`, { name: 'no school' })).status).toBe(
+      400,
+    );
+    expect(emu.truth.events(districtId).map((e) => e.type)).toEqual([
+      'districts.updated',
+      'sections.created',
+      'sections.updated',
+      'sections.deleted',
+    ]);
   });
 });
 
