@@ -1,9 +1,17 @@
 import type { DistrictData } from './data/district.js';
 import { generateSchool, generateUser } from './data/generate.js';
 import { iterate } from './data/sorted.js';
+import { districtForVersion, userForVersion } from './data/v31.js';
 import { schoolIdsOfUser } from './data/visibility.js';
 import { previousAttributes } from './events.js';
-import type { NameRecord, SchoolRecord, SchoolRole, UserRecord } from './types.js';
+import type {
+  DistrictRecord,
+  NameRecord,
+  SchoolRecord,
+  SchoolRole,
+  SectionRecord,
+  UserRecord,
+} from './types.js';
 import { SCHOOL_ROLES } from './types.js';
 import type { EmulatorWorld } from './world.js';
 
@@ -29,6 +37,16 @@ export interface NewUserInput {
   roleFields?: Record<string, unknown>;
 }
 
+export interface NewSectionInput {
+  schoolId: string;
+  name?: string;
+  /** The first is the primary teacher (`teacher`); all are listed in `teachers`. */
+  teacherIds?: string[];
+  studentIds?: string[];
+  /** Other section fields (subject, grade, period, ...). */
+  fields?: Record<string, unknown>;
+}
+
 /** A deep partial of a record: objects merge, arrays and scalars replace, null removes the field. */
 export type RecordPatch = { [key: string]: unknown };
 
@@ -43,6 +61,14 @@ type RoleObject = { school?: string; schools: string[]; enrollments?: { school: 
   string,
   unknown
 >;
+
+/**
+ * What admin methods return: the record as `/v3.0` (and the default truth view) serves it. The
+ * v3.1 fields are kept in the emulator; `truth.as('v3.1')` shows them.
+ */
+function asServed(user: UserRecord): UserRecord {
+  return userForVersion(user, 'v3.0');
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -59,7 +85,8 @@ function applyPatch(target: Record<string, unknown>, patch: RecordPatch): void {
 
 /**
  * Changes for tests and rehearsals. Each change updates the truth that the API serves and
- * appends the v3 events real Clever would emit (users/schools created, updated, deleted).
+ * appends the v3 events real Clever would emit (users, schools, sections created, updated,
+ * deleted; districts updated).
  */
 export class EmulatorAdmin {
   constructor(private readonly world: EmulatorWorld) {}
@@ -156,7 +183,7 @@ export class EmulatorAdmin {
     if (input.roleFields !== undefined)
       Object.assign(record.roles[input.role]!, structuredClone(input.roleFields));
     this.validateUser(district, record);
-    return this.commitUser(district, record, false)!;
+    return asServed(this.commitUser(district, record, false)!);
   }
 
   updateUser(userId: string, patch: RecordPatch): UserRecord {
@@ -166,7 +193,7 @@ export class EmulatorAdmin {
     applyPatch(record as unknown as Record<string, unknown>, patch);
     record.last_modified = this.now();
     this.validateUser(district, record);
-    return this.commitUser(district, record, false) ?? record;
+    return asServed(this.commitUser(district, record, false) ?? record);
   }
 
   /** The district stops sharing the user (or deletes it): 404 from now on, users.deleted. */
@@ -182,7 +209,7 @@ export class EmulatorAdmin {
     if (stored === undefined) throw new EmulatorAdminError(404, `unknown user ${userId}`);
     if (!stored.deleted) throw new EmulatorAdminError(409, `user ${userId} is not deleted`);
     const record = { ...stored.record, last_modified: this.now() };
-    return this.commitUser(district, record, false) ?? record;
+    return asServed(this.commitUser(district, record, false) ?? record);
   }
 
   moveUser(userId: string, toSchoolId: string, options: MoveUserOptions = {}): UserRecord {
@@ -206,7 +233,7 @@ export class EmulatorAdmin {
     }
     if (moved === 0) throw new EmulatorAdminError(400, `user ${userId} is not in school ${from ?? '(none)'}`);
     record.last_modified = this.now();
-    return this.commitUser(district, record, false) ?? record;
+    return asServed(this.commitUser(district, record, false) ?? record);
   }
 
   addSchool(districtId: string, input: RecordPatch = {}): SchoolRecord {
@@ -241,8 +268,9 @@ export class EmulatorAdmin {
 
   /**
    * The district stops sharing a school: /schools/{id} and its users list answer 404,
-   * schools.deleted fires, and its users lose the school (users.updated) or, when it was their
-   * only one, disappear (users.deleted). Cost grows with the school's size.
+   * schools.deleted fires (and sections.deleted for its sections), and its users lose the school
+   * (users.updated) or, when it was their only one, disappear (users.deleted). Cost grows with
+   * the school's size.
    */
   unshareSchool(schoolId: string): void {
     const district = this.districtOf(schoolId, 'school');
@@ -251,6 +279,8 @@ export class EmulatorAdmin {
       throw new EmulatorAdminError(404, `school ${schoolId} is unknown or already unshared`);
     const log = this.world.eventLog(district.id);
     log.append('schools', 'deleted', school, [schoolId]);
+    for (const section of iterate(district.sectionSource(schoolId)))
+      log.append('sections', 'deleted', section, [schoolId]);
     const sharedAfter = (id: string) => id !== schoolId && district.isSchoolShared(id);
     for (const user of iterate(district.userSource({ schoolId }))) {
       this.emitUserChange(district, user, district.user(user.id, sharedAfter));
@@ -266,10 +296,86 @@ export class EmulatorAdmin {
     }
     const sharedBefore = (id: string) => id !== schoolId && district.isSchoolShared(id);
     district.setSchoolShared(schoolId, true);
-    this.world.eventLog(district.id).append('schools', 'created', district.school(schoolId)!, [schoolId]);
+    const log = this.world.eventLog(district.id);
+    log.append('schools', 'created', district.school(schoolId)!, [schoolId]);
+    for (const section of iterate(district.sectionSource(schoolId)))
+      log.append('sections', 'created', section, [schoolId]);
     for (const user of iterate(district.userSource({ schoolId }))) {
       this.emitUserChange(district, district.user(user.id, sharedBefore), user);
     }
+  }
+
+  /** Changes the district record: districts.updated (sync apps ignore it; it must not break them). */
+  updateDistrict(districtId: string, patch: RecordPatch): DistrictRecord {
+    if ('id' in patch) throw new EmulatorAdminError(400, 'id cannot change');
+    const district = this.districtById(districtId);
+    const before = district.district();
+    const after = structuredClone(before);
+    applyPatch(after, patch);
+    district.putDistrict(after);
+    const previous = previousAttributes(before, after);
+    if (previous !== undefined)
+      this.world.eventLog(district.id).append('districts', 'updated', after, [], previous);
+    return districtForVersion(after, 'v3.0');
+  }
+
+  private sectionMembers(district: DistrictData, ids: string[] | undefined, role: SchoolRole): string[] {
+    for (const id of ids ?? []) {
+      if (district.user(id)?.roles[role] === undefined)
+        throw new EmulatorAdminError(400, `${id} is not a ${role} of district ${district.id}`);
+    }
+    return [...(ids ?? [])];
+  }
+
+  /** A new section (class) of a shared school: sections.created. */
+  createSection(districtId: string, input: NewSectionInput): SectionRecord {
+    const district = this.districtById(districtId);
+    this.sharedSchoolIndex(district, input.schoolId);
+    const id = district.mintSectionId();
+    const teachers = this.sectionMembers(district, input.teacherIds, 'teacher');
+    const record: SectionRecord = {
+      id,
+      district: district.id,
+      school: input.schoolId,
+      name: input.name ?? `Section ${id.slice(-4)}`,
+      created: this.now(),
+      last_modified: this.now(),
+      sis_id: `SEC-${id.slice(-6)}`,
+      teachers,
+      students: this.sectionMembers(district, input.studentIds, 'student'),
+      ...structuredClone(input.fields ?? {}),
+    };
+    if (teachers[0] !== undefined) record.teacher = teachers[0];
+    district.putSection(record);
+    this.world.eventLog(district.id).append('sections', 'created', record, [record.school]);
+    return record;
+  }
+
+  private existingSection(sectionId: string): { district: DistrictData; record: SectionRecord } {
+    const district = this.districtOf(sectionId, 'section');
+    const record = district.section(sectionId);
+    if (record === undefined) throw new EmulatorAdminError(404, `unknown or deleted section ${sectionId}`);
+    return { district, record };
+  }
+
+  updateSection(sectionId: string, patch: RecordPatch): SectionRecord {
+    if ('id' in patch || 'district' in patch || 'school' in patch)
+      throw new EmulatorAdminError(400, 'id, district and school cannot change');
+    const { district, record: before } = this.existingSection(sectionId);
+    const after = structuredClone(before);
+    applyPatch(after, patch);
+    after.last_modified = this.now();
+    district.putSection(after);
+    const previous = previousAttributes(before, after);
+    if (previous !== undefined)
+      this.world.eventLog(district.id).append('sections', 'updated', after, [after.school], previous);
+    return after;
+  }
+
+  deleteSection(sectionId: string): void {
+    const { district, record } = this.existingSection(sectionId);
+    district.removeSection(sectionId);
+    this.world.eventLog(district.id).append('sections', 'deleted', record, [record.school]);
   }
 
   rotateToken(districtId: string): string {

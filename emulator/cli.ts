@@ -14,6 +14,13 @@ function fraction(value: string): number {
   return n;
 }
 
+/** --burst-rate-limit 200/10: 200 requests per 10-second window. */
+function burst(value: string): EmulatorOptions['burstRateLimit'] {
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  if (!match) throw new InvalidArgumentError('expected <requests>/<seconds>, e.g. 200/10');
+  return { requests: Number(match[1]), windowSeconds: Number(match[2]) };
+}
+
 /** --faults takes inline JSON or @path/to/file.json. */
 function faults(value: string): EmulatorOptions['faults'] {
   try {
@@ -24,7 +31,9 @@ function faults(value: string): EmulatorOptions['faults'] {
 }
 
 const program = new Command('clever-emulator')
-  .description('A local Clever (Data API v3.0 + district token discovery) for demos, tests and rehearsals.')
+  .description(
+    'A local Clever (Data API v3.0/v3.1 + district token discovery) for demos, tests and rehearsals.',
+  )
   .option('-p, --port <port>', 'port (0 = any free port)', integer, 0)
   .option('--host <host>', 'listen address', '127.0.0.1')
   .option('--seed <seed>', 'seed of all generated data', EMULATOR_DEFAULTS.seed)
@@ -39,7 +48,24 @@ const program = new Command('clever-emulator')
     fraction,
     EMULATOR_DEFAULTS.multiSchoolShare,
   )
+  .option(
+    '--multi-role-share <share>',
+    'share of teachers who are also students and of staff who also teach',
+    fraction,
+    EMULATOR_DEFAULTS.multiRoleShare,
+  )
+  .option('--nulls', 'send null for absent nullable fields, as real Clever does', false)
+  .option(
+    '--early-learning',
+    'every fourth school an early learning center (InfantToddler, Preschool)',
+    false,
+  )
   .option('--rate-limit <n>', 'requests per token per minute', integer, EMULATOR_DEFAULTS.rateLimitPerMinute)
+  .option(
+    '--burst-rate-limit <requests/seconds>',
+    'a second, shorter per-token window (headers then carry two comma-separated values)',
+    burst,
+  )
   .option('--event-retention-days <days>', 'event retention', integer, 30)
   .option('--no-events', 'answer /events with 403 (events not enabled)')
   .option('--client-id <id>', 'client id for /oauth/tokens', EMULATOR_DEFAULTS.clientId)
@@ -64,7 +90,11 @@ async function main(): Promise<void> {
     teachersPerSchool: o.teachers,
     staffPerSchool: o.staff,
     multiSchoolShare: o.multiSchoolShare,
+    multiRoleShare: o.multiRoleShare,
+    sendNulls: o.nulls,
+    earlyLearningSchools: o.earlyLearning,
     rateLimitPerMinute: o.rateLimit,
+    burstRateLimit: o.burstRateLimit,
     eventRetentionMs: o.eventRetentionDays * 24 * 3600 * 1000,
     eventsEnabled: o.events,
     clientId: o.clientId,

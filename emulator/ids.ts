@@ -14,6 +14,7 @@ export const IdKind = {
   tokenRecord: 0x40,
   event: 0x50,
   contact: 0x60,
+  section: 0x70,
 } as const;
 export type IdKind = (typeof IdKind)[keyof typeof IdKind];
 

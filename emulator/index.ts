@@ -7,7 +7,7 @@ import type { RequestStats } from './stats.js';
 import { EmulatorTruth } from './truth.js';
 import { EmulatorWorld } from './world.js';
 
-export type { MoveUserOptions, NewUserInput, RecordPatch } from './admin.js';
+export type { MoveUserOptions, NewSectionInput, NewUserInput, RecordPatch } from './admin.js';
 export { EmulatorAdmin, EmulatorAdminError } from './admin.js';
 export type { DistrictShape } from './data/layout.js';
 export type { FaultConfig, FaultKind, FaultRule } from './faults.js';

@@ -18,8 +18,19 @@ export interface EmulatorOptions {
   staffPerSchool?: number;
   /** Share (0..1) of users who belong to more than one school. */
   multiSchoolShare?: number;
+  /** Share (0..1) of teachers who are also students, and of staff who also teach. Default 0. */
+  multiRoleShare?: number;
+  /** Send `null` for absent x-nullable fields, as real Clever answers do. Default false. */
+  sendNulls?: boolean;
+  /** Make every fourth school an early learning center (InfantToddler, Preschool, PreKindergarten). */
+  earlyLearningSchools?: boolean;
   /** Requests per bearer token per fixed minute (Clever: 1,200). */
   rateLimitPerMinute?: number;
+  /**
+   * A second, shorter per-token window reported before the minute one, so the X-RateLimit-*
+   * headers carry two comma-separated values (`200, 1200`) as recorded real traffic does.
+   */
+  burstRateLimit?: BurstRateLimit;
   /** How long events are kept (Clever: 30 days); older cursors are rejected. */
   eventRetentionMs?: number;
   /** Whether /events is on for districts (Clever: opt-in per app). */
@@ -35,6 +46,11 @@ export interface EmulatorOptions {
   now?: () => number;
 }
 
+export interface BurstRateLimit {
+  requests: number;
+  windowSeconds: number;
+}
+
 export interface ResolvedOptions {
   port: number;
   host: string;
@@ -42,7 +58,10 @@ export interface ResolvedOptions {
   clientId: string;
   clientSecret: string;
   districtShapes: DistrictShape[];
+  sendNulls: boolean;
+  earlyLearningSchools: boolean;
   rateLimitPerMinute: number;
+  burstRateLimit: BurstRateLimit | undefined;
   eventRetentionMs: number;
   eventsEnabled: boolean;
   previousAttributesBesideData: boolean;
@@ -62,6 +81,7 @@ export const DEFAULTS = {
   teachersPerSchool: 20,
   staffPerSchool: 3,
   multiSchoolShare: 0.05,
+  multiRoleShare: 0,
   rateLimitPerMinute: 1200,
   eventRetentionMs: 30 * 24 * 3600 * 1000,
 } as const;
@@ -114,6 +134,10 @@ function resolveShape(options: EmulatorOptions, partial: Partial<DistrictShape>,
       `${where} multiSchoolShare`,
       partial.multiSchoolShare ?? options.multiSchoolShare ?? DEFAULTS.multiSchoolShare,
     ),
+    multiRoleShare: share(
+      `${where} multiRoleShare`,
+      partial.multiRoleShare ?? options.multiRoleShare ?? DEFAULTS.multiRoleShare,
+    ),
   };
   const users = shape.schools * (shape.studentsPerSchool + shape.teachersPerSchool + shape.staffPerSchool);
   if (users > MAX_USERS_PER_DISTRICT)
@@ -131,6 +155,11 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
   if (partials.length < 1 || partials.length > MAX_DISTRICTS) {
     throw new RangeError(`districts must list 1 to ${MAX_DISTRICTS} shapes`);
   }
+  const burst = options.burstRateLimit;
+  if (burst !== undefined) {
+    count('burstRateLimit.requests', burst.requests, 1, 1e9);
+    count('burstRateLimit.windowSeconds', burst.windowSeconds, 1, 59);
+  }
   const ttl = options.clientCredentialsTtlSeconds;
   if (ttl !== undefined) count('clientCredentialsTtlSeconds', ttl, 1, 365 * 24 * 3600);
   const clientId = options.clientId ?? DEFAULTS.clientId;
@@ -145,6 +174,9 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     clientId,
     clientSecret,
     districtShapes: partials.map((partial, i) => resolveShape(options, partial, i)),
+    sendNulls: options.sendNulls ?? false,
+    earlyLearningSchools: options.earlyLearningSchools ?? false,
+    burstRateLimit: burst === undefined ? undefined : { ...burst },
     rateLimitPerMinute: count(
       'rateLimitPerMinute',
       options.rateLimitPerMinute ?? DEFAULTS.rateLimitPerMinute,

@@ -9,11 +9,11 @@ export interface RateLimitState {
   resetSeconds: number;
 }
 
-const WINDOW_MS = 60_000;
+const MINUTE_MS = 60_000;
 
 /**
  * Clever's budget: a fixed one-minute window per bearer token (1,200 by default), reset on the
- * minute. Windows are aligned to the emulator clock's minutes.
+ * minute. Windows are aligned to the emulator clock's minutes (or `windowMs` multiples).
  */
 export class FixedWindowRateLimiter {
   private readonly windows = new Map<string, { window: number; count: number }>();
@@ -21,6 +21,7 @@ export class FixedWindowRateLimiter {
   constructor(
     private readonly limit: number,
     private readonly now: () => number,
+    private readonly windowMs: number = MINUTE_MS,
   ) {}
 
   /** A bucket name that identifies the token without revealing it. */
@@ -29,7 +30,7 @@ export class FixedWindowRateLimiter {
   }
 
   private current(bucket: string) {
-    const window = Math.floor(this.now() / WINDOW_MS);
+    const window = Math.floor(this.now() / this.windowMs);
     let entry = this.windows.get(bucket);
     if (entry === undefined || entry.window !== window) {
       entry = { window, count: 0 };
@@ -44,7 +45,7 @@ export class FixedWindowRateLimiter {
       bucket,
       limit: this.limit,
       remaining: Math.max(0, this.limit - entry.count),
-      resetSeconds: ((entry.window + 1) * WINDOW_MS) / 1000,
+      resetSeconds: ((entry.window + 1) * this.windowMs) / 1000,
     };
   }
 
@@ -61,10 +62,45 @@ export class FixedWindowRateLimiter {
     return this.state(bucket, this.current(bucket), true);
   }
 
+  /** Whether one more request fits the window, without counting it. */
+  wouldAllow(bucket: string): boolean {
+    return this.current(bucket).count < this.limit;
+  }
+
   /** A 429 burst fault: the window is exhausted until it resets. */
   exhaust(bucket: string): RateLimitState {
     const entry = this.current(bucket);
     entry.count = Math.max(entry.count, this.limit);
     return this.state(bucket, entry, false);
+  }
+}
+
+/**
+ * Every window a token is counted in: the optional shorter one first, then the minute, as real
+ * answers list two buckets (`X-RateLimit-Limit: 200, 1200`). A request is let through only when
+ * every window has room, and then counts in all of them.
+ */
+export class RateLimitBuckets {
+  private readonly windows: { limiter: FixedWindowRateLimiter; suffix: string }[];
+
+  constructor(
+    minute: FixedWindowRateLimiter,
+    burst?: { limiter: FixedWindowRateLimiter; windowSeconds: number },
+  ) {
+    this.windows = [
+      ...(burst === undefined ? [] : [{ limiter: burst.limiter, suffix: `-${burst.windowSeconds}s` }]),
+      { limiter: minute, suffix: '' },
+    ];
+  }
+
+  hit(bucket: string): RateLimitState[] {
+    const allowed = this.windows.every(({ limiter, suffix }) => limiter.wouldAllow(bucket + suffix));
+    return this.windows.map(({ limiter, suffix }) =>
+      allowed ? limiter.hit(bucket + suffix) : { ...limiter.peek(bucket + suffix), allowed: false },
+    );
+  }
+
+  peek(bucket: string): RateLimitState[] {
+    return this.windows.map(({ limiter, suffix }) => limiter.peek(bucket + suffix));
   }
 }

@@ -1,6 +1,16 @@
 import { iterate } from './data/sorted.js';
+import { eventForVersion } from './data/v31.js';
 import { toWireEvent } from './events.js';
-import type { DistrictRecord, EventRecord, SchoolRecord, SchoolRole, UserRecord, UserRole } from './types.js';
+import type {
+  ApiVersion,
+  DistrictRecord,
+  EventRecord,
+  SchoolRecord,
+  SchoolRole,
+  SectionRecord,
+  UserRecord,
+  UserRole,
+} from './types.js';
 import type { EmulatorWorld } from './world.js';
 
 export interface SchoolUsersQuery {
@@ -12,10 +22,19 @@ export interface SchoolUsersQuery {
 /**
  * Read-only view of what the emulator currently serves, for tests that compare a synced
  * database with the source. Lists are lazy iterables in ascending id order, yielding exactly
- * the records the API returns; nothing holds a whole district in memory.
+ * the records the API returns under `version` (default v3.0, what clients ask for by default);
+ * nothing holds a whole district in memory.
  */
 export class EmulatorTruth {
-  constructor(private readonly world: EmulatorWorld) {}
+  constructor(
+    private readonly world: EmulatorWorld,
+    readonly version: ApiVersion = 'v3.0',
+  ) {}
+
+  /** The same view with another version's record shapes (`truth.as('v3.1')`). */
+  as(version: ApiVersion): EmulatorTruth {
+    return version === this.version ? this : new EmulatorTruth(this.world, version);
+  }
 
   private districtData(districtId: string) {
     const district = this.world.district(districtId);
@@ -28,7 +47,7 @@ export class EmulatorTruth {
   }
 
   district(districtId: string): DistrictRecord | undefined {
-    return this.world.district(districtId)?.district();
+    return this.world.district(districtId)?.district(this.version);
   }
 
   /** Shared schools of a district. */
@@ -43,14 +62,18 @@ export class EmulatorTruth {
 
   /** Users of a district, optionally one role (`/users?role=`). */
   users(districtId: string, role?: UserRole): Iterable<UserRecord> {
-    return iterate(this.districtData(districtId).userSource(role === undefined ? {} : { role }));
+    return iterate(
+      this.districtData(districtId).userSource(role === undefined ? {} : { role }, this.version),
+    );
   }
 
   /** Members of a shared school (`/schools/{id}/users`); empty for unknown or unshared schools. */
   usersOfSchool(schoolId: string, query: SchoolUsersQuery = {}): Iterable<UserRecord> {
     const district = this.world.districtOf(schoolId);
     if (district === undefined || !district.isSchoolShared(schoolId)) return [];
-    return iterate(district.userSource({ schoolId, role: query.role, primaryOnly: query.primary === true }));
+    return iterate(
+      district.userSource({ schoolId, role: query.role, primaryOnly: query.primary === true }, this.version),
+    );
   }
 
   studentsOfSchool(schoolId: string): Iterable<UserRecord> {
@@ -63,13 +86,21 @@ export class EmulatorTruth {
 
   /** A visible user, or undefined (unknown, deleted or unshared). */
   user(userId: string): UserRecord | undefined {
-    return this.world.districtOf(userId)?.user(userId);
+    return this.world.districtOf(userId)?.user(userId, undefined, this.version);
+  }
+
+  /** Sections of a district (those of shared schools), or of one school. */
+  sections(districtId: string, schoolId?: string): Iterable<SectionRecord> {
+    return iterate(this.districtData(districtId).sectionSource(schoolId));
   }
 
   /** Retained events of a district, oldest first, as served. */
   events(districtId: string): EventRecord[] {
     this.districtData(districtId);
-    return this.world.eventLog(districtId).retained().map(toWireEvent);
+    return this.world
+      .eventLog(districtId)
+      .retained()
+      .map((event) => eventForVersion(toWireEvent(event), this.version));
   }
 
   latestEventId(districtId: string): string | undefined {

@@ -1,7 +1,11 @@
 /**
  * Wire shapes the emulator serves, field names exactly as Clever sends them. Optional fields are
- * optional here too: generated records leave some out or send `""`, as real districts do.
+ * optional here too: generated records leave some out or send `""` (or, with `sendNulls`, `null`),
+ * as real districts do. Records are held in their v3.1 shape (a superset of v3.0); `versions.ts`
+ * cuts them down for `/v3.0`.
  */
+export type ApiVersion = 'v3.0' | 'v3.1';
+export const API_VERSIONS: readonly ApiVersion[] = ['v3.0', 'v3.1'];
 export type SchoolRole = 'student' | 'teacher' | 'staff';
 export type UserRole = SchoolRole | 'district_admin' | 'contact';
 export const SCHOOL_ROLES: readonly SchoolRole[] = ['student', 'teacher', 'staff'];
@@ -9,17 +13,17 @@ export const USER_ROLES: readonly UserRole[] = ['student', 'teacher', 'staff', '
 
 export interface NameRecord {
   first: string;
-  middle?: string;
+  middle?: string | null;
   last: string;
 }
 
 export interface LocationRecord {
-  address?: string;
-  city?: string;
-  state?: string;
-  zip?: string;
-  lat?: string;
-  lon?: string;
+  address?: string | null;
+  city?: string | null;
+  state?: string | null;
+  zip?: string | null;
+  lat?: string | null;
+  lon?: string | null;
 }
 
 export interface EnrollmentRecord {
@@ -61,10 +65,12 @@ export interface UserRecord {
   id: string;
   district: string;
   name: NameRecord;
-  email?: string;
+  email?: string | null;
   created: string;
   last_modified: string;
   roles: UserRolesRecord;
+  /** v3.1 only. */
+  lms_status?: { synced_in_lms: boolean } | null;
 }
 
 export interface SchoolRecord {
@@ -88,7 +94,22 @@ export interface DistrictRecord {
   [field: string]: unknown;
 }
 
-export type EventRecordType = 'districts' | 'schools' | 'users';
+/** A section (class): served from what the admin API created; generated districts have none. */
+export interface SectionRecord {
+  id: string;
+  district: string;
+  school: string;
+  name: string;
+  created: string;
+  last_modified: string;
+  sis_id: string;
+  teacher?: string;
+  teachers: string[];
+  students: string[];
+  [field: string]: unknown;
+}
+
+export type EventRecordType = 'districts' | 'schools' | 'users' | 'sections';
 export type EventAction = 'created' | 'updated' | 'deleted';
 export type EventType = `${EventRecordType}.${EventAction}`;
 
@@ -98,7 +119,7 @@ export interface EventRecord {
   type: EventType;
   created: string;
   data: {
-    object: UserRecord | SchoolRecord | DistrictRecord;
+    object: UserRecord | SchoolRecord | DistrictRecord | SectionRecord;
     previous_attributes?: Record<string, unknown>;
   };
   previous_attributes?: Record<string, unknown>;

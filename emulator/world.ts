@@ -5,7 +5,7 @@ import { FaultInjector } from './faults.js';
 import { IdKind, idPrefixForSeed, parseId } from './ids.js';
 import type { ResolvedOptions } from './options.js';
 import { seedToInt } from './random.js';
-import { FixedWindowRateLimiter } from './rate-limit.js';
+import { FixedWindowRateLimiter, RateLimitBuckets } from './rate-limit.js';
 import { RequestCounter } from './stats.js';
 import { TokenRegistry } from './tokens.js';
 
@@ -20,14 +20,19 @@ export class EmulatorWorld {
   readonly eventsEnabled = new Map<string, boolean>();
   readonly faults: FaultInjector;
   readonly stats = new RequestCounter();
-  readonly rateLimiter: FixedWindowRateLimiter;
+  /** Per-token windows: the minute, plus the optional shorter one (burstRateLimit). */
+  readonly rateLimits: RateLimitBuckets;
 
   constructor(readonly options: ResolvedOptions) {
     this.seedInt = seedToInt(options.seed);
     this.idPrefix = idPrefixForSeed(this.seedInt);
     this.clock = new EmulatorClock(options.now);
     this.districts = options.districtShapes.map(
-      (shape, slot) => new DistrictData(slot, this.seedInt, this.idPrefix, shape),
+      (shape, slot) =>
+        new DistrictData(slot, this.seedInt, this.idPrefix, shape, {
+          sendNulls: options.sendNulls,
+          earlyLearningSchools: options.earlyLearningSchools,
+        }),
     );
     this.tokens = new TokenRegistry(this.seedInt, this.idPrefix, this.districts, this.clock.now);
     for (const d of this.districts) {
@@ -45,7 +50,16 @@ export class EmulatorWorld {
     }
     this.faults = new FaultInjector(this.seedInt);
     if (options.faults !== undefined) this.faults.set(options.faults);
-    this.rateLimiter = new FixedWindowRateLimiter(options.rateLimitPerMinute, this.clock.now);
+    const burst = options.burstRateLimit;
+    this.rateLimits = new RateLimitBuckets(
+      new FixedWindowRateLimiter(options.rateLimitPerMinute, this.clock.now),
+      burst === undefined
+        ? undefined
+        : {
+            limiter: new FixedWindowRateLimiter(burst.requests, this.clock.now, burst.windowSeconds * 1000),
+            windowSeconds: burst.windowSeconds,
+          },
+    );
   }
 
   district(districtId: string): DistrictData | undefined {

@@ -235,6 +235,10 @@ const Student: ModelDef = {
   fields: [
     serialId,
     ...rosterCommon,
+    // roles.student.preferred_name (Data API v3.1).
+    optStr('preferredFirstName'),
+    optStr('preferredMiddleName'),
+    optStr('preferredLastName'),
     optStr('studentNumber'),
     optStr('grade', 'short'),
     // ISO date (YYYY-MM-DD) kept as text: a birth date has no time zone.
@@ -245,7 +249,15 @@ const Student: ModelDef = {
     optStr('ellStatus', 'short'),
     optStr('iepStatus', 'short'),
     optStr('frlStatus', 'short'),
+    // Data API v3.1 statuses (Y/N/"") and roles.student.disability.
+    optStr('giftedStatus', 'short'),
+    optStr('section504Status', 'short'),
+    optStr('disabilityStatus', 'short'),
+    optStr('disabilityCode', 'short'),
+    optStr('disabilityType'),
     optStr('homeLanguage'),
+    // ISO 639-3 code beside home_language (Data API v3.1).
+    optStr('homeLanguageCode', 'short'),
     optStr('graduationYear', 'short'),
     optStr('locationJson'),
     optStr('enrollmentsJson'),

@@ -48,7 +48,14 @@ export interface ValidationReport {
   checks: CheckResult[];
 }
 
-const TERMINAL_RUN_STATUSES = new Set(['Succeeded', 'PartiallySucceeded', 'Failed', 'Abandoned', 'Held', 'Skipped']);
+const TERMINAL_RUN_STATUSES = new Set([
+  'Succeeded',
+  'PartiallySucceeded',
+  'Failed',
+  'Abandoned',
+  'Held',
+  'Skipped',
+]);
 
 /** Functions the deployment must have registered, by trigger and route. */
 export const REQUIRED_FUNCTIONS: ReadonlyArray<{

@@ -1,10 +1,24 @@
 import { IdKind, makeId, parseId } from '../ids.js';
-import type { DistrictRecord, SchoolRecord, SchoolRole, UserRecord } from '../types.js';
+import type {
+  ApiVersion,
+  DistrictRecord,
+  SchoolRecord,
+  SchoolRole,
+  SectionRecord,
+  UserRecord,
+} from '../types.js';
 import { SCHOOL_ROLES } from '../types.js';
 import { type GenerationContext, generateDistrict, generateSchool, generateUser } from './generate.js';
 import { DistrictLayout, type DistrictShape } from './layout.js';
 import { arraySource, mergeSources, progressionSource, type SortedSource } from './sorted.js';
+import { districtForVersion, userForVersion } from './v31.js';
 import { type UserQuery, userMatches, visibleUser } from './visibility.js';
+
+/** How generated records look beyond the district's shape (emulator options). */
+export interface GenerationFlags {
+  sendNulls: boolean;
+  earlyLearningSchools: boolean;
+}
 
 interface StoredUser {
   record: UserRecord;
@@ -23,6 +37,9 @@ export class DistrictData {
   private readonly userOverlay = new Map<string, StoredUser>();
   private readonly schoolOverlay = new Map<string, SchoolRecord>();
   private readonly unsharedSchools = new Set<string>();
+  /** Sections created through the admin API, by id (deleted ones removed). */
+  private readonly sections = new Map<string, SectionRecord>();
+  private createdSections = 0;
   private createdUsers = 0;
   private createdSchools = 0;
   private districtRecord: DistrictRecord | undefined;
@@ -33,6 +50,7 @@ export class DistrictData {
     seedInt: number,
     private readonly idPrefix: string,
     shape: DistrictShape,
+    flags: GenerationFlags = { sendNulls: false, earlyLearningSchools: false },
   ) {
     this.id = makeId(idPrefix, slot, IdKind.district, 0);
     this.layout = new DistrictLayout(shape, seedInt, slot);
@@ -42,12 +60,19 @@ export class DistrictData {
       idPrefix,
       districtId: this.id,
       schoolId: (index) => makeId(idPrefix, slot, IdKind.school, index),
+      ...flags,
     };
   }
 
-  district(): DistrictRecord {
+  /** The district record as `version` serves it (default: the full v3.1 record). */
+  district(version: ApiVersion = 'v3.1'): DistrictRecord {
     this.districtRecord ??= generateDistrict(this.ctx);
-    return this.districtRecord;
+    return districtForVersion(this.districtRecord, version);
+  }
+
+  /** Replaces the district record (admin updateDistrict). */
+  putDistrict(record: DistrictRecord): void {
+    this.districtRecord = record;
   }
 
   userId(index: number): string {
@@ -116,26 +141,37 @@ export class DistrictData {
     return parsed.sequence;
   }
 
-  private generated(index: number): UserRecord | undefined {
+  private generated(index: number, version: ApiVersion = 'v3.1'): UserRecord | undefined {
     const placement = this.layout.placement(index);
     if (placement === undefined) return undefined;
-    return generateUser(this.ctx, index, placement.role, placement.schoolIndices);
+    return generateUser(this.ctx, index, placement.role, placement.schoolIndices, {
+      version,
+      secondRole: placement.secondRole,
+    });
   }
 
-  /** The stored or generated record, ignoring school sharing; undefined if it never existed. */
-  rawUser(userId: string): StoredUser | undefined {
+  /**
+   * The stored or generated record, ignoring school sharing; undefined if it never existed.
+   * Generated with `version`'s fields; stored (admin-changed) records are full v3.1 records.
+   */
+  rawUser(userId: string, version: ApiVersion = 'v3.1'): StoredUser | undefined {
     const stored = this.userOverlay.get(userId);
     if (stored !== undefined) return stored;
     const index = this.userIndex(userId);
-    const record = index === undefined ? undefined : this.generated(index);
+    const record = index === undefined ? undefined : this.generated(index, version);
     return record === undefined ? undefined : { record, deleted: false };
   }
 
   /** The user as the API shows it now, or undefined when deleted/unshared. */
-  user(userId: string, isShared: (schoolId: string) => boolean = this.isShared): UserRecord | undefined {
-    const stored = this.rawUser(userId);
+  user(
+    userId: string,
+    isShared: (schoolId: string) => boolean = this.isShared,
+    version: ApiVersion = 'v3.1',
+  ): UserRecord | undefined {
+    const stored = this.rawUser(userId, version);
     if (stored === undefined || stored.deleted) return undefined;
-    return visibleUser(stored.record, isShared);
+    const visible = visibleUser(stored.record, isShared);
+    return visible === undefined ? undefined : userForVersion(visible, version);
   }
 
   putUser(record: UserRecord, deleted = false): void {
@@ -146,17 +182,22 @@ export class DistrictData {
     return this.layout.totalUsers + this.createdUsers++;
   }
 
-  /** Users matching a list query, ascending id, as served (unshared schools filtered out). */
-  userSource(query: UserQuery): SortedSource<UserRecord> {
+  /**
+   * Users matching a list query, ascending id, as served (unshared schools filtered out), in
+   * `version`'s shape (default: full v3.1 records).
+   */
+  userSource(query: UserQuery, version: ApiVersion = 'v3.1'): SortedSource<UserRecord> {
     const sources: SortedSource<UserRecord>[] = [];
+    const load = (index: number, id: string) => this.loadGenerated(index, id, version);
     for (const run of this.generatedRuns(query)) {
-      sources.push(progressionSource(run, (index) => this.userId(index), this.loadGenerated));
+      sources.push(progressionSource(run, (index) => this.userId(index), load));
     }
     const changed: UserRecord[] = [];
     for (const stored of this.userOverlay.values()) {
       if (stored.deleted) continue;
       const visible = visibleUser(stored.record, this.isShared);
-      if (visible !== undefined && userMatches(visible, query)) changed.push(visible);
+      if (visible !== undefined && userMatches(visible, query))
+        changed.push(userForVersion(visible, version));
     }
     changed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     sources.push(arraySource(changed));
@@ -176,12 +217,39 @@ export class DistrictData {
     return schoolRoles.flatMap((role) => this.layout.schoolRuns(index, role, query.primaryOnly === true));
   }
 
-  private readonly loadGenerated = (index: number, id: string): UserRecord | undefined => {
+  private loadGenerated(index: number, id: string, version: ApiVersion): UserRecord | undefined {
     if (this.userOverlay.has(id)) return undefined;
-    if (this.unsharedSchools.size === 0) return this.generated(index);
+    if (this.unsharedSchools.size === 0) return this.generated(index, version);
     const placement = this.layout.placement(index)!;
     if (!placement.schoolIndices.some((s) => this.isShared(this.ctx.schoolId(s)))) return undefined;
-    const record = generateUser(this.ctx, index, placement.role, placement.schoolIndices);
+    const record = this.generated(index, version)!;
     return visibleUser(record, this.isShared);
-  };
+  }
+
+  // ---- sections (admin-created only) ------------------------------------------------------
+
+  mintSectionId(): string {
+    return makeId(this.idPrefix, this.slot, IdKind.section, this.createdSections++);
+  }
+
+  section(sectionId: string): SectionRecord | undefined {
+    const section = this.sections.get(sectionId);
+    return section === undefined || !this.isSchoolShared(section.school) ? undefined : section;
+  }
+
+  putSection(record: SectionRecord): void {
+    this.sections.set(record.id, record);
+  }
+
+  removeSection(sectionId: string): void {
+    this.sections.delete(sectionId);
+  }
+
+  /** Sections in id order (all, or one school's), skipping those of unshared schools. */
+  sectionSource(schoolId?: string): SortedSource<SectionRecord> {
+    const listed = [...this.sections.values()].filter(
+      (s) => this.isSchoolShared(s.school) && (schoolId === undefined || s.school === schoolId),
+    );
+    return arraySource(listed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+  }
 }

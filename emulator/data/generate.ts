@@ -1,6 +1,7 @@
 import { IdKind, makeId } from '../ids.js';
 import { Rng } from '../random.js';
 import type {
+  ApiVersion,
   DistrictRecord,
   LocationRecord,
   NameRecord,
@@ -25,6 +26,8 @@ import {
   STREETS,
   TEACHER_TITLES,
 } from './names.js';
+import { fillDistrictNulls, fillSchoolNulls, fillUserNulls } from './nulls.js';
+import { addV31DistrictFields, addV31StudentFields, addV31UserFields } from './v31.js';
 
 /** Everything a record needs besides its own index; one per district. */
 export interface GenerationContext {
@@ -33,6 +36,10 @@ export interface GenerationContext {
   idPrefix: string;
   districtId: string;
   schoolId(index: number): string;
+  /** Absent x-nullable fields are sent as null (option `sendNulls`). */
+  sendNulls: boolean;
+  /** School levels start with an early learning center (option `earlyLearningSchools`). */
+  earlyLearningSchools: boolean;
 }
 
 const SALT = { district: 1, school: 2, user: 3 } as const;
@@ -49,6 +56,13 @@ const SCHOOL_LEVELS = [
   { suffix: 'Middle School', grades: ['6', '7', '8'], low: '6', high: '8' },
   { suffix: 'High School', grades: ['9', '10', '11', '12'], low: '9', high: '12' },
 ] as const;
+/** Only with `earlyLearningSchools`: the grades below kindergarten Clever's enum has. */
+const EARLY_LEARNING = {
+  suffix: 'Early Learning Center',
+  grades: ['InfantToddler', 'Preschool', 'Preschool', 'PreKindergarten'],
+  low: 'InfantToddler',
+  high: 'PreKindergarten',
+} as const;
 const RARE_GRADES = [
   '',
   'Ungraded',
@@ -118,11 +132,17 @@ function location(r: Rng): LocationRecord | undefined {
   return loc as LocationRecord;
 }
 
-function schoolLevel(index: number) {
-  return SCHOOL_LEVELS[index % SCHOOL_LEVELS.length]!;
+type SchoolLevel = (typeof SCHOOL_LEVELS)[number] | typeof EARLY_LEARNING;
+
+function schoolLevel(ctx: GenerationContext, index: number): SchoolLevel {
+  const levels: readonly SchoolLevel[] = ctx.earlyLearningSchools
+    ? [EARLY_LEARNING, ...SCHOOL_LEVELS]
+    : SCHOOL_LEVELS;
+  return levels[index % levels.length]!;
 }
 
-export function generateDistrict(ctx: GenerationContext): DistrictRecord {
+/** The district as `version` serves it (v3.1 adds its LMS fields). */
+export function generateDistrict(ctx: GenerationContext, version: ApiVersion = 'v3.1'): DistrictRecord {
   const r = new Rng(ctx.seedInt, ctx.districtSlot, SALT.district);
   const place = r.pick(DISTRICT_PLACES);
   const record: DistrictRecord = {
@@ -156,12 +176,14 @@ export function generateDistrict(ctx: GenerationContext): DistrictRecord {
       title: 'Director of Technology',
     };
   }
+  if (version === 'v3.1') addV31DistrictFields(record, ctx.seedInt, ctx.districtSlot);
+  if (ctx.sendNulls) fillDistrictNulls(record, version === 'v3.1');
   return record;
 }
 
 export function generateSchool(ctx: GenerationContext, index: number): SchoolRecord {
   const r = new Rng(ctx.seedInt, ctx.districtSlot, SALT.school, index);
-  const level = schoolLevel(index);
+  const level = schoolLevel(ctx, index);
   const record: SchoolRecord = {
     id: ctx.schoolId(index),
     district: ctx.districtId,
@@ -200,6 +222,7 @@ export function generateSchool(ctx: GenerationContext, index: number): SchoolRec
   };
   setOptional(record, 'location', location(r));
   record.ext = r.chance(0.5) ? { region: r.pick(['Norte', 'Sur', 'East', 'West']) } : {};
+  if (ctx.sendNulls) fillSchoolNulls(record);
   return record;
 }
 
@@ -210,15 +233,22 @@ function personName(r: Rng): NameRecord {
   return name;
 }
 
+const GRADES_BELOW_KINDERGARTEN: Record<string, number> = {
+  Kindergarten: 0,
+  TransitionalKindergarten: 0,
+  PreKindergarten: -1,
+  Preschool: -2,
+  InfantToddler: -3,
+};
+
 function gradeNumber(grade: string): number {
-  if (grade === 'Kindergarten' || grade === 'TransitionalKindergarten') return 0;
-  if (grade === 'PreKindergarten') return -1;
+  const early = GRADES_BELOW_KINDERGARTEN[grade];
+  if (early !== undefined) return early;
   const n = Number.parseInt(grade, 10);
   return Number.isNaN(n) ? 6 : n;
 }
 
-function studentRole(r: Rng, index: number, schools: string[], primaryIndex: number, username: string) {
-  const level = schoolLevel(primaryIndex);
+function studentRole(r: Rng, index: number, schools: string[], level: SchoolLevel, username: string) {
   const grade = r.chance(0.03) ? r.pick(RARE_GRADES) : r.pick(level.grades);
   const n = gradeNumber(grade);
   const role: StudentRoleRecord = {
@@ -313,15 +343,25 @@ function staffRole(r: Rng, index: number, schools: string[], username: string): 
   return role;
 }
 
+export interface GenerateUserOptions {
+  /** v3.1 (the default) adds that version's fields; v3.0 leaves them out, all else equal. */
+  version?: ApiVersion;
+  /** A second role the user also carries, in the primary school only (multiRoleShare). */
+  secondRole?: SchoolRole;
+}
+
+const SECOND_ROLE_SALT = 7;
+
 /**
- * One user, a pure function of (seed, district, index): the same call always returns an equal
- * object. `schoolIndices[0]` is the primary school.
+ * One user, a pure function of (seed, district, index, options): the same call always returns an
+ * equal object. `schoolIndices[0]` is the primary school.
  */
 export function generateUser(
   ctx: GenerationContext,
   index: number,
   role: SchoolRole,
   schoolIndices: readonly number[],
+  options: GenerateUserOptions = {},
 ): UserRecord {
   const r = new Rng(ctx.seedInt, ctx.districtSlot, SALT.user, index);
   const name = personName(r);
@@ -337,8 +377,35 @@ export function generateUser(
   if (email !== undefined) user.email = email;
   const schools = schoolIndices.map((i) => ctx.schoolId(i));
   const primary = schoolIndices[0] ?? 0;
+  addRole(ctx, user, r, index, role, schools, primary, username, email);
+  if (options.secondRole !== undefined && options.secondRole !== role) {
+    // Its own random stream: the first role's values stay as without it.
+    const second = new Rng(ctx.seedInt, ctx.districtSlot, SALT.user, index, SECOND_ROLE_SALT);
+    addRole(ctx, user, second, index, options.secondRole, schools.slice(0, 1), primary, username, email);
+  }
+  const v31 = (options.version ?? 'v3.1') === 'v3.1';
+  if (v31) {
+    addV31UserFields(user, ctx.seedInt, ctx.districtSlot, index);
+    if (user.roles.student !== undefined)
+      addV31StudentFields(user.roles.student, ctx.seedInt, ctx.districtSlot, index);
+  }
+  if (ctx.sendNulls) fillUserNulls(user, v31);
+  return user;
+}
+
+function addRole(
+  ctx: GenerationContext,
+  user: UserRecord,
+  r: Rng,
+  index: number,
+  role: SchoolRole,
+  schools: string[],
+  primary: number,
+  username: string,
+  email: string | undefined,
+): void {
   if (role === 'student') {
-    user.roles.student = studentRole(r, index, schools, primary, username);
+    user.roles.student = studentRole(r, index, schools, schoolLevel(ctx, primary), username);
     // Real records repeat the email inside the role (not in Clever's spec).
     if (email !== undefined) user.roles.student.email = email;
   } else if (role === 'teacher') {
@@ -347,5 +414,4 @@ export function generateUser(
   } else {
     user.roles.staff = staffRole(r, index, schools, username);
   }
-  return user;
 }

@@ -9,6 +9,11 @@ export interface DistrictShape {
   staffPerSchool: number;
   /** Share (0..1) of students, teachers and staff who also belong to one or two more schools. */
   multiSchoolShare: number;
+  /**
+   * Share (0..1) of teachers who are also students and of staff who also teach (users with two
+   * roles). The second role is in the primary school only. 0 or unset adds none.
+   */
+  multiRoleShare?: number;
 }
 
 /** Indices first, first+step, ... (count of them): one ascending run of generated users. */
@@ -25,7 +30,14 @@ export interface GeneratedUserPlacement {
   /** Position inside the primary school's block of this role. */
   local: number;
   schoolIndices: number[];
+  /** A second role the user also carries (in the primary school), when multiRoleShare says so. */
+  secondRole?: SchoolRole;
 }
+
+/** The role a user of each block may also carry: teachers who study, staff who teach. */
+export const SECOND_ROLE: Partial<Record<SchoolRole, SchoolRole>> = { teacher: 'student', staff: 'teacher' };
+/** The block whose users may carry `role` as their second role. */
+const SECOND_ROLE_HOST: Partial<Record<SchoolRole, SchoolRole>> = { student: 'teacher', teacher: 'staff' };
 
 const ROLE_SALT: Record<SchoolRole, number> = { student: 11, teacher: 23, staff: 37 };
 
@@ -36,10 +48,13 @@ const ROLE_SALT: Record<SchoolRole, number> = { student: 11, teacher: 23, staff:
  * v % stride == 0 also belongs to school b+1; v % (3*stride) == 0 adds school b+2. So each
  * school's members are its own block plus two arithmetic progressions in neighbouring blocks,
  * and every list can be walked in id order from any point without materializing anything.
+ * With multiRoleShare, every multiRoleStride-th user of the teacher block (counted across the
+ * whole block) is also a student, and of the staff block also a teacher: one more progression.
  */
 export class DistrictLayout {
   readonly totalUsers: number;
   private readonly stride: number;
+  private readonly multiRoleStride: number;
   private readonly maxExtraSchools: number;
   private readonly base: Record<SchoolRole, number>;
   private readonly perSchool: Record<SchoolRole, number>;
@@ -63,6 +78,8 @@ export class DistrictLayout {
     this.totalUsers = s * (shape.studentsPerSchool + shape.teachersPerSchool + shape.staffPerSchool);
     this.stride = shape.multiSchoolShare > 0 ? Math.max(1, Math.round(1 / shape.multiSchoolShare)) : 0;
     this.maxExtraSchools = this.stride === 0 ? 0 : Math.min(2, s - 1);
+    const multiRole = shape.multiRoleShare ?? 0;
+    this.multiRoleStride = multiRole > 0 ? Math.max(1, Math.round(1 / multiRole)) : 0;
   }
 
   private offset(block: number, role: SchoolRole): number {
@@ -87,19 +104,50 @@ export class DistrictLayout {
     const extra = this.extraSchools(primarySchool, role, local);
     const schoolIndices = [primarySchool];
     for (let k = 1; k <= extra; k++) schoolIndices.push((primarySchool + k) % this.shape.schools);
-    return { role, primarySchool, local, schoolIndices };
+    const second = SECOND_ROLE[role];
+    const placement: GeneratedUserPlacement = { role, primarySchool, local, schoolIndices };
+    if (second !== undefined && this.multiRoleStride > 0 && offsetInRole % this.multiRoleStride === 0) {
+      placement.secondRole = second;
+    }
+    return placement;
   }
 
   /** Runs of generated users with `role` (or every role) in one district, ascending. */
   roleRuns(role: SchoolRole | undefined): Progression[] {
     if (role === undefined) return [{ first: 0, step: 1, count: this.totalUsers }];
-    return [{ first: this.base[role], step: 1, count: this.shape.schools * this.perSchool[role] }];
+    const runs = [{ first: this.base[role], step: 1, count: this.shape.schools * this.perSchool[role] }];
+    const host = SECOND_ROLE_HOST[role];
+    if (host !== undefined && this.multiRoleStride > 0) {
+      const total = this.shape.schools * this.perSchool[host];
+      const count = Math.ceil(total / this.multiRoleStride);
+      if (count > 0) runs.push({ first: this.base[host], step: this.multiRoleStride, count });
+    }
+    return runs.filter((run) => run.count > 0);
   }
 
   /** Runs of generated members of a school (primary block + neighbours' multi-school users). */
   schoolRuns(school: number, role: SchoolRole, primaryOnly: boolean): Progression[] {
+    if (school < 0 || school >= this.shape.schools) return [];
+    return [...this.ownRoleRuns(school, role, primaryOnly), ...this.secondRoleRuns(school, role)];
+  }
+
+  /** Users of the host block whose second role is `role`; it lists their primary school only. */
+  private secondRoleRuns(school: number, role: SchoolRole): Progression[] {
+    const host = SECOND_ROLE_HOST[role];
+    const stride = this.multiRoleStride;
+    if (host === undefined || stride === 0) return [];
+    const n = this.perSchool[host];
+    const low = school * n;
+    const first = Math.ceil(low / stride) * stride;
+    if (first >= low + n) return [];
+    return [
+      { first: this.base[host] + first, step: stride, count: Math.floor((low + n - 1 - first) / stride) + 1 },
+    ];
+  }
+
+  private ownRoleRuns(school: number, role: SchoolRole, primaryOnly: boolean): Progression[] {
     const n = this.perSchool[role];
-    if (school < 0 || school >= this.shape.schools || n === 0) return [];
+    if (n === 0) return [];
     const runs: Progression[] = [{ first: this.base[role] + school * n, step: 1, count: n }];
     if (primaryOnly) return runs;
     for (let k = 1; k <= this.maxExtraSchools; k++) {

@@ -22,6 +22,13 @@ const move = z.object({
   fromSchoolId: z.string().optional(),
   role: schoolRole.optional(),
 });
+const newSection = z.object({
+  schoolId: z.string(),
+  name: z.string().optional(),
+  teacherIds: z.array(z.string()).optional(),
+  studentIds: z.array(z.string()).optional(),
+  fields: record.optional(),
+});
 const clock = z.object({ advanceMs: z.number().min(0) });
 const events = z.object({ enabled: z.boolean() });
 
@@ -56,6 +63,15 @@ const ROUTES: Record<string, AdminHandler> = {
     json(201, { data: a.createUser(id, parse(newUser, body)) }),
   'POST /districts/{id}/schools': (a, _w, id, body) =>
     json(201, { data: a.addSchool(id, parse(record, body ?? {})) }),
+  'PATCH /districts/{id}': (a, _w, id, body) =>
+    json(200, { data: a.updateDistrict(id, parse(record, body)) }),
+  'POST /districts/{id}/sections': (a, _w, id, body) =>
+    json(201, { data: a.createSection(id, parse(newSection, body)) }),
+  'PATCH /sections/{id}': (a, _w, id, body) => json(200, { data: a.updateSection(id, parse(record, body)) }),
+  'DELETE /sections/{id}': (a, _w, id) => {
+    a.deleteSection(id);
+    return ok();
+  },
   'POST /districts/{id}/rotate-token': (a, _w, id) => {
     a.rotateToken(id);
     return ok();

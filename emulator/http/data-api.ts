@@ -1,7 +1,8 @@
 import type { DistrictData } from '../data/district.js';
 import { arraySource, type SortedSource } from '../data/sorted.js';
+import { eventForVersion } from '../data/v31.js';
 import { toWireEvent } from '../events.js';
-import type { EventRecord, SchoolRole, UserRole } from '../types.js';
+import type { ApiVersion, EventRecord, SchoolRole, SectionRecord, UserRole } from '../types.js';
 import { SCHOOL_ROLES, USER_ROLES } from '../types.js';
 import type { EmulatorWorld } from '../world.js';
 import { listResponse } from './paging.js';
@@ -12,6 +13,8 @@ export interface DataRequest {
   district: DistrictData;
   /** '/v3.0' or '/v3.1': echoed in every uri. */
   versionPrefix: string;
+  /** Which version's record shapes to serve. */
+  version: ApiVersion;
   id: string | undefined;
   pathname: string;
   search: string;
@@ -57,18 +60,30 @@ function eventsList(request: DataRequest): ApiResponse {
     .retained()
     .filter((e) => school === undefined || e.schoolIds.includes(school))
     .filter((e) => recordTypes.length === 0 || recordTypes.includes(e.type.split('.')[0]!))
-    .map(toWireEvent);
+    .map((e) => eventForVersion(toWireEvent(e), request.version));
   const source: SortedSource<EventRecord> = arraySource(events);
   return listResponse(request, source, (e) => `${request.versionPrefix}/events/${e.id}`);
+}
+
+function sectionsList(request: DataRequest, schoolId?: string): ApiResponse {
+  return listResponse(
+    request,
+    request.district.sectionSource(schoolId),
+    (s: SectionRecord) => `${request.versionPrefix}/sections/${s.id}`,
+  );
 }
 
 /** Data API routes by template; every one is scoped to the bearer token's district. */
 export const DATA_ROUTES: Record<string, Handler> = {
   '/districts': (r) =>
-    listResponse(r, arraySource([r.district.district()]), (d) => `${r.versionPrefix}/districts/${d.id}`),
+    listResponse(
+      r,
+      arraySource([r.district.district(r.version)]),
+      (d) => `${r.versionPrefix}/districts/${d.id}`,
+    ),
   '/districts/{id}': (r) =>
     r.id === r.district.id
-      ? single(`${r.versionPrefix}/districts/${r.id}`, r.district.district())
+      ? single(`${r.versionPrefix}/districts/${r.id}`, r.district.district(r.version))
       : notFound('district', r.id),
   '/schools': (r) => listResponse(r, r.district.schoolSource(), (s) => `${r.versionPrefix}/schools/${s.id}`),
   '/schools/{id}': (r) => {
@@ -80,26 +95,37 @@ export const DATA_ROUTES: Record<string, Handler> = {
   },
   '/schools/{id}/district': (r) =>
     r.id !== undefined && r.district.school(r.id) !== undefined
-      ? single(`${r.versionPrefix}/districts/${r.district.id}`, r.district.district())
+      ? single(`${r.versionPrefix}/districts/${r.district.id}`, r.district.district(r.version))
+      : notFound('school', r.id),
+  '/schools/{id}/sections': (r) =>
+    r.id !== undefined && r.district.school(r.id) !== undefined
+      ? sectionsList(r, r.id)
       : notFound('school', r.id),
   '/schools/{id}/users': (r) => {
     if (r.id === undefined || r.district.school(r.id) === undefined) return notFound('school', r.id);
     const role = roleParam(r.query, SCHOOL_ROLES);
     if (typeof role === 'object') return role;
-    const source = r.district.userSource({
-      schoolId: r.id,
-      role: role as SchoolRole | undefined,
-      primaryOnly: r.query.get('primary') === 'true',
-    });
+    const source = r.district.userSource(
+      {
+        schoolId: r.id,
+        role: role as SchoolRole | undefined,
+        primaryOnly: r.query.get('primary') === 'true',
+      },
+      r.version,
+    );
     return listResponse(r, source, (u) => `${r.versionPrefix}/users/${u.id}`);
   },
   '/users': (r) => {
     const role = roleParam(r.query, USER_ROLES);
     if (typeof role === 'object') return role;
-    return listResponse(r, r.district.userSource({ role }), (u) => `${r.versionPrefix}/users/${u.id}`);
+    return listResponse(
+      r,
+      r.district.userSource({ role }, r.version),
+      (u) => `${r.versionPrefix}/users/${u.id}`,
+    );
   },
   '/users/{id}': (r) => {
-    const user = r.id === undefined ? undefined : r.district.user(r.id);
+    const user = r.id === undefined ? undefined : r.district.user(r.id, undefined, r.version);
     if (user === undefined || user.district !== r.district.id) return notFound('user', r.id);
     return single(`${r.versionPrefix}/users/${user.id}`, user, [
       { rel: 'district', uri: `${r.versionPrefix}/users/${user.id}/district` },
@@ -107,7 +133,7 @@ export const DATA_ROUTES: Record<string, Handler> = {
   },
   '/users/{id}/district': (r) =>
     r.id !== undefined && r.district.user(r.id) !== undefined
-      ? single(`${r.versionPrefix}/districts/${r.district.id}`, r.district.district())
+      ? single(`${r.versionPrefix}/districts/${r.district.id}`, r.district.district(r.version))
       : notFound('user', r.id),
   '/events': eventsList,
   '/events/{id}': (r) => {
@@ -116,10 +142,17 @@ export const DATA_ROUTES: Record<string, Handler> = {
     const event = r.id === undefined ? undefined : r.world.eventLog(r.district.id).get(r.id);
     return event === undefined
       ? notFound('event', r.id)
-      : single(`${r.versionPrefix}/events/${event.id}`, toWireEvent(event));
+      : single(`${r.versionPrefix}/events/${event.id}`, eventForVersion(toWireEvent(event), r.version));
+  },
+  // Sections exist only once the admin API creates them (generated districts have none).
+  '/sections': (r) => sectionsList(r),
+  '/sections/{id}': (r) => {
+    const section = r.id === undefined ? undefined : r.district.section(r.id);
+    return section === undefined
+      ? notFound('section', r.id)
+      : single(`${r.versionPrefix}/sections/${section.id}`, section);
   },
   // Later sync stages read these; the emulated districts have none yet.
-  '/sections': emptyList,
   '/terms': emptyList,
   '/courses': emptyList,
 };

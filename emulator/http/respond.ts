@@ -19,6 +19,7 @@ export function errorJson(status: number, message: string): ApiResponse {
 }
 
 const REASONS: Record<number, string> = {
+  404: 'Not Found',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
@@ -33,6 +34,14 @@ export function htmlError(status: number): ApiResponse {
     body: `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
     headers: { 'content-type': 'text/html' },
   };
+}
+
+/**
+ * What Clever answers for a path it has no route for: an HTML page, not `{"message"}` JSON
+ * (which it keeps for unknown ids on known routes).
+ */
+export function htmlNotFound(): ApiResponse {
+  return htmlError(404);
 }
 
 /** Cuts the body in the middle: a complete HTTP response carrying broken JSON. */

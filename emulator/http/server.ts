@@ -3,10 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EmulatorAdmin } from '../admin.js';
 import type { FaultRule } from '../faults.js';
 import { FixedWindowRateLimiter, type RateLimitState } from '../rate-limit.js';
+import type { ApiVersion } from '../types.js';
 import type { EmulatorWorld } from '../world.js';
 import { ADMIN_PREFIX, handleAdmin } from './admin-api.js';
 import { DATA_ROUTES } from './data-api.js';
-import { type ApiResponse, cycled, errorJson, htmlError, truncated, write } from './respond.js';
+import { type ApiResponse, cycled, errorJson, htmlError, htmlNotFound, truncated, write } from './respond.js';
 import { issueToken, listTokens } from './tokens-api.js';
 
 const VERSION_PATH = /^\/(v3\.[01])(\/.*)?$/;
@@ -18,6 +19,7 @@ interface RouteMatch {
   route: string;
   id: string | undefined;
   versionPrefix: string;
+  version: ApiVersion;
 }
 
 function matchDataRoute(pathname: string): RouteMatch | undefined {
@@ -29,6 +31,7 @@ function matchDataRoute(pathname: string): RouteMatch | undefined {
     route: DATA_ROUTES[route] === undefined ? UNMATCHED : route,
     id: segments[1] === undefined ? undefined : decodeURIComponent(segments[1]),
     versionPrefix: `/${match[1]}`,
+    version: match[1] as ApiVersion,
   };
 }
 
@@ -37,12 +40,14 @@ function bearer(req: IncomingMessage): string | undefined {
   return match?.[1];
 }
 
-function rateLimitHeaders(state: RateLimitState): Record<string, string> {
+/** One value per window, comma-separated when there are two (as in recorded real traffic). */
+function rateLimitHeaders(states: RateLimitState[]): Record<string, string> {
+  const list = (value: (state: RateLimitState) => string | number) => states.map(value).join(', ');
   return {
-    'x-ratelimit-bucket': state.bucket,
-    'x-ratelimit-limit': String(state.limit),
-    'x-ratelimit-remaining': String(state.remaining),
-    'x-ratelimit-reset': String(Math.ceil(state.resetSeconds)),
+    'x-ratelimit-bucket': list((s) => s.bucket),
+    'x-ratelimit-limit': list((s) => s.limit),
+    'x-ratelimit-remaining': list((s) => s.remaining),
+    'x-ratelimit-reset': list((s) => Math.ceil(s.resetSeconds)),
   };
 }
 
@@ -63,7 +68,7 @@ function applyStateChange(world: EmulatorWorld, rule: FaultRule, requestDistrict
 function faultResponse(
   world: EmulatorWorld,
   rule: FaultRule,
-  rate: RateLimitState | undefined,
+  rate: RateLimitState[] | undefined,
 ): ApiResponse | undefined {
   switch (rule.kind) {
     case 'status':
@@ -74,7 +79,8 @@ function faultResponse(
       const reset = Math.ceil(world.clock.now() / 1000) + (rule.resetInSeconds ?? 1);
       const response = errorJson(429, 'Too Many Requests');
       if (rate !== undefined) {
-        Object.assign(response.headers, rateLimitHeaders({ ...rate, remaining: 0, resetSeconds: reset }));
+        const spent = rate.map((state) => ({ ...state, remaining: 0, resetSeconds: reset }));
+        Object.assign(response.headers, rateLimitHeaders(spent));
       }
       return response;
     }
@@ -104,12 +110,13 @@ async function handleData(
   const districtId = token === undefined ? undefined : world.tokens.resolve(token);
   const district = districtId === undefined ? undefined : world.district(districtId);
   if (token === undefined || district === undefined) {
-    const headers = rateLimitHeaders(world.rateLimiter.peek('unauthenticated'));
+    const headers = rateLimitHeaders(world.rateLimits.peek('unauthenticated'));
     return finish(world, res, match.route, errorJson(401, 'invalid or missing bearer token'), headers);
   }
-  const rate = world.rateLimiter.hit(FixedWindowRateLimiter.bucketFor(token));
+  const rate = world.rateLimits.hit(FixedWindowRateLimiter.bucketFor(token));
   const headers = rateLimitHeaders(rate);
-  if (!rate.allowed) return finish(world, res, match.route, errorJson(429, 'Too Many Requests'), headers);
+  if (!rate.every((state) => state.allowed))
+    return finish(world, res, match.route, errorJson(429, 'Too Many Requests'), headers);
 
   const terminal = fired.terminal;
   if (terminal?.kind === 'reset') return dropConnection(world, req, match.route);
@@ -118,12 +125,13 @@ async function handleData(
 
   let response: ApiResponse;
   if (req.method !== 'GET') response = errorJson(405, 'only GET is supported');
-  else if (match.route === UNMATCHED) response = errorJson(404, 'not found');
+  else if (match.route === UNMATCHED) response = htmlNotFound();
   else {
     response = DATA_ROUTES[match.route]!({
       world,
       district,
       versionPrefix: match.versionPrefix,
+      version: match.version,
       id: match.id,
       pathname: url.pathname,
       search: url.search,
@@ -178,7 +186,7 @@ async function route(world: EmulatorWorld, req: IncomingMessage, res: ServerResp
     return write(res, await handleAdmin(world, req, url));
   }
   const match = matchDataRoute(url.pathname);
-  if (match === undefined) return finish(world, res, UNMATCHED, errorJson(404, 'not found'));
+  if (match === undefined) return finish(world, res, UNMATCHED, htmlNotFound());
   return handleData(world, req, res, url, match);
 }
 

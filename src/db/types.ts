@@ -260,6 +260,10 @@ interface RosterRowBase {
 }
 
 export interface StudentRow extends RosterRowBase {
+  /** roles.student.preferred_name (Data API v3.1). */
+  preferredFirstName: string | null;
+  preferredMiddleName: string | null;
+  preferredLastName: string | null;
   studentNumber: string | null;
   grade: string | null;
   /** ISO date (YYYY-MM-DD) parsed from Clever's M/D/YYYY. */
@@ -270,7 +274,16 @@ export interface StudentRow extends RosterRowBase {
   ellStatus: string | null;
   iepStatus: string | null;
   frlStatus: string | null;
+  /** Data API v3.1: gifted_status, section_504_status (Y/N). */
+  giftedStatus: string | null;
+  section504Status: string | null;
+  /** Data API v3.1: roles.student.disability {disability_status, disability_code, disability_type}. */
+  disabilityStatus: string | null;
+  disabilityCode: string | null;
+  disabilityType: string | null;
   homeLanguage: string | null;
+  /** Data API v3.1: ISO 639-3 code of home_language. */
+  homeLanguageCode: string | null;
   graduationYear: string | null;
   /** Clever `location` object as JSON text. */
   locationJson: string | null;

@@ -124,7 +124,6 @@ export function roleSchools(role: { school?: string; schools?: string[] }): {
 
 function baseRow(user: CleverUser, role: CleverStudentRole | CleverTeacherRole) {
   const schools = roleSchools(role);
-  const roleEmail = 'email' in role ? role.email : undefined;
   return {
     cleverId: idText(user.id) ?? '',
     cleverDistrictId: text(user.district) ?? '',
@@ -133,8 +132,8 @@ function baseRow(user: CleverUser, role: CleverStudentRole | CleverTeacherRole) 
     firstName: text(user.name?.first) ?? '',
     middleName: text(user.name?.middle),
     lastName: text(user.name?.last) ?? '',
-    // Real records sometimes carry the address only inside the role.
-    email: text(user.email) ?? text(roleEmail),
+    // Real records sometimes carry the address only inside the role (students and teachers).
+    email: text(user.email) ?? text(role.email),
     sisId: text(role.sis_id),
     stateId: text(role.state_id),
     districtUsername: text(role.credentials?.district_username),
@@ -156,6 +155,9 @@ export function mapStudent(user: CleverUser | CleverStudent): StudentRow | null 
   if (!role) return null;
   return {
     ...baseRow(user, role),
+    preferredFirstName: text(role.preferred_name?.first),
+    preferredMiddleName: text(role.preferred_name?.middle),
+    preferredLastName: text(role.preferred_name?.last),
     studentNumber: text(role.student_number),
     grade: text(role.grade),
     dob: parseDob(role.dob),
@@ -165,7 +167,13 @@ export function mapStudent(user: CleverUser | CleverStudent): StudentRow | null 
     ellStatus: text(role.ell_status),
     iepStatus: text(role.iep_status),
     frlStatus: text(role.frl_status),
+    giftedStatus: text(role.gifted_status),
+    section504Status: text(role.section_504_status),
+    disabilityStatus: text(role.disability?.disability_status),
+    disabilityCode: text(role.disability?.disability_code),
+    disabilityType: text(role.disability?.disability_type),
     homeLanguage: text(role.home_language),
+    homeLanguageCode: text(role.home_language_code),
     graduationYear: text(role.graduation_year),
     locationJson: locationJson(role.location),
     enrollmentsJson: enrollmentsJson(role),

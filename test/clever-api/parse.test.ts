@@ -70,6 +70,45 @@ describe('tolerant record parsing', () => {
     expect(user.roles.teacher).toBeUndefined();
   });
 
+  it('keeps the email real records carry inside the teacher role', () => {
+    const user = parseUser({
+      id: 'u1',
+      name: { first: 'A', last: 'B' },
+      roles: { teacher: { school: 's1', email: 'inner@example.org' } },
+    });
+    expect(user.roles.teacher?.email).toBe('inner@example.org');
+  });
+
+  it('keeps the Data API v3.1 student fields and drops malformed ones', () => {
+    const user = parseUser({
+      id: 'u1',
+      name: { first: 'A', last: 'B' },
+      lms_status: { synced_in_lms: true },
+      roles: {
+        student: {
+          school: 's1',
+          preferred_name: { first: 'Al', middle: null, last: 'Bee', nickname: 'x' },
+          gifted_status: 'N',
+          section_504_status: '',
+          home_language_code: 'eng',
+          disability: { disability_status: 'Y', disability_code: 'sld', disability_type: null },
+        },
+      },
+    });
+    expect(user.roles.student).toMatchObject({
+      preferred_name: { first: 'Al', last: 'Bee' },
+      gifted_status: 'N',
+      section_504_status: '',
+      home_language_code: 'eng',
+      disability: { disability_status: 'Y', disability_code: 'sld' },
+    });
+    expect(user.roles.student?.preferred_name).not.toHaveProperty('nickname');
+    expect(user).not.toHaveProperty('lms_status');
+    const odd = parseUser({ id: 'u2', roles: { student: { preferred_name: 'Al', disability: [1] } } });
+    expect(odd.roles.student?.preferred_name).toBeUndefined();
+    expect(odd.roles.student?.disability).toBeUndefined();
+  });
+
   it('fills guaranteed strings that are missing with "" rather than failing a roster', () => {
     const user = parseUser({ id: 'u1', roles: null });
     expect(user).toMatchObject({ id: 'u1', district: '', name: { first: '', last: '' }, roles: {} });

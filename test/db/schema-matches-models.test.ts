@@ -275,8 +275,13 @@ describe.each(['session', 'school'] as const)(
           sql,
         )?.[1];
         expect(body, `CREATE TABLE ${table}`).toBeDefined();
+        // Later migrations add columns: `ALTER TABLE [dbo].[t] ADD [a] ...,\n[b] ...;`
+        const added = [
+          ...sql.matchAll(new RegExp(`ALTER TABLE \\[dbo\\]\\.\\[${table}\\] ADD ([^;]*);`, 'g')),
+        ].map((match) => match[1] ?? '');
+        const declarations = [body ?? '', ...added].flatMap((part) => part.split('\n'));
         for (const [column, { type, nullable }] of Object.entries(shape.columns)) {
-          const line = body?.split('\n').find((candidate) => candidate.trim().startsWith(`[${column}] `));
+          const line = declarations.find((candidate) => candidate.trim().startsWith(`[${column}] `));
           expect(line, `${table}.${column}`).toBeDefined();
           expect(line?.toUpperCase()).toContain(` ${type.replace('(MAX)', '(MAX)')}`);
           expect(line?.includes('NOT NULL'), `${table}.${column} nullability`).toBe(!nullable);

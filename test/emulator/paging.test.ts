@@ -170,14 +170,22 @@ describe('list paging', () => {
     const school = await get(emu, `/v3.0/schools/${schoolIds[0]}`, token);
     expect(school.body.data.id).toBe(schoolIds[0]);
     expect(school.body.links[0]).toEqual({ rel: 'self', uri: `/v3.0/schools/${schoolIds[0]}` });
-    for (const path of [
-      '/v3.0/schools/ffffffffffffffffffffffff',
-      '/v3.0/users/not-an-id',
-      '/v3.0/nothing-here',
-    ]) {
+    for (const path of ['/v3.0/schools/ffffffffffffffffffffffff', '/v3.0/users/not-an-id']) {
       const missing = await get(emu, path, token);
       expect(missing.status, path).toBe(404);
       expect(missing.body.message).toBeTruthy();
     }
+  });
+
+  it('answers unknown routes with an HTML 404 page, as Clever does, rate-limit headers included', async () => {
+    for (const path of ['/v3.0/nothing-here', '/v3.0/schools/x/y/z', '/v2.0/schools', '/']) {
+      const missing = await get(emu, path, token);
+      expect(missing.status, path).toBe(404);
+      expect(missing.headers.get('content-type'), path).toMatch(/^text\/html/);
+      expect(missing.text, path).toContain('<title>404 Not Found</title>');
+      expect(missing.body, path).toBeUndefined();
+    }
+    const versioned = await get(emu, '/v3.1/nothing-here', token);
+    expect(versioned.headers.get('x-ratelimit-limit')).toBeTruthy();
   });
 });

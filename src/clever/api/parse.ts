@@ -64,6 +64,13 @@ function withSchools<T extends { school?: string | undefined; schools?: string[]
   return { ...role, schools };
 }
 
+const personName = z.object({ first: str, middle: str, last: str }).optional().catch(undefined);
+
+const disability = z
+  .object({ disability_status: str, disability_code: str, disability_type: str })
+  .optional()
+  .catch(undefined);
+
 const studentRole = z
   .object({
     sis_id: str,
@@ -87,6 +94,12 @@ const studentRole = z
     ext: looseObject,
     legacy_id: str,
     email: str,
+    // Data API v3.1 only.
+    preferred_name: personName,
+    gifted_status: str,
+    section_504_status: str,
+    home_language_code: str,
+    disability,
   })
   .transform(withSchools);
 
@@ -101,6 +114,8 @@ const teacherRole = z
     credentials,
     legacy_id: str,
     ext: looseObject,
+    // Not in Clever's spec; real records carry the email inside the role, as for students.
+    email: str,
   })
   .transform(withSchools);
 

@@ -1,5 +1,5 @@
 /**
- * Clever Data API v3.0 records as the rest of clever-sync sees them, after tolerant parsing at
+ * Clever Data API v3.0 / v3.1 records as the rest of clever-sync sees them, after tolerant parsing at
  * the boundary (src/clever/api/parse*.ts): unknown fields dropped, `""` enums kept as "",
  * optional fields undefined when absent. Field names follow the wire (snake_case) so mapping
  * code reads like Clever's documentation.
@@ -75,6 +75,12 @@ export interface CleverStudentRole {
   frl_status?: string;
   home_language?: string;
   graduation_year?: string;
+  /** Data API v3.1 (absent in v3.0 answers). */
+  preferred_name?: CleverName | Partial<CleverName>;
+  gifted_status?: string;
+  section_504_status?: string;
+  home_language_code?: string;
+  disability?: { disability_status?: string; disability_code?: string; disability_type?: string };
   credentials?: { district_username?: string };
   location?: CleverLocation;
   ext?: Record<string, unknown>;
@@ -92,6 +98,8 @@ export interface CleverTeacherRole {
   credentials?: { district_username?: string };
   legacy_id?: string;
   ext?: Record<string, unknown>;
+  /** Not in Clever's spec, but real records carry it (sometimes only here). */
+  email?: string;
 }
 
 /** A Clever v3 user. `CleverStudent` / `CleverTeacher` are users known to carry that role. */

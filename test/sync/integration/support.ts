@@ -218,34 +218,12 @@ export async function readRoster(
   cleverSchoolId: string,
   entity: RosterEntity,
 ): Promise<StoredRosterRow[]> {
-  const school = await env.session.schools.findByCleverId(cleverSchoolId);
-  if (!school) return [];
-  const { url } = await env.schools.resolveUrl({
-    id: school.id,
-    cleverSchoolId,
-    connectionSecretName: school.connectionSecretName,
-    databaseName: school.databaseName,
-  });
   const extra = entity === 'students' ? ', grade, dob' : '';
-  const sql = `SELECT clever_id, first_name, last_name, email, school_ids_json, is_active${extra} FROM ${entity} ORDER BY clever_id`;
-  let rows: Record<string, unknown>[];
-  if (url.startsWith('file:')) {
-    const db = new Database(url.slice('file:'.length), { readonly: true });
-    try {
-      rows = db.prepare(sql).all() as Record<string, unknown>[];
-    } finally {
-      db.close();
-    }
-  } else {
-    const client = new pg.Client({ connectionString: url });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      rows = (await client.query(sql)).rows;
-    } finally {
-      await client.end();
-    }
-  }
+  const rows = await queryRoster(
+    env,
+    cleverSchoolId,
+    `SELECT clever_id, first_name, last_name, email, school_ids_json, is_active${extra} FROM ${entity} ORDER BY clever_id`,
+  );
   return rows.map((r) => ({
     cleverId: String(r.clever_id),
     firstName: String(r.first_name),
@@ -257,6 +235,38 @@ export async function readRoster(
     schoolIdsJson: String(r.school_ids_json),
     isActive: r.is_active === true || r.is_active === 1 || r.is_active === 1n,
   }));
+}
+
+/** Rows of a query on a school's database, read with the raw driver; [] for an unknown school. */
+export async function queryRoster(
+  env: SyncEnv,
+  cleverSchoolId: string,
+  sql: string,
+): Promise<Record<string, unknown>[]> {
+  const school = await env.session.schools.findByCleverId(cleverSchoolId);
+  if (!school) return [];
+  const { url } = await env.schools.resolveUrl({
+    id: school.id,
+    cleverSchoolId,
+    connectionSecretName: school.connectionSecretName,
+    databaseName: school.databaseName,
+  });
+  if (url.startsWith('file:')) {
+    const db = new Database(url.slice('file:'.length), { readonly: true });
+    try {
+      return db.prepare(sql).all() as Record<string, unknown>[];
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
 }
 
 /** The emulator's current roster of a school, as rows should store it. */

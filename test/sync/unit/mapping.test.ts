@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseUser } from '../../../src/clever/api/parse.js';
 import type { CleverSchool, CleverUser } from '../../../src/clever/api/types.js';
 import { mapSchool, mapStudent, mapTeacher, parseDob, roleSchools, text } from '../../../src/sync/mapping.js';
 import { invalidReasons, preparePage } from '../../../src/sync/validate.js';
@@ -88,6 +89,9 @@ describe('mapStudent', () => {
       extJson: '{"custom":1}',
       cleverCreated: new Date('2023-08-01T12:00:00.000Z'),
       cleverLastModified: new Date('2024-02-03T04:05:06.789Z'),
+      preferredFirstName: null,
+      preferredMiddleName: null,
+      preferredLastName: null,
       studentNumber: '1001',
       grade: 'Kindergarten',
       dob: '2018-03-07',
@@ -97,7 +101,13 @@ describe('mapStudent', () => {
       ellStatus: 'Y',
       iepStatus: null,
       frlStatus: null,
+      giftedStatus: null,
+      section504Status: null,
+      disabilityStatus: null,
+      disabilityCode: null,
+      disabilityType: null,
       homeLanguage: null,
+      homeLanguageCode: null,
       graduationYear: '2031',
       locationJson: '{"address":"1 Main St","city":"Springfield"}',
       enrollmentsJson: JSON.stringify([{ school: S1, start_date: '2023-08-20' }]),
@@ -144,6 +154,38 @@ describe('mapStudent', () => {
     const raw = user({ email: undefined });
     (raw.roles.student as unknown as Record<string, unknown>).email = 'inner@example.org';
     expect(mapStudent(raw)?.email).toBe('inner@example.org');
+  });
+
+  it('maps the Data API v3.1 student fields: preferred name, statuses, disability, home language', () => {
+    const raw = user();
+    Object.assign(raw.roles.student!, {
+      preferred_name: { first: ' Zo ', last: 'Øster' },
+      gifted_status: 'Y',
+      section_504_status: 'N',
+      iep_status: 'Y',
+      frl_status: 'Reduced',
+      home_language: 'Spanish',
+      home_language_code: 'spa',
+      disability: {
+        disability_status: 'Y',
+        disability_code: 'sld',
+        disability_type: 'Specific learning disability',
+      },
+    });
+    expect(mapStudent(raw)).toMatchObject({
+      preferredFirstName: 'Zo',
+      preferredMiddleName: null,
+      preferredLastName: 'Øster',
+      giftedStatus: 'Y',
+      section504Status: 'N',
+      iepStatus: 'Y',
+      frlStatus: 'Reduced',
+      homeLanguage: 'Spanish',
+      homeLanguageCode: 'spa',
+      disabilityStatus: 'Y',
+      disabilityCode: 'sld',
+      disabilityType: 'Specific learning disability',
+    });
   });
 
   it('returns null for a user without the student role', () => {
@@ -206,6 +248,16 @@ describe('mapTeacher', () => {
       sisId: 'T-SIS',
     });
     expect(mapStudent(both)?.cleverSchoolId).toBe(S1);
+  });
+
+  it('falls back to the email Clever puts inside the teacher role, as for students', () => {
+    // Through the parser, as records arrive: it must not drop the role's email.
+    const teacher = parseUser({
+      ...user({ email: undefined }),
+      roles: { teacher: { school: S1, schools: [S1], email: 'teacher@example.org' } },
+    });
+    expect(mapTeacher(teacher)?.email).toBe('teacher@example.org');
+    expect(mapTeacher({ ...teacher, email: 'top@example.org' })?.email).toBe('top@example.org');
   });
 });
 
