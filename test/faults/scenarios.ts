@@ -114,7 +114,7 @@ function lockSqlite(url: string, ms: number): Promise<void> {
   });
 }
 
-const CRASH_CHILD = fileURLToPath(new URL('../sync/integration/crash-child.ts', import.meta.url));
+const CRASH_CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 
 export const SCENARIOS: FaultScenario[] = [
   healedWithinTheRun(
@@ -544,7 +544,19 @@ export const SCENARIOS: FaultScenario[] = [
         const recovered = await ctx.env.service.recoverAbandoned();
         ctx.recovering();
         expect(recovered.runs).toBe(1);
-        expect((await ctx.env.session.runs.get(runId))?.status).toBe('Abandoned');
+        expect(recovered.history).toBeGreaterThan(0);
+        const run = await ctx.env.session.runs.get(runId);
+        expect(run).toMatchObject({
+          status: 'Abandoned',
+          errorSummary: expect.stringMatching(/ended before it finished/),
+        });
+        expect(run?.completedAt).not.toBeNull();
+        const rows = await ctx.env.session.history.list({ runId });
+        expect(rows.filter((r) => r.status === 'Running')).toEqual([]);
+        for (const row of rows.filter((r) => r.status === 'Abandoned')) {
+          expect(row.completedAt).not.toBeNull();
+          expect(row.errorSummary).toMatch(/ended before it finished/);
+        }
         expect((await ctx.sync({ full: true })).status).toBe('Succeeded');
         return { outcome: `Abandoned (${recovered.history} rows), next run Succeeded` };
       } finally {

@@ -1,16 +1,16 @@
 /**
- * A sync process that the crash-recovery test kills mid-run (SIGKILL): it shares the test's
+ * A sync process that the fault matrix kills mid-run (SIGKILL): it shares the test's
  * SessionDb, school databases and emulator, and holds its leases for one second only, so they
  * expire soon after it dies. Configuration arrives as JSON in CRASH_CHILD_CONFIG.
  */
-import { createCleverApiClient } from '../../../src/clever/api/index.js';
-import { clientCredentialsFrom } from '../../../src/clever/auth/client-credentials.js';
-import { CleverAuthService } from '../../../src/clever/auth/index.js';
-import { CleverHttpClients } from '../../../src/clever/http/index.js';
-import { loadConfigSync } from '../../../src/config/index.js';
-import { createSchoolDatabaseProvider, createSessionRepository } from '../../../src/db/index.js';
-import { createSyncService } from '../../../src/sync/sync-service.js';
-import { silentLogger } from '../../../src/telemetry/index.js';
+import { createCleverApiClient } from '../../src/clever/api/index.js';
+import { clientCredentialsFrom } from '../../src/clever/auth/client-credentials.js';
+import { CleverAuthService } from '../../src/clever/auth/index.js';
+import { CleverHttpClients } from '../../src/clever/http/index.js';
+import { loadConfigSync } from '../../src/config/index.js';
+import { createSchoolDatabaseProvider, createSessionRepository } from '../../src/db/index.js';
+import { createSyncService } from '../../src/sync/sync-service.js';
+import { silentLogger } from '../../src/telemetry/index.js';
 
 const input = JSON.parse(process.env.CRASH_CHILD_CONFIG ?? '{}') as {
   settings: Record<string, string>;
