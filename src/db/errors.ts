@@ -54,7 +54,7 @@ const SQLSERVER_KINDS: ReadonlyMap<number, TransientKind> = new Map([
  * above, by number.
  */
 const SQLSERVER_LOGIN_MESSAGES: readonly [RegExp, TransientKind][] = [
-  [/is not currently available\. Please retry/i, 'failover'], // 40613
+  [/is not currently available\.\s+Please retry/i, 'failover'], // 40613
   [/Cannot open database .* requested by the login/i, 'failover'], // 4060
   [/service has encountered an error processing your request/i, 'failover'], // 40197, 40540, 40143
   [/service is currently busy/i, 'throttled'], // 40501
@@ -128,6 +128,7 @@ function facts(error: unknown): ErrorFacts {
     markedTransient: false,
   };
   const fallbackMessages: string[] = [];
+  const wrapperMessages: string[] = [];
   const seen = new Set<unknown>();
   const visit = (node: unknown, depth: number): void => {
     if (node === null || typeof node !== 'object' || seen.has(node) || depth > 6) return;
@@ -150,6 +151,11 @@ function facts(error: unknown): ErrorFacts {
     if (typeof record.message === 'string') {
       result.allMessages.push(record.message);
       if (!isPrismaWrapper) fallbackMessages.push(record.message);
+      // Errors the adapter could not map (a failed login): the driver's text is the last line.
+      else if (!record.meta || typeof record.meta !== 'object' || !('driverAdapterError' in record.meta)) {
+        const lastLine = record.message.trim().split('\n').pop()?.trim();
+        if (lastLine && !/invocation:?$/.test(lastLine)) wrapperMessages.push(lastLine);
+      }
     }
     for (const key of [
       'cause',
@@ -166,7 +172,7 @@ function facts(error: unknown): ErrorFacts {
     }
   };
   visit(error, 0);
-  result.messages.push(...fallbackMessages);
+  result.messages.push(...fallbackMessages, ...wrapperMessages);
   return result;
 }
 

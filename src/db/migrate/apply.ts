@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { TokenCredential } from '@azure/identity';
 import { AppError } from '../../errors.js';
 import { type Logger, redactText, silentLogger } from '../../telemetry/index.js';
-import { databaseErrorCode } from '../errors.js';
+import { databaseErrorCode, isTransientDatabaseError, toDatabaseError } from '../errors.js';
 import { migrationRequestTimeoutMs, openSqlServerMigrationTarget } from '../sqlserver/migration-target.js';
 import { type DatabaseProvider, describeDatabase, detectProvider, sqliteFilePath } from '../url.js';
 import {
@@ -127,6 +127,7 @@ async function apply(
         'Timed out waiting for the migration lock (another migration is running?)',
         error,
         provider,
+        true,
       );
     });
     await initialize(target, options.database);
@@ -181,6 +182,9 @@ async function apply(
       logger.info({ migration: migration.name, target: describeDatabase(options.url) }, 'migration applied');
     }
     return result;
+  } catch (error) {
+    // A statement of the bookkeeping failed (no right to create _prisma_migrations, a dropped connection).
+    throw migrationError(`Migrating the ${options.database} database failed`, error, provider);
   } finally {
     await target.close().catch(() => undefined);
   }
@@ -294,12 +298,19 @@ function failureLogs(name: string, error: unknown): string {
   );
 }
 
-function migrationError(message: string, error: unknown, provider: DatabaseProvider): AppError {
+function migrationError(
+  message: string,
+  error: unknown,
+  provider: DatabaseProvider,
+  transient = isTransientDatabaseError(error, provider),
+): AppError {
   if (error instanceof AppError) return error;
   const code = databaseErrorCode(error);
-  return new AppError('MIGRATION_FAILED', `${message} (${provider}${code ? ` ${code}` : ''})`, {
-    transient: true,
-    details: { provider, code },
-    cause: error,
-  });
+  // The driver's own words (tables, permissions), redacted, after what we were doing.
+  const reason = toDatabaseError(error, 'migration', provider).message.replace(/^[^:]*\)(: )?/, '');
+  return new AppError(
+    'MIGRATION_FAILED',
+    `${message} (${provider}${code ? ` ${code}` : ''})${reason ? `: ${reason}` : ''}`,
+    { transient, details: { provider, code }, cause: error },
+  );
 }
