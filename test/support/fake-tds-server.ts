@@ -240,7 +240,7 @@ export async function startFakeTdsServer(behaviour: FakeTdsBehaviour = {}): Prom
         tokens.push(payload.subarray(8, 8 + length).toString('utf16le'));
         return login();
       }
-      if (process.env.TDS_DEBUG) console.log("fake got", type, payload.length);
+      if (process.env.TDS_DEBUG) console.log('fake got', type, payload.length);
       if (type === PACKET.ATTENTION) {
         // End the interrupted response, then acknowledge the attention in a message of its own.
         if (silent) send(done(0xfd, 0));
