@@ -7,6 +7,7 @@
  * applier's own per-provider code: here on SQLite and on PostgreSQL under a role without CREATE;
  * SQL Server's statements run against a fake server in sqlserver-driver.test.ts.
  */
+import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -16,10 +17,14 @@ import { migrationsDirectory, readMigrations } from '../../src/db/migrate/files.
 import { createSchoolDatabaseProvider } from '../../src/db/school/provider.js';
 import type { SchoolDatabaseRef } from '../../src/db/types.js';
 import {
+  createSqlServerDatabase,
   dropPostgresDatabase,
   POSTGRES_URL,
   postgresAvailable,
   postgresDatabaseUrl,
+  SQLSERVER_URL,
+  sqlserverAvailable,
+  sqlserverQuery,
   studentRow,
   tempDir,
   uniqueName,
@@ -196,3 +201,61 @@ describe.skipIf(!postgresAvailable)('school databases under a PostgreSQL role wi
     });
   });
 });
+
+describe.skipIf(!sqlserverAvailable)(
+  'school databases under the documented SQL Server roles (db_datareader, db_datawriter)',
+  () => {
+    const login = uniqueName('cs_app');
+    // SQL Server's password policy wants upper and lower case, digits and a symbol.
+    const password = `Aa1!${randomBytes(12).toString('hex')}`;
+    let drop: (() => Promise<void>) | undefined;
+    afterAll(async () => {
+      await drop?.();
+      if (SQLSERVER_URL)
+        await sqlserverQuery(SQLSERVER_URL, `IF SUSER_ID(N'${login}') IS NOT NULL DROP LOGIN [${login}]`);
+    });
+
+    it('fails clearly until the deployment identity migrates, then syncs with row rights only', async () => {
+      const database = await createSqlServerDatabase('cs_lp');
+      drop = database.drop;
+      await sqlserverQuery(SQLSERVER_URL!, `CREATE LOGIN [${login}] WITH PASSWORD = N'${password}'`);
+      await sqlserverQuery(
+        database.url,
+        `CREATE USER [${login}] FOR LOGIN [${login}];
+       ALTER ROLE db_datareader ADD MEMBER [${login}];
+       ALTER ROLE db_datawriter ADD MEMBER [${login}];`,
+      );
+      const appUrl = database.url
+        .split(';')
+        .filter((part) => !/^\s*(user|username|uid|userid|password|pwd)\s*=/i.test(part))
+        .concat([`user=${login}`, `password={${password}}`])
+        .join(';');
+      const ref = school('lp0001');
+      const schools = createSchoolDatabaseProvider({
+        urlTemplate: `${appUrl};x={schoolId}`,
+        sweepIdle: false,
+      });
+      try {
+        // SQL Server is not migrated on first use by default: the app checks, read-only.
+        await expect(schools.provision(ref)).rejects.toMatchObject({
+          code: 'DATABASE_NOT_MIGRATED',
+          message: expect.stringContaining('clever-sync db migrate --school lp0001'),
+        });
+        // The app's login could not have migrated it anyway.
+        await expect(applyMigrations({ url: appUrl, database: 'school' })).rejects.toMatchObject({
+          code: 'MIGRATION_FAILED',
+        });
+
+        await applyMigrations({ url: database.url, database: 'school' });
+        await schools.provision(ref);
+        const roster = await schools.forSchool(ref);
+        expect(await roster.upsert('students', [studentRow(1), studentRow(2)], 'run-1')).toMatchObject({
+          created: 2,
+        });
+        expect(await roster.archiveUnseen('students', 'run-2', new Date())).toBe(2);
+      } finally {
+        await schools.closeAll();
+      }
+    });
+  },
+);

@@ -24,7 +24,7 @@ import { migrationRequestTimeoutMs } from '../../src/db/sqlserver/migration-targ
 import { appServicesForTest } from '../support/app-services.js';
 import { fakeKeyVault } from '../support/fake-key-vault.js';
 import { type FakeTdsServer, startFakeTdsServer } from '../support/fake-tds-server.js';
-import { studentRow } from './support.js';
+import { sqlserverAvailable, studentRow } from './support.js';
 
 /** A TokenCredential that records the scopes it was asked for. */
 function recordingCredential(): TokenCredential & { scopes: string[] } {
@@ -144,6 +144,12 @@ describe('SQL Server driver config', () => {
   });
 });
 
+describe('the SQL Server integration suites', () => {
+  it('run against a live server exactly when TEST_SQLSERVER_URL is set (the CI job sqlserver)', () => {
+    expect(sqlserverAvailable).toBe(Boolean(process.env.TEST_SQLSERVER_URL?.trim()));
+  });
+});
+
 describe('the ;schema= option on SQL Server', () => {
   const url = `${BASE};user=app;password=pw;schema=sync`;
   it('is refused with CONFIG_INVALID everywhere a URL is used, before any connection is tried', async () => {
@@ -257,6 +263,27 @@ describe('SQL Server through the real driver stack, against a fake server', () =
       msw.listen({ onUnhandledRequest: 'error' });
     });
     afterAll(() => msw.close());
+
+    it('resolves the database settings into the SQL Server driver config', async () => {
+      const { services } = await appServicesForTest({
+        DATABASE_IDLE_CLOSE_SECONDS: '120',
+        DATABASE_REQUEST_TIMEOUT_SECONDS: '90',
+        DATABASE_POOL_MAX: '4',
+      });
+      try {
+        const config = sqlserverClientConfig(
+          `${BASE};authentication=ActiveDirectoryManagedIdentity`,
+          databaseOptions(services),
+        );
+        expect(config).toMatchObject({
+          requestTimeout: 90_000,
+          pool: { max: 4, idleTimeoutMillis: 120_000 },
+          authentication: { type: 'token-credential', options: { credential: services.azureCredential } },
+        });
+      } finally {
+        await services.dispose();
+      }
+    });
 
     it("passes the app's one Azure identity to SessionDb: one token request however many connections log in", async () => {
       const server = await fake({ federatedAuthentication: true });
