@@ -20,7 +20,10 @@ import { createSchoolDatabaseProvider } from '../../src/db/school/provider.js';
 import { createSchoolRosterRepository, prismaRosterDatabase } from '../../src/db/school/repository.js';
 import { createSessionRepository } from '../../src/db/session/repository.js';
 import { sqlserverDriverConfig } from '../../src/db/sqlserver/driver-config.js';
-import { migrationRequestTimeoutMs } from '../../src/db/sqlserver/migration-target.js';
+import {
+  migrationRequestTimeoutMs,
+  sqlserverMigrationConfig,
+} from '../../src/db/sqlserver/migration-target.js';
 import { appServicesForTest } from '../support/app-services.js';
 import { fakeKeyVault } from '../support/fake-key-vault.js';
 import { type FakeTdsServer, startFakeTdsServer } from '../support/fake-tds-server.js';
@@ -137,10 +140,19 @@ describe('SQL Server driver config', () => {
     expect(sqlserverDriverConfig(`${BASE};schema=dbo`, OPTIONS).server).toBe('sql.example.net');
   });
 
-  it('the migration applier lets a statement run longer than its lock wait (and 30 min for index builds)', () => {
+  it('the migration applier: one session, and statements that outlast its lock wait (30 min for index builds)', () => {
     expect(migrationRequestTimeoutMs(60_000)).toBeGreaterThan(60_000 + 30_000);
     expect(migrationRequestTimeoutMs(60_000)).toBeGreaterThanOrEqual(30 * 60_000);
     expect(migrationRequestTimeoutMs(3_600_000)).toBe(3_660_000);
+    // A URL tuned for the app (more connections, a short socketTimeout) cannot break the applier's lock.
+    const config = sqlserverMigrationConfig(`${BASE};connectionLimit=20;socketTimeout=10`, {
+      requestTimeoutMs: migrationRequestTimeoutMs(60_000),
+    });
+    expect(config).toMatchObject({
+      requestTimeout: 30 * 60_000,
+      pool: { max: 1, idleTimeoutMillis: 30 * 60_000 },
+    });
+    expect(tediousConfig(config).options).toMatchObject({ requestTimeout: 30 * 60_000 });
   });
 });
 

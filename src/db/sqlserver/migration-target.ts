@@ -36,6 +36,25 @@ export function migrationRequestTimeoutMs(lockTimeoutMs: number): number {
 const statement = (text: string): SqlStatement => ({ sql: text, params: [], types: [] });
 
 /**
+ * The applier's driver config: exactly one connection (a URL `connectionLimit` cannot raise it)
+ * that never idles out between statements, and no shorter statement timeout than the applier's
+ * (a URL `socketTimeout` cannot cut the lock wait short).
+ */
+export function sqlserverMigrationConfig(url: string, options: SqlServerMigrationTargetOptions): sql.config {
+  const config = sqlserverDriverConfig(url, {
+    poolMax: 1,
+    idleTimeoutMs: options.requestTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs,
+    ...(options.credential ? { credential: options.credential } : {}),
+  });
+  return {
+    ...config,
+    requestTimeout: Math.max(config.requestTimeout ?? 0, options.requestTimeoutMs),
+    pool: { ...config.pool, min: 0, max: 1, idleTimeoutMillis: options.requestTimeoutMs },
+  };
+}
+
+/**
  * On the `mssql` driver, with a pool of exactly one connection, so sp_getapplock's
  * Session-owned lock and the work it guards share one session (the connection is kept for the
  * whole run: it never idles longer than a statement). A migration script is sent as one batch,
@@ -47,14 +66,7 @@ export async function openSqlServerMigrationTarget(
   options: SqlServerMigrationTargetOptions,
 ): Promise<MigrationTarget> {
   const schema = sqlserverSchema(url);
-  const pool = new sql.ConnectionPool(
-    sqlserverDriverConfig(url, {
-      poolMax: 1,
-      idleTimeoutMs: options.requestTimeoutMs,
-      requestTimeoutMs: options.requestTimeoutMs,
-      ...(options.credential ? { credential: options.credential } : {}),
-    }),
-  );
+  const pool = new sql.ConnectionPool(sqlserverMigrationConfig(url, options));
   pool.on('error', () => undefined);
   await pool.connect();
   let locked = false;
