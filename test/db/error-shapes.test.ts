@@ -16,7 +16,7 @@ import { toDatabaseError, transientKind } from '../../src/db/errors.js';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
 import { createSessionRepository } from '../../src/db/session/repository.js';
 import { AppError } from '../../src/errors.js';
-import { type FakeTdsServer, startFakeTdsServer, type TdsReply } from '../support/fake-tds-server.js';
+import { type FakeTdsBehaviour, fakeTdsServers, type TdsReply } from '../support/fake-tds-server.js';
 import { tempDir } from './support.js';
 
 // Azure SQL's texts for these errors (learn.microsoft.com, "Database engine events and errors").
@@ -58,18 +58,12 @@ async function closedPort(): Promise<number> {
 }
 
 describe('SQL Server errors as tedious, mssql and Prisma produce them', () => {
-  const servers: FakeTdsServer[] = [];
-  const fake = async (...args: Parameters<typeof startFakeTdsServer>) => {
-    const server = await startFakeTdsServer(...args);
-    servers.push(server);
-    return server;
-  };
-  afterAll(async () => {
-    for (const server of servers) await server.close();
-  });
+  const servers = fakeTdsServers();
+  const fake = servers.start;
+  afterAll(() => servers.closeAll());
 
   /** The error of one statement, raw from mssql and through Prisma Client ($executeRawUnsafe). */
-  async function errorsOf(behaviour: Parameters<typeof startFakeTdsServer>[0]) {
+  async function errorsOf(behaviour: FakeTdsBehaviour) {
     const server = await fake(behaviour);
     const pool = new sql.ConnectionPool(sqlserverClientConfig(server.url(), {}));
     pool.on('error', () => undefined);

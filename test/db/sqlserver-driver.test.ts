@@ -26,7 +26,7 @@ import {
 } from '../../src/db/sqlserver/migration-target.js';
 import { appServicesForTest } from '../support/app-services.js';
 import { fakeKeyVault } from '../support/fake-key-vault.js';
-import { type FakeTdsServer, startFakeTdsServer } from '../support/fake-tds-server.js';
+import { fakeTdsServers } from '../support/fake-tds-server.js';
 import { sqlserverAvailable, studentRow } from './support.js';
 
 /** A TokenCredential that records the scopes it was asked for. */
@@ -180,15 +180,9 @@ describe('the ;schema= option on SQL Server', () => {
 });
 
 describe('SQL Server through the real driver stack, against a fake server', () => {
-  const servers: FakeTdsServer[] = [];
-  const fake = async (...args: Parameters<typeof startFakeTdsServer>) => {
-    const server = await startFakeTdsServer(...args);
-    servers.push(server);
-    return server;
-  };
-  afterAll(async () => {
-    for (const server of servers) await server.close();
-  });
+  const servers = fakeTdsServers();
+  const fake = servers.start;
+  afterAll(() => servers.closeAll());
 
   it('cancels a statement at the configured request timeout, and does not retry it', async () => {
     const server = await fake({ request: () => ({ kind: 'silent' }) });

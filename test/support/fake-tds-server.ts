@@ -297,3 +297,21 @@ export async function startFakeTdsServer(behaviour: FakeTdsBehaviour = {}): Prom
       }),
   };
 }
+
+/** Starts fake servers for a test file and closes them all at once (call `closeAll` in afterAll). */
+export function fakeTdsServers(): {
+  start(behaviour?: FakeTdsBehaviour): Promise<FakeTdsServer>;
+  closeAll(): Promise<void>;
+} {
+  const servers: FakeTdsServer[] = [];
+  return {
+    async start(behaviour) {
+      const server = await startFakeTdsServer(behaviour);
+      servers.push(server);
+      return server;
+    },
+    async closeAll() {
+      for (const server of servers.splice(0)) await server.close();
+    },
+  };
+}
