@@ -153,6 +153,7 @@ describe('.github/workflows/ci.yml: the SQL Server job', () => {
     expect(install).toBeLessThan(generate);
     expect(generate).toBeLessThan(test);
     expect(create).toBeLessThan(test);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression in the workflow
     expect(steps[create]!.run).toContain('docker exec "${{ job.services.sqlserver.id }}"');
     expect(steps[create]!.run).toMatch(/sqlcmd .*-U sa -P "\$SQLSERVER_SA_PASSWORD"/s);
     expect(job.env?.SQLSERVER_SA_PASSWORD).toBe(password);
