@@ -221,31 +221,48 @@ export interface SyncServices {
 }
 
 /**
+ * Connection settings every database client shares: pool size and idle close, the SQL Server
+ * statement timeout, retries, and the app's one Azure identity for Entra authentication (SQL
+ * Server), so no connection builds a credential of its own.
+ */
+export function databaseOptions(app: AppServices) {
+  const { database } = app.config;
+  return {
+    poolMax: database.poolMax,
+    idleTimeoutMs: database.idleCloseSeconds * 1_000,
+    requestTimeoutMs: database.requestTimeoutSeconds * 1_000,
+    retryCount: database.retryCount,
+    credential: app.azureCredential,
+    logger: app.logger,
+  };
+}
+
+/** The school database provider's options: shared settings, the URL template and Key Vault lookups. */
+export function schoolDatabaseOptions(app: AppServices) {
+  const { idleTimeoutMs: _idle, ...shared } = databaseOptions(app);
+  return {
+    ...shared,
+    urlTemplate: app.config.database.schoolUrlTemplate,
+    idleCloseSeconds: app.config.database.idleCloseSeconds,
+    // Key Vault holds per-school connection strings; locally the template is enough.
+    ...(app.credentialStore.kind === 'key-vault'
+      ? { getSecret: (name: string) => app.credentialStore.getSecret(name) }
+      : {}),
+  };
+}
+
+/**
  * Builds the sync side on top of the AppServices. Opening the SessionDb checks connectivity (and
  * migrates the embedded SQLite default), so a wrong SESSION_DATABASE_URL fails here, clearly.
  */
 export async function createSyncServices(app: AppServices): Promise<SyncServices> {
   const { config, logger } = app;
-  const session = await createSessionRepository(config.database.sessionUrl, {
-    poolMax: config.database.poolMax,
-    retryCount: config.database.retryCount,
-    logger,
-  });
+  const session = await createSessionRepository(config.database.sessionUrl, databaseOptions(app));
   // Districts from earlier runs: health and sync reports name those Clever no longer lists.
   app.cleverAuth.useKnownDistricts(async () =>
     (await session.districts.list()).map((district) => district.cleverDistrictId),
   );
-  const schoolDatabases = createSchoolDatabaseProvider({
-    urlTemplate: config.database.schoolUrlTemplate,
-    // Key Vault holds per-school connection strings; locally the template is enough.
-    ...(app.credentialStore.kind === 'key-vault'
-      ? { getSecret: (name: string) => app.credentialStore.getSecret(name) }
-      : {}),
-    poolMax: config.database.poolMax,
-    idleCloseSeconds: config.database.idleCloseSeconds,
-    retryCount: config.database.retryCount,
-    logger,
-  });
+  const schoolDatabases = createSchoolDatabaseProvider(schoolDatabaseOptions(app));
   const cleverApi = createCleverApiClient({
     config,
     tokens: app.cleverAuth,

@@ -147,6 +147,10 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
   db.command('migrate')
     .description('Apply pending migrations to the SessionDb and every school database it lists')
     .option('--session-only', 'migrate only the SessionDb', false)
+    .option(
+      '--school <id>',
+      "migrate only this school's database: internal id, or Clever school id (also one SessionDb does not list yet)",
+    )
     .option('--json', 'print JSON', false)
     .action(async (opts) => {
       const [{ openCliApp }, { runDbMigrate }] = await Promise.all([load.context(), load.db()]);

@@ -51,6 +51,7 @@ export interface AppConfig {
     poolMax: number;
     idleCloseSeconds: number;
     retryCount: number;
+    requestTimeoutSeconds: number;
   };
 }
 
@@ -115,6 +116,7 @@ export function toAppConfig(s: Settings): AppConfig {
       poolMax: s.DATABASE_POOL_MAX,
       idleCloseSeconds: s.DATABASE_IDLE_CLOSE_SECONDS,
       retryCount: s.DATABASE_RETRY_COUNT,
+      requestTimeoutSeconds: s.DATABASE_REQUEST_TIMEOUT_SECONDS,
     },
   };
 }

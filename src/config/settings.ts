@@ -216,11 +216,17 @@ export const SETTINGS = {
   DATABASE_POOL_MAX: { schema: int(1, 200).default(5), description: 'Connections per database pool.' },
   DATABASE_IDLE_CLOSE_SECONDS: {
     schema: int(10, 86_400).default(300),
-    description: 'School database clients unused this long are closed.',
+    description:
+      'School database clients unused this long are closed, and pooled connections idle this long (PostgreSQL, SQL Server).',
   },
   DATABASE_RETRY_COUNT: {
     schema: int(0, 10).default(3),
     description: 'Retries of transient database errors.',
+  },
+  DATABASE_REQUEST_TIMEOUT_SECONDS: {
+    schema: int(15, 3_600).default(300),
+    description:
+      'SQL Server: how long one statement (a chunk MERGE, an archive) may run before the driver cancels it.',
   },
 } as const satisfies Record<string, SettingSpec>;
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { TokenCredential } from '@azure/identity';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaMssql } from '@prisma/adapter-mssql';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { PrismaClient as SchoolPrismaClient } from '../generated/school-postgresql/client.js';
@@ -9,13 +9,9 @@ import type { PrismaClient as SessionPrismaClient } from '../generated/session-p
 import type { Logger } from '../telemetry/index.js';
 import type { DatabaseKind } from './migrate/files.js';
 import { postgresClientConfig } from './migrate/postgres-target.js';
-import {
-  type DatabaseProvider,
-  detectProvider,
-  sqliteFilePath,
-  sqlserverParameter,
-  withSqlServerPoolLimit,
-} from './url.js';
+import { createSharedMssqlAdapter, type SharedMssqlAdapter } from './sqlserver/adapter.js';
+import { sqlserverDriverConfig } from './sqlserver/driver-config.js';
+import { type DatabaseProvider, detectProvider, sqliteFilePath } from './url.js';
 
 /**
  * Prisma Client construction: one generated client per (database, provider) because Prisma
@@ -28,11 +24,32 @@ export type { SchoolPrismaClient, SessionPrismaClient };
 export interface ClientOptions {
   /** Connections per pool (DATABASE_POOL_MAX). SQLite uses one connection. */
   poolMax?: number;
-  /** Close pooled connections idle this long (PostgreSQL, SQL Server). */
+  /** Close pooled connections idle this long (PostgreSQL, SQL Server; DATABASE_IDLE_CLOSE_SECONDS). */
   idleTimeoutMs?: number;
   /** SQLite: how long a statement waits for another connection's write lock. */
   busyTimeoutMs?: number;
+  /** SQL Server: how long one statement may run before the driver cancels it (DATABASE_REQUEST_TIMEOUT_SECONDS). */
+  requestTimeoutMs?: number;
+  /** SQL Server Entra authentication: the app's one Azure identity (src/secrets/azure-credential.ts). */
+  credential?: TokenCredential;
   logger?: Logger;
+}
+
+/** SQLite's busy timeout: a statement waits this long for another connection's write lock. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+/** Defaults of the settings above when a caller passes none (docs/configuration.md). */
+export const DEFAULT_POOL_MAX = 5;
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
+
+/** The mssql driver config for a SQL Server URL under these options (./sqlserver/driver-config.ts). */
+export function sqlserverClientConfig(url: string, options: ClientOptions) {
+  return sqlserverDriverConfig(url, {
+    poolMax: options.poolMax ?? DEFAULT_POOL_MAX,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    ...(options.credential ? { credential: options.credential } : {}),
+  });
 }
 
 type ClientConstructor = new (options: { adapter: unknown }) => unknown;
@@ -61,8 +78,8 @@ export function createPostgresPool(
   const { schema, ...config } = postgresClientConfig(url);
   const pool = new pg.Pool({
     ...config,
-    max: options.poolMax ?? 5,
-    idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
+    max: options.poolMax ?? DEFAULT_POOL_MAX,
+    idleTimeoutMillis: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     connectionTimeoutMillis: 15_000,
   });
   // A server restart surfaces as an 'error' on idle clients; log it instead of crashing.
@@ -76,16 +93,19 @@ function driverAdapter(
   url: string,
   provider: DatabaseProvider,
   options: ClientOptions,
-  pool?: pg.Pool,
+  shared?: pg.Pool | SharedMssqlAdapter,
 ): unknown {
-  const poolMax = options.poolMax ?? 5;
   switch (provider) {
     case 'sqlite': {
       const path = sqliteFilePath(url);
       mkdirSync(dirname(path), { recursive: true });
-      return new PrismaBetterSqlite3({ url: `file:${path}`, timeout: options.busyTimeoutMs ?? 5_000 });
+      return new PrismaBetterSqlite3({
+        url: `file:${path}`,
+        timeout: options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS,
+      });
     }
     case 'postgresql': {
+      const pool = shared instanceof pg.Pool ? shared : undefined;
       const target = pool
         ? { pool, schema: postgresClientConfig(url).schema }
         : createPostgresPool(url, options);
@@ -96,11 +116,11 @@ function driverAdapter(
       });
     }
     case 'sqlserver': {
-      const schema = sqlserverParameter(url, 'schema') ?? undefined;
-      return new PrismaMssql(withSqlServerPoolLimit(url, poolMax), {
-        ...(schema ? { schema } : {}),
-        onPoolError: () => options.logger?.warn('idle SQL Server connection failed'),
-      });
+      const adapter =
+        shared && !(shared instanceof pg.Pool)
+          ? shared
+          : createSharedMssqlAdapter(sqlserverClientConfig(url, options), options.logger);
+      return adapter.factory;
     }
   }
 }
@@ -109,10 +129,10 @@ async function createClient(
   kind: DatabaseKind,
   url: string,
   options: ClientOptions,
-  pool?: pg.Pool,
+  shared?: pg.Pool | SharedMssqlAdapter,
 ): Promise<unknown> {
   const provider = detectProvider(url);
-  const adapter = driverAdapter(url, provider, options, pool);
+  const adapter = driverAdapter(url, provider, options, shared);
   const module = await generated[kind][provider]();
   const client = new (module.PrismaClient as ClientConstructor)({ adapter });
   if (provider === 'sqlite') {
@@ -129,10 +149,14 @@ export async function createSessionPrismaClient(
   return (await createClient('session', url, options)) as SessionPrismaClient;
 }
 
+/**
+ * `shared`: the connection pool (PostgreSQL) or adapter (SQL Server) the caller also uses for
+ * raw SQL and closes itself.
+ */
 export async function createSchoolPrismaClient(
   url: string,
   options: ClientOptions = {},
-  pool?: pg.Pool,
+  shared?: pg.Pool | SharedMssqlAdapter,
 ): Promise<SchoolPrismaClient> {
-  return (await createClient('school', url, options, pool)) as SchoolPrismaClient;
+  return (await createClient('school', url, options, shared)) as SchoolPrismaClient;
 }

@@ -5,7 +5,13 @@
 export type { ClientOptions, SchoolPrismaClient, SessionPrismaClient } from './client.js';
 export { createSchoolPrismaClient, createSessionPrismaClient } from './client.js';
 export { isConstraintViolation, isTransientDatabaseError, toDatabaseError } from './errors.js';
-export { type ApplyMigrationsOptions, type ApplyMigrationsResult, applyMigrations } from './migrate/apply.js';
+export {
+  type ApplyMigrationsOptions,
+  type ApplyMigrationsResult,
+  applyMigrations,
+  type MigrationState,
+  readMigrationState,
+} from './migrate/apply.js';
 export { type DatabaseKind, migrationChecksum, migrationsDirectory } from './migrate/files.js';
 export { createDatabaseRunner, type DatabaseRunner } from './retry.js';
 export { openSchoolConnection, type SchoolConnection } from './school/connection.js';

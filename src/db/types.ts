@@ -345,9 +345,15 @@ export interface SchoolDatabaseRef {
 }
 
 export interface SchoolDatabaseProvider {
-  /** A repository for the school's database (cached client; migrated on first use where allowed). */
+  /**
+   * A repository for the school's database (cached client). Migrated on first use where the app
+   * may change schemas; elsewhere checked, failing with DATABASE_NOT_MIGRATED when behind.
+   */
   forSchool(school: SchoolDatabaseRef): Promise<SchoolRosterRepository>;
-  /** Creates and migrates the school's database where the provider allows it (SQLite file, PostgreSQL). */
+  /**
+   * Creates the school's database where the provider allows it (SQLite file, PostgreSQL), then
+   * migrates or checks it as forSchool does.
+   */
   provision(school: SchoolDatabaseRef): Promise<{ databaseName: string | null; created: boolean }>;
   closeIdle(): Promise<void>;
   closeAll(): Promise<void>;

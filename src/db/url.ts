@@ -64,17 +64,57 @@ export function withPostgresDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
+/**
+ * The `key=value` parameters of a `sqlserver://host:port;key=value;...` URL, keys lowercased.
+ * A value in braces may contain `;` (`password={a;b}`), as Prisma's URL format allows.
+ */
 function sqlserverParameters(url: string): Map<string, string> {
-  const parts = url
-    .trim()
-    .replace(/^sqlserver:\/\//i, '')
-    .split(';');
+  const parts = splitSqlServerUrl(url.trim().replace(/^sqlserver:\/\//i, ''));
   const parameters = new Map<string, string>();
   for (const part of parts.slice(1)) {
     const index = part.indexOf('=');
-    if (index > 0) parameters.set(part.slice(0, index).trim().toLowerCase(), part.slice(index + 1).trim());
+    if (index <= 0) continue;
+    const key = part.slice(0, index).trim().toLowerCase();
+    if (parameters.has(key)) {
+      throw new AppError('CONFIG_INVALID', `SQL Server URL sets "${key}" twice`, { details: { key } });
+    }
+    const raw = part.slice(index + 1).trim();
+    parameters.set(key, raw.length >= 2 && raw.startsWith('{') && raw.endsWith('}') ? raw.slice(1, -1) : raw);
   }
   return parameters;
+}
+
+/** Splits on `;` outside a braced value (`{...}` starting right after `=`). */
+function splitSqlServerUrl(text: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let braced = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index]!;
+    if (char === '{' && !braced && current.endsWith('=')) braced = true;
+    else if (char === '}' && braced) braced = false;
+    else if (char === ';' && !braced) {
+      parts.push(current);
+      current = '';
+      continue;
+    }
+    current += char;
+  }
+  if (braced) throw new AppError('CONFIG_INVALID', 'SQL Server URL has an unclosed "{" in a value');
+  parts.push(current);
+  return parts.filter((part) => part.trim() !== '');
+}
+
+/** Host and port of a `sqlserver://` URL (port 1433 when absent). */
+export function sqlserverHost(url: string): { host: string; port: number } {
+  const [hostPart = ''] = splitSqlServerUrl(url.trim().replace(/^sqlserver:\/\//i, ''));
+  const [host = '', port] = hostPart.trim().split(':');
+  if (!host) throw new AppError('CONFIG_INVALID', 'SQL Server URL has no host');
+  const portNumber = port === undefined ? 1433 : Number(port);
+  if (!Number.isInteger(portNumber) || portNumber <= 0 || portNumber > 65_535) {
+    throw new AppError('CONFIG_INVALID', 'SQL Server URL has an invalid port');
+  }
+  return { host, port: portNumber };
 }
 
 export function sqlserverParameter(url: string, name: string): string | null {
@@ -86,21 +126,20 @@ export function sqlserverDatabase(url: string): string | null {
 }
 
 /**
- * Sets `connectionLimit` (the Prisma adapter's pool size): added when absent; replaced only
- * with `replace` (the migration applier needs exactly one connection).
+ * The schema clever-sync uses on SQL Server: always `dbo`. The SQL Server migrations create
+ * their tables in `[dbo]` (as Prisma generated them), so a URL asking for another schema is
+ * refused here rather than half-honoured (tables in dbo, `_prisma_migrations` elsewhere).
  */
-export function withSqlServerPoolLimit(
-  url: string,
-  limit: number,
-  options: { replace?: boolean } = {},
-): string {
-  const trimmed = url.trim().replace(/;+$/, '');
-  if (sqlserverParameters(url).has('connectionlimit')) {
-    if (!options.replace) return trimmed;
-    const kept = trimmed.split(';').filter((part) => !/^\s*connectionlimit\s*=/i.test(part));
-    return `${kept.join(';')};connectionLimit=${limit}`;
-  }
-  return `${trimmed};connectionLimit=${limit}`;
+export function sqlserverSchema(url: string): 'dbo' {
+  const schema = sqlserverParameter(url, 'schema');
+  if (schema === null || schema.toLowerCase() === 'dbo') return 'dbo';
+  const shown = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(schema) ? `"${schema}"` : 'a non-default schema';
+  throw new AppError(
+    'CONFIG_INVALID',
+    `SQL Server URL asks for schema ${shown}: clever-sync supports only the default schema dbo on SQL Server ` +
+      '(its migrations create their tables in [dbo]); remove ";schema=" and give clever-sync a database of its own',
+    { details: { parameter: 'schema' } },
+  );
 }
 
 /**
@@ -139,13 +178,7 @@ export function describeDatabase(url: string): string {
       const parsed = new URL(url.trim());
       return `postgresql://${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}/${postgresTarget(url).database}`;
     }
-    const host =
-      url
-        .trim()
-        .replace(/^sqlserver:\/\//i, '')
-        .split(';')[0]
-        ?.split(':')[0] ?? '?';
-    return `sqlserver://${host}/${sqlserverDatabase(url) ?? '(default)'}`;
+    return `sqlserver://${sqlserverHost(url).host}/${sqlserverDatabase(url) ?? '(default)'}`;
   } catch {
     return '(unparseable database URL)';
   }

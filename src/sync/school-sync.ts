@@ -179,7 +179,10 @@ export async function syncSchoolRoster(input: SchoolRosterInput): Promise<School
 
 export function isDatabaseFailure(error: unknown): boolean {
   return (
-    error instanceof AppError && (error.code === 'DATABASE_UNAVAILABLE' || error.code === 'DATABASE_ERROR')
+    error instanceof AppError &&
+    (error.code === 'DATABASE_UNAVAILABLE' ||
+      error.code === 'DATABASE_ERROR' ||
+      error.code === 'DATABASE_NOT_MIGRATED')
   );
 }
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -133,6 +133,34 @@ describe('clever-sync CLI', () => {
     expect(databases[0]).toMatchObject({ database: 'session', applied: [] });
     expect(databases.filter((d) => d.database.startsWith('school '))).toHaveLength(3);
     expect(stdout).not.toMatch(/password/i);
+  });
+
+  it('db migrate --school: one school, also one SessionDb does not list yet (a database infra created)', async () => {
+    const first = await cli(['db', 'migrate', '--school', 'infra0000000000000000001', '--json']);
+    expect(first.code).toBe(0);
+    const { databases } = JSON.parse(first.stdout) as {
+      databases: { database: string; applied: string[]; alreadyApplied: number }[];
+    };
+    expect(databases.map((d) => d.database)).toEqual([
+      'session',
+      'school (not in SessionDb) (infra0000000000000000001)',
+    ]);
+    expect(databases[1]?.applied.length).toBeGreaterThan(0);
+    expect(existsSync(join(dir, 'school-infra0000000000000000001.db'))).toBe(true);
+
+    const again = JSON.parse(
+      (await cli(['db', 'migrate', '--school', 'infra0000000000000000001', '--json'])).stdout,
+    ) as {
+      databases: { applied: string[]; alreadyApplied: number }[];
+    };
+    expect(again.databases[1]).toMatchObject({ applied: [], alreadyApplied: databases[1]?.applied.length });
+
+    const unknown = await cli(['db', 'migrate', '--school', '999999']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No school with id 999999');
+    const both = await cli(['db', 'migrate', '--school', 'x', '--session-only']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('give --school or --session-only');
   });
 
   it('demo: full sync, changes, incremental sync, and a check against the emulator', async () => {

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSessionPrismaClient } from '../../src/db/client.js';
+import { createSessionPrismaClient, SQLITE_BUSY_TIMEOUT_MS } from '../../src/db/client.js';
 import { isConstraintViolation, isTransientDatabaseError, toDatabaseError } from '../../src/db/errors.js';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
-import { createDatabaseRunner } from '../../src/db/retry.js';
+import { createDatabaseRunner, RETRY_BUDGET_MS, retryDelayMs } from '../../src/db/retry.js';
 import { createPostgresSchema, postgresAvailable, tempDir } from './support.js';
 
 /** The shape Prisma Client gives driver errors raised through an adapter. */
@@ -205,6 +205,71 @@ describe('retries against real databases', () => {
       expect(attempts).toBe(2);
       expect(rows).toEqual([{ ok: 1 }]);
     } finally {
+      await client.$disconnect();
+    }
+  });
+});
+
+describe('backoff by kind of failure', () => {
+  const waits = (kind: Parameters<typeof retryDelayMs>[0], retries: number) =>
+    Array.from({ length: retries }, (_, index) => retryDelayMs(kind, index + 1, retries));
+  const sum = (values: number[]) => Math.round(values.reduce((total, value) => total + value, 0));
+
+  it('waits double and add up to the budget of the kind, whatever the retry count', () => {
+    for (const retries of [1, 3, 10]) {
+      for (const kind of Object.keys(RETRY_BUDGET_MS) as (keyof typeof RETRY_BUDGET_MS)[]) {
+        expect(sum(waits(kind, retries))).toBeCloseTo(RETRY_BUDGET_MS[kind], 6);
+      }
+    }
+    const [first, second, third] = waits('failover', 3);
+    expect(second).toBeCloseTo(first! * 2, 6);
+    expect(third).toBeCloseTo(first! * 4, 6);
+  });
+
+  it('gives SQLite more than its busy timeout, Azure SQL failover and throttling tens of seconds, a deadlock a moment', () => {
+    expect(sum(waits('busy', 3))).toBeGreaterThan(SQLITE_BUSY_TIMEOUT_MS);
+    expect(sum(waits('failover', 3))).toBeGreaterThanOrEqual(60_000);
+    expect(sum(waits('throttled', 3))).toBeGreaterThanOrEqual(60_000);
+    expect(waits('throttled', 3)[0]).toBeGreaterThanOrEqual(5_000);
+    expect(sum(waits('conflict', 3))).toBeLessThanOrEqual(1_000);
+  });
+});
+
+describe('SQLite lock retries with the default schedule', () => {
+  const temp = tempDir();
+  afterAll(() => temp.cleanup());
+
+  it("waits out another connection's 1.5 s write lock instead of failing the write", async () => {
+    const path = join(temp.dir, 'held.db');
+    await applyMigrations({ url: `file:${path}`, database: 'session' });
+    // SQLITE_BUSY without the busy handler's wait: a short busy timeout stands for the cases SQLite
+    // reports at once (a read transaction upgrading to write after another writer committed).
+    const client = await createSessionPrismaClient(`file:${path}`, { busyTimeoutMs: 50 });
+    const holder = new Database(path);
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      holder.exec("INSERT INTO districts (clever_district_id, name, updated_at) VALUES ('held', 'Held', 0)");
+      const released = new Promise<void>((resolve) =>
+        setTimeout(() => {
+          holder.exec('COMMIT');
+          resolve();
+        }, 1_500),
+      );
+      const run = createDatabaseRunner({ provider: 'sqlite' });
+      const started = Date.now();
+      let attempts = 0;
+      const created = await run('create district', async () => {
+        attempts += 1;
+        return client.district.create({ data: { cleverDistrictId: 'waited', name: 'Waited' } });
+      });
+      await released;
+      expect(created.cleverDistrictId).toBe('waited');
+      expect(attempts).toBeGreaterThan(1);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+      expect(await client.district.count()).toBe(2);
+    } finally {
+      if (holder.inTransaction) holder.exec('ROLLBACK');
+      holder.close();
       await client.$disconnect();
     }
   });

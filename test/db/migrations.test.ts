@@ -2,11 +2,22 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import mssql from 'mssql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqlserverClientConfig } from '../../src/db/client.js';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
 import { migrationsDirectory, readMigrations } from '../../src/db/migrate/files.js';
-import { createPostgresSchema, POSTGRES_URL, postgresAvailable, postgresQuery, tempDir } from './support.js';
+import {
+  createPostgresSchema,
+  createSqlServerDatabase,
+  POSTGRES_URL,
+  postgresAvailable,
+  postgresQuery,
+  sqlserverAvailable,
+  sqlserverQuery,
+  tempDir,
+} from './support.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -14,7 +25,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 /** A copy of the school migrations plus extra ones, in a folder the test may edit. */
 function migrationsCopy(
   root: string,
-  provider: 'sqlite' | 'postgresql',
+  provider: 'sqlite' | 'postgresql' | 'sqlserver',
   extra: Record<string, string> = {},
 ): string {
   const dir = join(root, `migrations-${provider}-${Math.random().toString(16).slice(2)}`);
@@ -272,5 +283,103 @@ describe.skipIf(!postgresAvailable)('migration applier on PostgreSQL', () => {
       await holder.end();
     }
     expect((await applyMigrations({ url, database: 'session' })).applied).toEqual([]);
+  });
+});
+
+describe.skipIf(!sqlserverAvailable)('migration applier on SQL Server', () => {
+  const temp = tempDir();
+  const drops: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const drop of drops) await drop();
+    temp.cleanup();
+  });
+  const fresh = async () => {
+    const database = await createSqlServerDatabase();
+    drops.push(database.drop);
+    return database.url;
+  };
+
+  it('applies once, records Prisma-format rows, and is idempotent', async () => {
+    const url = await fresh();
+    const first = await applyMigrations({ url, database: 'session' });
+    expect(first.applied.length).toBeGreaterThan(0);
+    expect((await applyMigrations({ url, database: 'session' })).applied).toEqual([]);
+    const rows = await sqlserverQuery<Record<string, unknown>>(
+      url,
+      'SELECT * FROM [dbo].[_prisma_migrations]',
+    );
+    expect(rows).toHaveLength(first.applied.length);
+    expect(rows[0]).toMatchObject({ logs: null, rolled_back_at: null, applied_steps_count: 1 });
+    expect(String(rows[0]?.id)).toMatch(UUID_V4);
+    expect(rows[0]?.started_at).toBeInstanceOf(Date);
+    const columns = await sqlserverQuery<{ name: string; type: string }>(
+      url,
+      "SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = '_prisma_migrations' AND TABLE_SCHEMA = 'dbo' ORDER BY ORDINAL_POSITION",
+    );
+    expect(columns.map((column) => `${column.name}:${column.type}`)).toEqual([
+      'id:varchar',
+      'checksum:varchar',
+      'finished_at:datetimeoffset',
+      'migration_name:nvarchar',
+      'logs:nvarchar',
+      'rolled_back_at:datetimeoffset',
+      'started_at:datetimeoffset',
+      'applied_steps_count:int',
+    ]);
+  });
+
+  it('rolls a failing script back (its own TRY/CATCH transaction) and blocks later runs', async () => {
+    const url = await fresh();
+    const dir = migrationsCopy(temp.dir, 'sqlserver', {
+      '20990101000000_broken':
+        'BEGIN TRY\nBEGIN TRAN;\nCREATE TABLE [dbo].[half_done] ([id] INT);\nSELECT 1/0;\nCOMMIT TRAN;\nEND TRY\n' +
+        'BEGIN CATCH\nIF @@TRANCOUNT > 0\nBEGIN\n    ROLLBACK TRAN;\nEND;\nTHROW\nEND CATCH\n',
+    });
+    await expect(applyMigrations({ url, database: 'school', migrationsDir: dir })).rejects.toMatchObject({
+      code: 'MIGRATION_FAILED',
+      message: expect.stringContaining('20990101000000_broken'),
+    });
+    const [failed] = await sqlserverQuery<{ logs: string; finished_at: Date | null }>(
+      url,
+      "SELECT logs, finished_at FROM [dbo].[_prisma_migrations] WHERE migration_name = '20990101000000_broken'",
+    );
+    expect(failed?.finished_at).toBeNull();
+    expect(failed?.logs).toContain('8134'); // divide by zero
+    expect(
+      await sqlserverQuery(url, "SELECT 1 AS present FROM sys.tables WHERE name = 'half_done'"),
+    ).toHaveLength(0);
+    await expect(applyMigrations({ url, database: 'school', migrationsDir: dir })).rejects.toMatchObject({
+      message: expect.stringContaining('failed migrations'),
+    });
+  });
+
+  it('serializes concurrent appliers on one database: each migration is applied once', async () => {
+    const url = await fresh();
+    const results = await Promise.all([1, 2, 3].map(() => applyMigrations({ url, database: 'school' })));
+    const { migrations } = readMigrations(migrationsDirectory('school', 'sqlserver'));
+    expect(results.flatMap((result) => result.applied).sort()).toEqual(migrations.map((m) => m.name));
+    expect(await sqlserverQuery(url, 'SELECT id FROM [dbo].[_prisma_migrations]')).toHaveLength(
+      migrations.length,
+    );
+  });
+
+  it("waits for Prisma's application lock and gives up with a clear error", async () => {
+    const url = await fresh();
+    const holder = new mssql.ConnectionPool(sqlserverClientConfig(url, { poolMax: 1 }));
+    await holder.connect();
+    try {
+      await holder
+        .request()
+        .batch(
+          "EXEC sp_getapplock @Resource = 'prisma_migrate', @LockMode = 'Exclusive', @LockOwner = 'Session'",
+        );
+      await expect(applyMigrations({ url, database: 'session', lockTimeoutMs: 500 })).rejects.toMatchObject({
+        code: 'MIGRATION_FAILED',
+        message: expect.stringContaining('migration lock'),
+      });
+    } finally {
+      await holder.close();
+    }
+    expect((await applyMigrations({ url, database: 'session' })).applied.length).toBeGreaterThan(0);
   });
 });

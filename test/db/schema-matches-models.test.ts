@@ -16,8 +16,11 @@ import { type DatabaseKind, migrationsDirectory, projectRoot } from '../../src/d
 import { rosterTable } from '../../src/db/school/columns.js';
 import {
   createPostgresSchema,
+  createSqlServerDatabase,
   postgresAvailable,
   postgresQuery,
+  sqlserverAvailable,
+  sqlserverQuery,
   studentRow,
   teacherRow,
   tempDir,
@@ -226,6 +229,79 @@ async function introspectPostgres(url: string): Promise<Record<string, TableShap
   return tables;
 }
 
+/** The same shape from SQL Server's catalog views (CI job `sqlserver`; never run on this machine). */
+async function introspectSqlServer(url: string): Promise<Record<string, TableShape>> {
+  const tables: Record<string, TableShape> = {};
+  const columns = await sqlserverQuery<{
+    table: string;
+    column: string;
+    type: string;
+    length: number;
+    nullable: boolean;
+  }>(
+    url,
+    `SELECT t.name AS [table], c.name AS [column], TYPE_NAME(c.user_type_id) AS [type],
+            c.max_length AS [length], c.is_nullable AS [nullable]
+     FROM sys.columns AS c JOIN sys.tables AS t ON t.object_id = c.object_id
+     WHERE SCHEMA_NAME(t.schema_id) = 'dbo' AND t.name <> '_prisma_migrations'
+     ORDER BY t.name, c.column_id`,
+  );
+  for (const row of columns) {
+    const type = row.type.toUpperCase();
+    const sized = type === 'NVARCHAR' ? `NVARCHAR(${row.length === -1 ? 'MAX' : row.length / 2})` : type;
+    tables[row.table] ??= { columns: {}, primaryKey: [], indexes: {}, foreignKeys: [] };
+    tables[row.table]!.columns[row.column] = { type: sized, nullable: Boolean(row.nullable) };
+  }
+  const indexes = await sqlserverQuery<{
+    table: string;
+    index: string;
+    unique: boolean;
+    primary: boolean;
+    column: string;
+  }>(
+    url,
+    `SELECT t.name AS [table], i.name AS [index], i.is_unique AS [unique], i.is_primary_key AS [primary],
+            c.name AS [column]
+     FROM sys.indexes AS i JOIN sys.tables AS t ON t.object_id = i.object_id
+     JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id
+     JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
+     WHERE SCHEMA_NAME(t.schema_id) = 'dbo' AND t.name <> '_prisma_migrations' AND ic.is_included_column = 0
+     ORDER BY t.name, i.name, ic.key_ordinal`,
+  );
+  for (const row of indexes) {
+    const shape = tables[row.table];
+    if (!shape) continue;
+    if (row.primary) shape.primaryKey.push(row.column);
+    else {
+      shape.indexes[row.index] ??= { columns: [], unique: Boolean(row.unique) };
+      shape.indexes[row.index]!.columns.push(row.column);
+    }
+  }
+  const fks = await sqlserverQuery<{
+    table: string;
+    name: string;
+    column: string;
+    target: string;
+    targetColumn: string;
+  }>(
+    url,
+    `SELECT t.name AS [table], fk.name AS [name], c.name AS [column], rt.name AS [target], rc.name AS [targetColumn]
+     FROM sys.foreign_keys AS fk JOIN sys.tables AS t ON t.object_id = fk.parent_object_id
+     JOIN sys.tables AS rt ON rt.object_id = fk.referenced_object_id
+     JOIN sys.foreign_key_columns AS fkc ON fkc.constraint_object_id = fk.object_id
+     JOIN sys.columns AS c ON c.object_id = fkc.parent_object_id AND c.column_id = fkc.parent_column_id
+     JOIN sys.columns AS rc ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id
+     ORDER BY fk.name, fkc.constraint_column_id`,
+  );
+  for (const name of [...new Set(fks.map((fk) => fk.name))]) {
+    const parts = fks.filter((fk) => fk.name === name);
+    tables[parts[0]!.table]?.foreignKeys.push(
+      `${name}: (${parts.map((fk) => fk.column).join(',')}) -> ${parts[0]!.target}(${parts.map((fk) => fk.targetColumn).join(',')})`,
+    );
+  }
+  return tables;
+}
+
 const normalize = (tables: Record<string, TableShape>) =>
   Object.fromEntries(
     Object.entries(tables).map(([name, shape]) => [
@@ -258,6 +334,15 @@ describe.each(['session', 'school'] as const)(
       await applyMigrations({ url: schema.url, database });
       expect(normalize(await introspectPostgres(schema.url))).toEqual(
         normalize(expectedShapes(loadDmmf(database, 'postgresql'), 'postgresql')),
+      );
+    });
+
+    it.skipIf(!sqlserverAvailable)('on SQL Server (a live server)', async () => {
+      const fresh = await createSqlServerDatabase();
+      drops.push(fresh.drop);
+      await applyMigrations({ url: fresh.url, database });
+      expect(normalize(await introspectSqlServer(fresh.url))).toEqual(
+        normalize(expectedShapes(loadDmmf(database, 'sqlserver'), 'sqlserver')),
       );
     });
 

@@ -1,15 +1,19 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { applyMigrations } from '../../src/db/migrate/apply.js';
 import { createSchoolDatabaseProvider, type SecretReader } from '../../src/db/school/provider.js';
 import type { SchoolDatabaseRef } from '../../src/db/types.js';
 import { AppError } from '../../src/errors.js';
 import {
+  createSqlServerDatabase,
   dropPostgresDatabase,
   POSTGRES_URL,
   postgresAvailable,
   postgresDatabaseUrl,
   postgresQuery,
+  sqlserverAvailable,
+  sqlserverDatabaseUrl,
   studentRow,
   tempDir,
   uniqueName,
@@ -258,4 +262,41 @@ describe.skipIf(!postgresAvailable)('school databases on PostgreSQL', () => {
     expect(error).toBeInstanceOf(AppError);
     expect(`${error.message} ${JSON.stringify(error.toJSON())}`).not.toContain('Pa55wordInUrl');
   });
+});
+
+describe('school databases on SQL Server', () => {
+  it('reports an unreachable school server as unavailable, without revealing its URL', async () => {
+    const factory = createSchoolDatabaseProvider({
+      urlTemplate:
+        'sqlserver://127.0.0.1:1;database=school_{schoolId};user=sync;password=Pa55wordInUrl;encrypt=false',
+      retryCount: 0,
+      sweepIdle: false,
+    });
+    const error = (await factory.forSchool(school('abc123')).catch((caught: unknown) => caught)) as AppError;
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'DATABASE_UNAVAILABLE', httpStatus: 503 });
+    expect(`${error.message} ${JSON.stringify(error.toJSON())}`).not.toContain('Pa55wordInUrl');
+  });
+
+  it.skipIf(!sqlserverAvailable)(
+    'provisions a database the infrastructure created: checks it, and serves it once migrated',
+    async () => {
+      const database = await createSqlServerDatabase();
+      const factory = createSchoolDatabaseProvider({
+        urlTemplate: sqlserverDatabaseUrl(database.database).replace(database.database, '{schoolId}'),
+        sweepIdle: false,
+      });
+      const ref = school(database.database);
+      try {
+        await expect(factory.provision(ref)).rejects.toMatchObject({ code: 'DATABASE_NOT_MIGRATED' });
+        await applyMigrations({ url: database.url, database: 'school' });
+        expect(await factory.provision(ref)).toEqual({ databaseName: database.database, created: false });
+        const repo = await factory.forSchool(ref);
+        expect(await repo.upsert('students', [studentRow(7)], 'run-mssql')).toMatchObject({ created: 1 });
+      } finally {
+        await factory.closeAll();
+        await database.drop();
+      }
+    },
+  );
 });

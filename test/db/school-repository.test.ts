@@ -7,7 +7,15 @@ import { openSchoolConnection, type SchoolConnection } from '../../src/db/school
 import { createSchoolRosterRepository } from '../../src/db/school/repository.js';
 import type { SchoolRosterRepository } from '../../src/db/types.js';
 import { detectProvider } from '../../src/db/url.js';
-import { createPostgresSchema, postgresAvailable, studentRow, teacherRow, tempDir } from './support.js';
+import {
+  createPostgresSchema,
+  createSqlServerDatabase,
+  postgresAvailable,
+  sqlserverAvailable,
+  studentRow,
+  teacherRow,
+  tempDir,
+} from './support.js';
 
 interface Target {
   name: string;
@@ -30,6 +38,14 @@ const targets: Target[] = [
     setup: async () => {
       const schema = await createPostgresSchema();
       return { url: schema.url, cleanup: schema.drop };
+    },
+  },
+  {
+    name: 'sqlserver',
+    skip: !sqlserverAvailable,
+    setup: async () => {
+      const database = await createSqlServerDatabase();
+      return { url: database.url, cleanup: database.drop };
     },
   },
 ];

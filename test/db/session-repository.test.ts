@@ -2,7 +2,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionRepository } from '../../src/db/session/repository.js';
 import type { SessionRepository, SyncCounts } from '../../src/db/types.js';
-import { createPostgresSchema, postgresAvailable, tempDir } from './support.js';
+import {
+  createPostgresSchema,
+  createSqlServerDatabase,
+  postgresAvailable,
+  sqlserverAvailable,
+  tempDir,
+} from './support.js';
 
 const ZERO: SyncCounts = {
   processed: 0,
@@ -38,6 +44,15 @@ const targets: Target[] = [
       const schema = await createPostgresSchema();
       const repo = await createSessionRepository(schema.url, { migrate: 'always', now });
       return { repo, cleanup: schema.drop };
+    },
+  },
+  {
+    name: 'sqlserver',
+    skip: !sqlserverAvailable,
+    open: async (now) => {
+      const database = await createSqlServerDatabase();
+      const repo = await createSessionRepository(database.url, { migrate: 'always', now });
+      return { repo, cleanup: database.drop };
     },
   },
 ];

@@ -3,12 +3,17 @@
  * Server's 2,100 limit, placeholders bound one-to-one, and the OPENJSON rowset covering every
  * roster column with the column's type. (Untested against a live server: docs/database.md.)
  */
+
+import mssql from 'mssql';
 import { describe, expect, it } from 'vitest';
 import { prepareRows, rosterTable } from '../../src/db/school/columns.js';
 import type { SqlStatement } from '../../src/db/school/sql.js';
+import { bindParameters } from '../../src/db/sqlserver/executor.js';
 import {
   acquireMigrationLockSql,
   createMigrationsTableSql,
+  hasMigrationsTableSql,
+  listMigrationsSql,
   openJsonRowset,
   SQLSERVER_MAX_PARAMETERS,
   sqlserverRosterSql,
@@ -21,6 +26,8 @@ function expectPlaceholdersMatch(statement: SqlStatement): void {
   const used = new Set([...statement.sql.matchAll(/@P(\d+)/g)].map((match) => Number(match[1])));
   expect(statement.params.length).toBeLessThan(SQLSERVER_MAX_PARAMETERS);
   expect([...used].sort((a, b) => a - b)).toEqual(statement.params.map((_, index) => index + 1));
+  // Every parameter has a declared type (src/db/sqlserver/executor.ts binds by it).
+  expect(statement.types).toHaveLength(statement.params.length);
 }
 
 describe('SQL Server roster SQL', () => {
@@ -131,5 +138,59 @@ describe('SQL Server roster SQL', () => {
       "sp_getapplock @Resource = 'prisma_migrate', @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 5000",
     );
     expect(() => sqlserverRosterSql('dbo]; DROP TABLE x;--')).toThrow(/plain identifier/);
+  });
+});
+
+describe('SQL Server parameter declarations', () => {
+  const { table, columns } = rosterTable('students');
+  const ids = ['a', 'b'];
+  const bound = (statement: SqlStatement) => {
+    const request = bindParameters(new mssql.Request(), statement);
+    return Object.values(request.parameters).map(({ name, type, length, scale }) => ({
+      name,
+      type,
+      length,
+      scale,
+    }));
+  };
+
+  it('declares every JSON document NVARCHAR(MAX) and ids NVARCHAR(64) on the driver request', () => {
+    const rows = prepareRows('students', [studentRow(1)]);
+    for (const statement of [
+      sqlserverRosterSql().selectExisting(table, ids),
+      sqlserverRosterSql().upsert(table, columns, rows, 'run-1', new Date()),
+      sqlserverRosterSql().touch(table, ids, 'run-1'),
+      sqlserverRosterSql().archiveByCleverIds(table, ids, new Date()),
+    ]) {
+      const parameters = bound(statement);
+      statement.params.forEach((value, index) => {
+        const parameter = parameters[index];
+        if (typeof value === 'string' && value.startsWith('[')) {
+          expect(parameter).toMatchObject({ type: mssql.NVarChar, length: mssql.MAX });
+        } else if (value instanceof Date) {
+          expect(parameter).toMatchObject({ type: mssql.DateTime2, scale: 3 });
+        } else {
+          expect(parameter).toMatchObject({ type: mssql.NVarChar, length: 64 });
+        }
+      });
+    }
+    expect(bound(sqlserverRosterSql().activeIdsPage(table, 'x', 10))).toMatchObject([
+      { type: mssql.Int },
+      { type: mssql.NVarChar, length: 64 },
+    ]);
+    expect(() => bindParameters(new mssql.Request(), { sql: 'SELECT @P1', params: ['x'] })).toThrow(
+      /declared type/,
+    );
+  });
+
+  it("reads the migration state with the applier's statements only (no lock, no DDL)", () => {
+    // readMigrationState uses these two on SQL Server; sqlserver-driver.test.ts runs them on the wire.
+    expect(hasMigrationsTableSql('dbo')).toMatchObject({
+      sql: expect.stringMatching(/^SELECT 1 AS present FROM sys\.tables .*'_prisma_migrations'/),
+      params: ['dbo'],
+    });
+    expect(listMigrationsSql('dbo')).toMatch(
+      /^SELECT id, checksum, finished_at, .* FROM \[dbo\]\.\[_prisma_migrations\]/,
+    );
   });
 });

@@ -7,11 +7,20 @@ import type { StudentRow, TeacherRow } from '../../src/db/types.js';
 import { POSTGRES_URL } from '../support/postgres.js';
 
 /**
- * Shared by the database tests: a temporary folder for SQLite files, and PostgreSQL at
- * 127.0.0.1:5432 (TEST_POSTGRES_URL overrides) with throwaway schemas and databases. Without a
- * server the PostgreSQL tests skip with a notice, unless CI is set: then they fail.
+ * Shared by the database tests: a temporary folder for SQLite files, PostgreSQL at
+ * 127.0.0.1:5432 (TEST_POSTGRES_URL overrides) with throwaway schemas and databases, and SQL
+ * Server from TEST_SQLSERVER_URL with throwaway databases. Without a server the PostgreSQL tests
+ * skip with a notice, unless CI is set: then they fail. Without TEST_SQLSERVER_URL the SQL
+ * Server tests skip with a notice (test/support/sqlserver.ts).
  */
 export { POSTGRES_URL, postgresAvailable } from '../support/postgres.js';
+export {
+  createSqlServerDatabase,
+  SQLSERVER_URL,
+  sqlserverAvailable,
+  sqlserverDatabaseUrl,
+  sqlserverQuery,
+} from '../support/sqlserver.js';
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;

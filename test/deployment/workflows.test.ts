@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
+import { sqlserverDriverConfig } from '../../src/db/sqlserver/driver-config.js';
 import { literalString, loadTemplate } from './bicep.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -79,7 +80,8 @@ describe('scripts/ci.sh and .ci/run', () => {
 
 describe('.github/workflows/ci.yml', () => {
   const workflow = loadWorkflow('.github/workflows/ci.yml');
-  const jobs = Object.values(workflow.jobs);
+  // The job that runs .ci/run; other jobs (SQL Server below) add to it.
+  const jobs = [workflow.jobs.ci!];
 
   it('runs on pull requests and pushes', () => {
     expect(Object.keys(workflow.on)).toEqual(expect.arrayContaining(['pull_request', 'push']));
@@ -87,7 +89,7 @@ describe('.github/workflows/ci.yml', () => {
   });
 
   it('runs exactly the commands of .ci/run, in order, through scripts/ci.sh', () => {
-    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toBeDefined();
     expect(runCommands(jobs[0]!.steps)).toEqual(ciRunCommands());
   });
 
@@ -99,6 +101,66 @@ describe('.github/workflows/ci.yml', () => {
     // The local cluster .ci/run starts trusts loopback connections; the container must too.
     expect(postgres?.env?.POSTGRES_HOST_AUTH_METHOD).toBe('trust');
     const setupNode = jobs[0]!.steps[stepUsing(jobs[0]!.steps, 'actions/setup-node')];
+    expect(setupNode?.with?.cache).toBe('npm');
+  });
+});
+
+describe('.github/workflows/ci.yml: the SQL Server job', () => {
+  const workflow = loadWorkflow('.github/workflows/ci.yml');
+  const job = workflow.jobs.sqlserver!;
+  const service = job?.services?.sqlserver;
+  const steps = job?.steps ?? [];
+  const url = job?.env?.TEST_SQLSERVER_URL ?? '';
+  const password = service?.env?.MSSQL_SA_PASSWORD ?? '';
+
+  it('runs SQL Server 2022 in a health-checked service container on 1433', () => {
+    expect(service?.image).toBe('mcr.microsoft.com/mssql/server:2022-latest');
+    expect(service?.ports).toContain('1433:1433');
+    expect(service?.env?.ACCEPT_EULA).toBe('Y');
+    expect(service?.options).toMatch(/--health-cmd "[^"]*sqlcmd [^"]*-P \$MSSQL_SA_PASSWORD[^"]*SELECT 1/);
+    expect(service?.options).toMatch(/--health-retries \d+/);
+    // SQL Server's password policy (upper, lower, digit, symbol), and no literal secret in the repository.
+    expect(password).toMatch(/\$\{\{ github\.run_id \}\}/);
+    expect(password.replace(/\$\{\{[^}]*\}\}/g, '1')).toMatch(
+      /^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)(?=.*[^A-Za-z0-9]).{8,}$/,
+    );
+  });
+
+  it('wires TEST_SQLSERVER_URL to that server, in the format the app reads', () => {
+    const config = sqlserverDriverConfig(url, { poolMax: 1, idleTimeoutMs: 1_000, requestTimeoutMs: 1_000 });
+    expect(config).toMatchObject({
+      server: 'localhost',
+      port: 1433,
+      database: 'clever_sync_test',
+      user: 'sa',
+      password,
+      options: { encrypt: true, trustServerCertificate: true },
+    });
+    // The suites read exactly this variable (test/support/sqlserver.ts).
+    expect(read('test/support/sqlserver.ts')).toContain('process.env.TEST_SQLSERVER_URL');
+    expect(job.env?.CI).toBe('true');
+    // CI=true makes the suites' PostgreSQL tests mandatory: the job has PostgreSQL too.
+    expect(job.services?.postgres?.image).toMatch(/^postgres:\d+/);
+    expect(job.services?.postgres?.env?.POSTGRES_HOST_AUTH_METHOD).toBe('trust');
+  });
+
+  it('creates the test database in the container, then runs the database and sync integration suites', () => {
+    const install = stepRunning(steps, 'bash scripts/ci.sh install');
+    const generate = stepRunning(steps, 'bash scripts/ci.sh generate');
+    const create = stepRunning(steps, 'CREATE DATABASE clever_sync_test');
+    const test = stepRunning(steps, 'npx vitest run test/db test/sync/integration');
+    expect([install, generate, create, test].every((index) => index >= 0)).toBe(true);
+    expect(install).toBeLessThan(generate);
+    expect(generate).toBeLessThan(test);
+    expect(create).toBeLessThan(test);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression in the workflow
+    expect(steps[create]!.run).toContain('docker exec "${{ job.services.sqlserver.id }}"');
+    expect(steps[create]!.run).toMatch(/sqlcmd .*-U sa -P "\$SQLSERVER_SA_PASSWORD"/s);
+    expect(job.env?.SQLSERVER_SA_PASSWORD).toBe(password);
+    expect(stepRunning(steps, 'bash scripts/ensure-postgres.sh')).toBeLessThan(test);
+    for (const suite of ['test/db', 'test/sync/integration'])
+      expect(existsSync(resolve(ROOT, suite))).toBe(true);
+    const setupNode = steps[stepUsing(steps, 'actions/setup-node')];
     expect(setupNode?.with?.cache).toBe('npm');
   });
 });

@@ -5,34 +5,13 @@
  * the runs (none left Running, no lease left held, a run's totals are the sum of its history).
  * Reads go through the raw drivers, never through the code under test.
  */
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { parseUser } from '../../src/clever/api/index.js';
 import { rosterTable } from '../../src/db/school/columns.js';
 import type { RosterEntity, SyncCounts } from '../../src/db/types.js';
 import { invalidReasons, mapUser } from '../../src/sync/validate.js';
-import type { SyncEnv } from '../sync/integration/support.js';
+import { rawQuery as query, type SyncEnv } from '../sync/integration/support.js';
 
 const ENTITIES: RosterEntity[] = ['students', 'teachers'];
-
-async function query(url: string, sql: string): Promise<Record<string, unknown>[]> {
-  if (url.startsWith('file:')) {
-    const db = new Database(url.slice('file:'.length), { readonly: true, fileMustExist: true });
-    try {
-      return db.prepare(sql).all() as Record<string, unknown>[];
-    } finally {
-      db.close();
-    }
-  }
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 /** A stored or expected value in one comparable form: dates as ISO instants, absent as null. */
 function comparable(value: unknown): unknown {

@@ -1,9 +1,10 @@
-import type { AppServices } from '../../app.js';
+import { type AppServices, databaseOptions, schoolDatabaseOptions } from '../../app.js';
 import { type ApplyMigrationsResult, applyMigrations } from '../../db/migrate/apply.js';
 import { createSchoolDatabaseProvider } from '../../db/school/provider.js';
 import { createSessionRepository } from '../../db/session/repository.js';
+import type { SchoolDatabaseRef, SessionRepository } from '../../db/types.js';
 import { describeDatabase } from '../../db/url.js';
-import { asAppError } from '../../errors.js';
+import { AppError, asAppError } from '../../errors.js';
 import { type CliIo, EXIT, type ExitCode, formatTable, printJson } from '../output.js';
 
 export interface MigrateOutcome {
@@ -19,35 +20,39 @@ export interface MigrateOutcome {
 
 /**
  * `clever-sync db migrate`: applies pending migrations to the SessionDb, then to every school
- * database SessionDb knows (their URLs resolved exactly as the sync resolves them). One failing
- * school does not stop the others. Exit 0 all migrated, 2 some schools failed, 1 SessionDb failed.
+ * database SessionDb knows (their URLs resolved exactly as the sync resolves them), or, with
+ * `--school <id>`, to that school's database only: an internal id or a Clever school id, which
+ * SessionDb need not know yet (a database the infrastructure created for a new school). One
+ * failing school does not stop the others. Exit 0 all migrated, 2 some schools failed, 1
+ * SessionDb failed.
  */
 export async function runDbMigrate(
   app: AppServices,
-  options: { json?: boolean | undefined; sessionOnly?: boolean | undefined },
+  options: { json?: boolean | undefined; sessionOnly?: boolean | undefined; school?: string | undefined },
   io: CliIo,
 ): Promise<ExitCode> {
-  const { config, logger } = app;
+  const { config } = app;
+  if (options.school !== undefined && options.sessionOnly) {
+    throw new AppError('VALIDATION_FAILED', 'give --school or --session-only, not both', { httpStatus: 400 });
+  }
+  const shared = databaseOptions(app);
   const outcomes: MigrateOutcome[] = [];
   const session = await migrateOne('session', 'session', config.database.sessionUrl);
   outcomes.push(session);
 
   if (!session.error && !options.sessionOnly) {
     const repository = await createSessionRepository(config.database.sessionUrl, {
+      ...shared,
       migrate: 'never',
-      logger,
     });
-    const schools = createSchoolDatabaseProvider({
-      urlTemplate: config.database.schoolUrlTemplate,
-      ...(app.credentialStore.kind === 'key-vault'
-        ? { getSecret: (name: string) => app.credentialStore.getSecret(name) }
-        : {}),
-      sweepIdle: false,
-      logger,
-    });
+    const schools = createSchoolDatabaseProvider({ ...schoolDatabaseOptions(app), sweepIdle: false });
     try {
-      for (const school of await repository.schools.list()) {
-        const label = `school ${school.id} (${school.cleverSchoolId})`;
+      const targets =
+        options.school === undefined
+          ? await repository.schools.list()
+          : [await schoolNamed(repository, options.school)];
+      for (const school of targets) {
+        const label = `school ${school.id === 0 ? '(not in SessionDb)' : school.id} (${school.cleverSchoolId})`;
         try {
           const { url } = await schools.resolveUrl(school);
           outcomes.push(await migrateOne(label, 'school', url));
@@ -93,7 +98,12 @@ export async function runDbMigrate(
   async function migrateOne(label: string, kind: 'session' | 'school', url: string): Promise<MigrateOutcome> {
     const target = safeTarget(url);
     try {
-      const result: ApplyMigrationsResult = await applyMigrations({ url, database: kind, logger });
+      const result: ApplyMigrationsResult = await applyMigrations({
+        url,
+        database: kind,
+        logger: shared.logger,
+        credential: shared.credential,
+      });
       return {
         database: label,
         target,
@@ -106,6 +116,27 @@ export async function runDbMigrate(
       return failed(label, target, error);
     }
   }
+}
+
+/**
+ * The school `--school` names: by internal id or Clever id in SessionDb, else (a Clever id
+ * SessionDb has not seen yet) by the naming convention alone: its secret or the URL template.
+ */
+async function schoolNamed(session: SessionRepository, id: string): Promise<SchoolDatabaseRef> {
+  const known = /^\d+$/.test(id)
+    ? await session.schools.findById(Number(id))
+    : await session.schools.findByCleverId(id);
+  if (known) {
+    return {
+      id: known.id,
+      cleverSchoolId: known.cleverSchoolId,
+      connectionSecretName: known.connectionSecretName,
+      databaseName: known.databaseName,
+    };
+  }
+  if (/^\d+$/.test(id))
+    throw new AppError('NOT_FOUND', `No school with id ${id} in SessionDb`, { httpStatus: 404 });
+  return { id: 0, cleverSchoolId: id, connectionSecretName: null, databaseName: null };
 }
 
 function failed(database: string, target: string, error: unknown): MigrateOutcome {

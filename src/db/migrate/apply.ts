@@ -1,10 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { TokenCredential } from '@azure/identity';
 import { AppError } from '../../errors.js';
 import { type Logger, redactText, silentLogger } from '../../telemetry/index.js';
-import { databaseErrorCode } from '../errors.js';
-import { openSqlServerMigrationTarget } from '../sqlserver/migration-target.js';
+import { databaseErrorCode, isTransientDatabaseError, toDatabaseError } from '../errors.js';
+import { migrationRequestTimeoutMs, openSqlServerMigrationTarget } from '../sqlserver/migration-target.js';
 import { type DatabaseProvider, describeDatabase, detectProvider, sqliteFilePath } from '../url.js';
-import { type DatabaseKind, migrationsDirectory, readMigrations, scriptMatchesChecksum } from './files.js';
+import {
+  type DatabaseKind,
+  type MigrationFile,
+  migrationsDirectory,
+  readMigrations,
+  scriptMatchesChecksum,
+} from './files.js';
 import { openPostgresMigrationTarget } from './postgres-target.js';
 import { openSqliteMigrationTarget } from './sqlite-target.js';
 import type { MigrationRecord, MigrationTarget } from './target.js';
@@ -16,8 +24,12 @@ export interface ApplyMigrationsOptions {
   migrationsDir?: string;
   /** How long to wait for another applier (or `prisma migrate deploy`) holding the lock. */
   lockTimeoutMs?: number;
+  /** SQL Server Entra authentication: the app's Azure identity. */
+  credential?: TokenCredential;
   logger?: Logger;
 }
+
+const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
 
 export interface ApplyMigrationsResult {
   applied: string[];
@@ -34,10 +46,23 @@ const PRISMA_PROVIDER_NAMES: Record<DatabaseProvider, string[]> = {
   sqlserver: ['sqlserver'],
 };
 
-async function openTarget(url: string, provider: DatabaseProvider): Promise<MigrationTarget> {
-  if (provider === 'sqlite') return openSqliteMigrationTarget(url);
-  if (provider === 'postgresql') return openPostgresMigrationTarget(url);
-  return openSqlServerMigrationTarget(url);
+interface TargetOptions {
+  readOnly: boolean;
+  lockTimeoutMs: number;
+  credential: TokenCredential | undefined;
+}
+
+async function openTarget(
+  url: string,
+  provider: DatabaseProvider,
+  options: TargetOptions,
+): Promise<MigrationTarget> {
+  if (provider === 'sqlite') return openSqliteMigrationTarget(url, { readOnly: options.readOnly });
+  if (provider === 'postgresql') return openPostgresMigrationTarget(url, { readOnly: options.readOnly });
+  return openSqlServerMigrationTarget(url, {
+    requestTimeoutMs: migrationRequestTimeoutMs(options.lockTimeoutMs),
+    ...(options.credential ? { credential: options.credential } : {}),
+  });
 }
 
 /**
@@ -86,25 +111,23 @@ async function apply(
     component: 'db-migrate',
     database: options.database,
   });
-  const dir = options.migrationsDir ?? migrationsDirectory(options.database, provider);
-  const { lockProvider, migrations } = readMigrations(dir);
-  if (lockProvider && !PRISMA_PROVIDER_NAMES[provider].includes(lockProvider)) {
-    throw new AppError(
-      'MIGRATION_FAILED',
-      `Migrations in ${dir} are for ${lockProvider}, but the database URL is ${provider}`,
-      { details: { lockProvider, provider } },
-    );
-  }
+  const migrations = localMigrations(options, provider);
 
-  const target = await openTarget(options.url, provider).catch((error: unknown) => {
+  const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const target = await openTarget(options.url, provider, {
+    readOnly: false,
+    lockTimeoutMs,
+    credential: options.credential,
+  }).catch((error: unknown) => {
     throw migrationError(`Cannot connect to the ${options.database} database to migrate it`, error, provider);
   });
   try {
-    await target.lock(options.lockTimeoutMs ?? 60_000).catch((error: unknown) => {
+    await target.lock(lockTimeoutMs).catch((error: unknown) => {
       throw migrationError(
         'Timed out waiting for the migration lock (another migration is running?)',
         error,
         provider,
+        true,
       );
     });
     await initialize(target, options.database);
@@ -159,6 +182,75 @@ async function apply(
       logger.info({ migration: migration.name, target: describeDatabase(options.url) }, 'migration applied');
     }
     return result;
+  } catch (error) {
+    // A statement of the bookkeeping failed (no right to create _prisma_migrations, a dropped connection).
+    throw migrationError(`Migrating the ${options.database} database failed`, error, provider);
+  } finally {
+    await target.close().catch(() => undefined);
+  }
+}
+
+/** This version's migrations for the database and provider, checked to be for that provider. */
+function localMigrations(
+  options: Pick<ApplyMigrationsOptions, 'database' | 'migrationsDir'>,
+  provider: DatabaseProvider,
+): MigrationFile[] {
+  const dir = options.migrationsDir ?? migrationsDirectory(options.database, provider);
+  const { lockProvider, migrations } = readMigrations(dir);
+  if (lockProvider && !PRISMA_PROVIDER_NAMES[provider].includes(lockProvider)) {
+    throw new AppError(
+      'MIGRATION_FAILED',
+      `Migrations in ${dir} are for ${lockProvider}, but the database URL is ${provider}`,
+      { details: { lockProvider, provider } },
+    );
+  }
+  return migrations;
+}
+
+/** Where a database stands against this version's migrations, read without changing anything. */
+export interface MigrationState {
+  /**
+   * `current`: every migration of this version is applied; `missing`: the database has no
+   * `_prisma_migrations` (never migrated, or not there at all); `behind`: some are pending;
+   * `failed`: a failed migration blocks the others (Prisma's P3009).
+   */
+  status: 'current' | 'missing' | 'behind' | 'failed';
+  pending: string[];
+  failed: string[];
+}
+
+/**
+ * Reads the migration state with the same per-provider code the applier uses, but read-only: no
+ * lock, no DDL, no file created. For identities that may read and write rows but not change the
+ * schema (least privilege): they check, and the deployment identity migrates. Driver errors are
+ * thrown as they are, for the caller's retry runner to classify.
+ */
+export async function readMigrationState(
+  options: Omit<ApplyMigrationsOptions, 'lockTimeoutMs' | 'logger'>,
+): Promise<MigrationState> {
+  const provider = detectProvider(options.url);
+  const names = localMigrations(options, provider).map((migration) => migration.name);
+  const missing: MigrationState = { status: 'missing', pending: names, failed: [] };
+  if (provider === 'sqlite' && !existsSync(sqliteFilePath(options.url))) return missing;
+  const target = await openTarget(options.url, provider, {
+    readOnly: true,
+    lockTimeoutMs: DEFAULT_LOCK_TIMEOUT_MS,
+    credential: options.credential,
+  });
+  try {
+    if (!(await target.hasMigrationsTable())) return missing;
+    const records = await target.listMigrations();
+    const failed = records
+      .filter((record) => record.finishedAt === null && record.rolledBackAt === null)
+      .map((record) => record.migrationName);
+    const applied = new Set(
+      records
+        .filter((record) => record.finishedAt !== null && record.rolledBackAt === null)
+        .map((record) => record.migrationName),
+    );
+    const pending = names.filter((name) => !applied.has(name));
+    const status = failed.length > 0 ? 'failed' : pending.length > 0 ? 'behind' : 'current';
+    return { status, pending, failed };
   } finally {
     await target.close().catch(() => undefined);
   }
@@ -206,12 +298,19 @@ function failureLogs(name: string, error: unknown): string {
   );
 }
 
-function migrationError(message: string, error: unknown, provider: DatabaseProvider): AppError {
+function migrationError(
+  message: string,
+  error: unknown,
+  provider: DatabaseProvider,
+  transient = isTransientDatabaseError(error, provider),
+): AppError {
   if (error instanceof AppError) return error;
   const code = databaseErrorCode(error);
-  return new AppError('MIGRATION_FAILED', `${message} (${provider}${code ? ` ${code}` : ''})`, {
-    transient: true,
-    details: { provider, code },
-    cause: error,
-  });
+  // The driver's own words (tables, permissions), redacted, after what we were doing.
+  const reason = toDatabaseError(error, 'migration', provider).message.replace(/^[^:]*\)(: )?/, '');
+  return new AppError(
+    'MIGRATION_FAILED',
+    `${message} (${provider}${code ? ` ${code}` : ''})${reason ? `: ${reason}` : ''}`,
+    { transient, details: { provider, code }, cause: error },
+  );
 }

@@ -43,7 +43,10 @@ export function postgresClientConfig(url: string): pg.ClientConfig & { schema: s
  * parameters goes through the simple-query protocol, which runs all its statements in one
  * implicit transaction, exactly as Prisma's engine applies PostgreSQL migrations.
  */
-export async function openPostgresMigrationTarget(url: string): Promise<MigrationTarget> {
+export async function openPostgresMigrationTarget(
+  url: string,
+  options: { readOnly?: boolean } = {},
+): Promise<MigrationTarget> {
   const { schema, ...config } = postgresClientConfig(url);
   const client = new pg.Client(config);
   // A dropped connection emits 'error' on the client; without a listener Node would crash.
@@ -51,7 +54,8 @@ export async function openPostgresMigrationTarget(url: string): Promise<Migratio
   await client.connect();
   let locked = false;
   try {
-    if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    // Read-only (checking the migration state): no DDL, so an identity without CREATE can check.
+    if (schema && !options.readOnly) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   } catch (error) {
     // Two appliers creating the schema at once: one gets 42P06 or 23505; the schema exists.
     const code = (error as { code?: unknown }).code;

@@ -25,10 +25,16 @@ const NOT_TRANSACTIONAL = /\b(PRAGMA|BEGIN|COMMIT|END\s+TRANSACTION|ROLLBACK|VAC
  * script. Prisma stores timestamps in this table as Unix epoch milliseconds (quaint's SQLite
  * DateTime encoding); so do we.
  */
-export function openSqliteMigrationTarget(url: string): MigrationTarget {
+export function openSqliteMigrationTarget(
+  url: string,
+  options: { readOnly?: boolean } = {},
+): MigrationTarget {
   const path = sqliteFilePath(url);
-  mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  if (!options.readOnly) mkdirSync(dirname(path), { recursive: true });
+  // Read-only (checking the migration state): never create the file or take a write lock.
+  const db = options.readOnly
+    ? new Database(path, { readonly: true, fileMustExist: true })
+    : new Database(path);
 
   return {
     provider: 'sqlite',

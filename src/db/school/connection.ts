@@ -3,7 +3,10 @@ import {
   createPostgresPool,
   createSchoolPrismaClient,
   type SchoolPrismaClient,
+  sqlserverClientConfig,
 } from '../client.js';
+import { createSharedMssqlAdapter } from '../sqlserver/adapter.js';
+import { mssqlRosterDatabase } from '../sqlserver/executor.js';
 import { type DatabaseProvider, detectProvider } from '../url.js';
 import { postgresRosterDatabase } from './postgres-database.js';
 import { prismaRosterDatabase, type RosterDatabase } from './repository.js';
@@ -18,8 +21,9 @@ export interface SchoolConnection {
 
 /**
  * PostgreSQL: one `pg` pool shared by Prisma's adapter and the roster SQL (raw, measurably
- * faster). SQLite and SQL Server: roster SQL through Prisma's adapter (its SQLite connection is
- * the only one to the file, and the SQL Server statements carry three parameters).
+ * faster). SQL Server: one `mssql` pool shared the same way, the roster SQL binding declared
+ * parameter types (NVARCHAR(MAX) JSON documents, one cached plan per statement). SQLite: roster
+ * SQL through Prisma's adapter (its connection is the only one to the file).
  */
 export async function openSchoolConnection(
   url: string,
@@ -36,6 +40,19 @@ export async function openSchoolConnection(
       async close() {
         await client.$disconnect().catch(() => undefined);
         await pool.end().catch(() => undefined);
+      },
+    };
+  }
+  if (provider === 'sqlserver') {
+    const adapter = createSharedMssqlAdapter(sqlserverClientConfig(url, options), options.logger);
+    const client = await createSchoolPrismaClient(url, options, adapter);
+    return {
+      provider,
+      client,
+      roster: mssqlRosterDatabase(() => adapter.pool()),
+      async close() {
+        await client.$disconnect().catch(() => undefined);
+        await adapter.close();
       },
     };
   }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { TokenCredential } from '@azure/identity';
 import { AppError } from '../../errors.js';
 import { isSecretNameSafe, schoolDatabaseUrlSecretName } from '../../secrets/secret-names.js';
 import { type Logger, silentLogger } from '../../telemetry/index.js';
-import { applyMigrations } from '../migrate/apply.js';
+import { applyMigrations, type MigrationState, readMigrationState } from '../migrate/apply.js';
 import { createDatabaseRunner, type DatabaseRunner } from '../retry.js';
 import type { SchoolDatabaseProvider, SchoolDatabaseRef, SchoolRosterRepository } from '../types.js';
 import {
@@ -11,7 +12,7 @@ import {
   describeDatabase,
   detectProvider,
   registerConnectionSecret,
-  sqlserverParameter,
+  sqlserverSchema,
 } from '../url.js';
 import { openSchoolConnection, type SchoolConnection } from './connection.js';
 import { provisionDatabase } from './provision.js';
@@ -36,7 +37,16 @@ export interface SchoolDatabaseProviderOptions {
   /** DATABASE_RETRY_COUNT. */
   retryCount?: number;
   retryInitialDelayMs?: number;
-  /** Providers whose school databases are migrated on first use (default SQLite and PostgreSQL). */
+  /** SQL Server: how long one statement may run (DATABASE_REQUEST_TIMEOUT_SECONDS). */
+  requestTimeoutMs?: number;
+  /** SQL Server Entra authentication: the app's Azure identity. */
+  credential?: TokenCredential;
+  /**
+   * Providers whose school databases the app migrates itself, on first use and when
+   * provisioning (default SQLite and PostgreSQL). Elsewhere (SQL Server: the app's identity has
+   * db_datareader/db_datawriter only) the first use checks the migration state read-only and
+   * fails the school with DATABASE_NOT_MIGRATED, naming the command that migrates it.
+   */
   migrateOnFirstUse?: DatabaseProvider[];
   /** Rows per upsert transaction. */
   chunkSize?: number;
@@ -169,32 +179,50 @@ export function createSchoolDatabaseProvider(
 
   const keyOf = (url: string) => createHash('sha256').update(url).digest('hex');
 
-  async function migrate(url: string): Promise<void> {
-    const key = keyOf(url);
-    if (migrated.has(key)) return;
-    await applyMigrations({
-      url,
-      database: 'school',
-      logger,
-      ...(options.migrationsDir ? { migrationsDir: options.migrationsDir } : {}),
-    });
-    migrated.add(key);
-  }
+  const migrationOptions = {
+    database: 'school' as const,
+    ...(options.migrationsDir ? { migrationsDir: options.migrationsDir } : {}),
+    ...(options.credential ? { credential: options.credential } : {}),
+  };
 
-  function open(url: string): OpenClient {
-    const provider = detectProvider(url);
-    const run = createDatabaseRunner({
+  const runnerFor = (provider: DatabaseProvider): DatabaseRunner =>
+    createDatabaseRunner({
       provider,
       logger,
       ...(options.retryCount === undefined ? {} : { retryCount: options.retryCount }),
       ...(options.retryInitialDelayMs === undefined ? {} : { initialDelayMs: options.retryInitialDelayMs }),
     });
+
+  /**
+   * Makes sure the school's schema is this version's before it is used: migrates it where the
+   * app may change schemas, else checks read-only. Once per URL and process while it succeeds.
+   */
+  async function ensureMigrated(url: string, school: SchoolDatabaseRef): Promise<void> {
+    const key = keyOf(url);
+    if (migrated.has(key)) return;
+    const provider = detectProvider(url);
+    if (migrateOnFirstUse.has(provider)) {
+      await applyMigrations({ url, logger, ...migrationOptions });
+    } else {
+      const state = await runnerFor(provider)('migration state check', () =>
+        readMigrationState({ url, ...migrationOptions }),
+      );
+      if (state.status !== 'current') throw notMigrated(school, url, state);
+    }
+    migrated.add(key);
+  }
+
+  function open(url: string, school: SchoolDatabaseRef): OpenClient {
+    const provider = detectProvider(url);
+    const run = runnerFor(provider);
     const client = (async () => {
-      if (migrateOnFirstUse.has(provider)) await migrate(url);
+      await ensureMigrated(url, school);
       const created = await openSchoolConnection(url, {
         logger,
         idleTimeoutMs: idleMs,
         ...(options.poolMax === undefined ? {} : { poolMax: options.poolMax }),
+        ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+        ...(options.credential ? { credential: options.credential } : {}),
       });
       try {
         await run('connectivity check', () => created.roster.query({ sql: 'SELECT 1', params: [] }));
@@ -211,12 +239,13 @@ export function createSchoolDatabaseProvider(
   /** Runs `work` with the URL's client, opening it if needed; in-use clients are never closed. */
   async function withClient<T>(
     url: string,
+    school: SchoolDatabaseRef,
     work: (entry: OpenClient, connection: SchoolConnection) => Promise<T>,
   ): Promise<T> {
     const key = keyOf(url);
     let entry = clients.get(key);
     if (!entry) {
-      const opened = open(url);
+      const opened = open(url, school);
       clients.set(key, opened);
       opened.client.catch(() => {
         if (clients.get(key) === opened) clients.delete(key); // a failed open is retried next time
@@ -250,19 +279,17 @@ export function createSchoolDatabaseProvider(
 
   function repositoryFor(
     url: string,
+    school: SchoolDatabaseRef,
     provider: DatabaseProvider,
     run: DatabaseRunner,
   ): SchoolRosterRepository {
     return createSchoolRosterRepository({
       provider,
       run,
-      sql: rosterSqlFor(
-        provider,
-        provider === 'sqlserver' ? (sqlserverParameter(url, 'schema') ?? 'dbo') : undefined,
-      ),
+      sql: rosterSqlFor(provider, provider === 'sqlserver' ? sqlserverSchema(url) : undefined),
       ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
       // Each unit of work re-acquires the client, so one closed while idle reopens transparently.
-      use: (work) => withClient(url, (_entry, connection) => work(connection.roster)),
+      use: (work) => withClient(url, school, (_entry, connection) => work(connection.roster)),
     });
   }
 
@@ -277,13 +304,13 @@ export function createSchoolDatabaseProvider(
     openClients: () => clients.size,
     async forSchool(school) {
       const { url } = await resolveUrl(school);
-      const { provider, run } = await withClient(url, async (entry) => entry);
-      return repositoryFor(url, provider, run);
+      const { provider, run } = await withClient(url, school, async (entry) => entry);
+      return repositoryFor(url, school, provider, run);
     },
     async provision(school) {
       const { url } = await resolveUrl(school);
       const result = await provisionDatabase(url, logger);
-      await migrate(url);
+      await ensureMigrated(url, school);
       logger.info(
         { schoolId: school.id, database: describeDatabase(url), created: result.created },
         'school database provisioned',
@@ -302,4 +329,30 @@ export function createSchoolDatabaseProvider(
     },
   };
   return factory;
+}
+
+/** The school's schema is not this version's, and this identity may not change it. */
+function notMigrated(school: SchoolDatabaseRef, url: string, state: MigrationState): AppError {
+  const command = `clever-sync db migrate --school ${school.cleverSchoolId}`;
+  const what =
+    state.status === 'missing'
+      ? 'has not been migrated (no _prisma_migrations table)'
+      : state.status === 'failed'
+        ? `has a failed migration to repair first (${state.failed.join(', ')}, docs/database.md)`
+        : `is behind this version (pending: ${state.pending.join(', ')})`;
+  return new AppError(
+    'DATABASE_NOT_MIGRATED',
+    `School ${school.id} (${school.cleverSchoolId}): its database ${describeDatabase(url)} ${what}; ` +
+      `run \`${command}\` as an identity allowed to change the schema (docs/deployment.md)`,
+    {
+      details: {
+        schoolId: school.id,
+        cleverSchoolId: school.cleverSchoolId,
+        status: state.status,
+        pending: state.pending,
+        failed: state.failed,
+        command,
+      },
+    },
+  );
 }

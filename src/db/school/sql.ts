@@ -5,7 +5,19 @@ import type { RosterColumn } from './columns.js';
 export interface SqlStatement {
   sql: string;
   params: unknown[];
+  /**
+   * SQL Server: the declared type of each parameter, in order (src/db/sqlserver/sql.ts). A JSON
+   * document is declared NVARCHAR(MAX) whatever its length, so SQL Server keeps one plan per
+   * statement instead of one per parameter length.
+   */
+  types?: SqlParameterType[];
 }
+
+/**
+ * `json` and `text`: NVARCHAR(MAX); `key`: NVARCHAR(64) (Clever ids, run ids, compared with
+ * NVARCHAR(64) columns); `timestamp`: DATETIME2(3); `int`: INT.
+ */
+export type SqlParameterType = 'json' | 'text' | 'key' | 'timestamp' | 'int';
 
 /** A row to insert or update: data values in column order, then its content hash. */
 export interface RosterWrite {

@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/identity';
 import { type Logger, silentLogger } from '../../telemetry/index.js';
 import { createSessionPrismaClient } from '../client.js';
 import { applyMigrations } from '../migrate/apply.js';
@@ -12,6 +13,12 @@ import { schoolsRepository } from './schools.js';
 export interface SessionRepositoryOptions {
   /** Connections in the pool (DATABASE_POOL_MAX). */
   poolMax?: number;
+  /** Pooled connections idle this long are closed (DATABASE_IDLE_CLOSE_SECONDS). */
+  idleTimeoutMs?: number;
+  /** SQL Server: how long one statement may run (DATABASE_REQUEST_TIMEOUT_SECONDS). */
+  requestTimeoutMs?: number;
+  /** SQL Server Entra authentication: the app's Azure identity. */
+  credential?: TokenCredential;
   /** Retries of transient errors (DATABASE_RETRY_COUNT). */
   retryCount?: number;
   retryInitialDelayMs?: number;
@@ -46,6 +53,7 @@ export async function createSessionRepository(
       database: 'session',
       logger,
       ...(options.migrationsDir ? { migrationsDir: options.migrationsDir } : {}),
+      ...(options.credential ? { credential: options.credential } : {}),
     });
     if (result.applied.length > 0) logger.info({ applied: result.applied }, 'SessionDb migrated');
   }
@@ -59,6 +67,9 @@ export async function createSessionRepository(
   const client = await createSessionPrismaClient(url, {
     logger,
     ...(options.poolMax === undefined ? {} : { poolMax: options.poolMax }),
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    ...(options.credential ? { credential: options.credential } : {}),
   });
   const ping = async () => {
     await run('connectivity check', () => client.$queryRawUnsafe('SELECT 1'));

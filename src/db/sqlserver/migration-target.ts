@@ -1,10 +1,13 @@
-import { PrismaMssql } from '@prisma/adapter-mssql';
+import type { TokenCredential } from '@azure/identity';
+import sql from 'mssql';
 import { AppError } from '../../errors.js';
 import { type MigrationTarget, toMigrationRecord } from '../migrate/target.js';
-import { sqlserverParameter, withSqlServerPoolLimit } from '../url.js';
+import type { SqlStatement } from '../school/sql.js';
+import { sqlserverSchema } from '../url.js';
+import { sqlserverDriverConfig } from './driver-config.js';
+import { bindParameters } from './executor.js';
 import {
   acquireMigrationLockSql,
-  assertSafeSqlServerSchema,
   createMigrationsTableSql,
   hasMigrationsTableSql,
   listMigrationsSql,
@@ -15,86 +18,108 @@ import {
   userTablesSql,
 } from './sql.js';
 
-type MssqlAdapter = Awaited<ReturnType<PrismaMssql['connect']>>;
+export interface SqlServerMigrationTargetOptions {
+  /** How long one statement may run: more than the lock wait, and long enough for an index build. */
+  requestTimeoutMs: number;
+  credential?: TokenCredential;
+}
 
 /**
- * Through the Prisma mssql adapter (it parses Prisma's sqlserver:// URLs; the raw `mssql`
- * package ships no types here). A pool of exactly one connection keeps sp_getapplock's
- * Session-owned lock and the work it guards on the same session. A script with no parameters
- * is sent as one batch, like Prisma's engine does (its SQL Server migrations carry their own
- * BEGIN TRY / BEGIN TRAN). Untested against a live server (docs/database.md).
+ * The applier's time limit per statement: mssql's 15 s default would cut the 60 s lock wait short
+ * and cancel a migration that rebuilds a large table, so allow the lock wait plus a minute, and at
+ * least 30 minutes.
  */
-export async function openSqlServerMigrationTarget(url: string): Promise<MigrationTarget> {
-  const schema = sqlserverParameter(url, 'schema') ?? 'dbo';
-  assertSafeSqlServerSchema(schema);
-  const adapter: MssqlAdapter = await new PrismaMssql(
-    withSqlServerPoolLimit(url, 1, { replace: true }),
-  ).connect();
+export function migrationRequestTimeoutMs(lockTimeoutMs: number): number {
+  return Math.max(lockTimeoutMs + 60_000, 30 * 60_000);
+}
+
+const statement = (text: string): SqlStatement => ({ sql: text, params: [], types: [] });
+
+/**
+ * The applier's driver config: exactly one connection (a URL `connectionLimit` cannot raise it)
+ * that never idles out between statements, and no shorter statement timeout than the applier's
+ * (a URL `socketTimeout` cannot cut the lock wait short).
+ */
+export function sqlserverMigrationConfig(url: string, options: SqlServerMigrationTargetOptions): sql.config {
+  const config = sqlserverDriverConfig(url, {
+    poolMax: 1,
+    idleTimeoutMs: options.requestTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs,
+    ...(options.credential ? { credential: options.credential } : {}),
+  });
+  return {
+    ...config,
+    requestTimeout: Math.max(config.requestTimeout ?? 0, options.requestTimeoutMs),
+    pool: { ...config.pool, min: 0, max: 1, idleTimeoutMillis: options.requestTimeoutMs },
+  };
+}
+
+/**
+ * On the `mssql` driver, with a pool of exactly one connection, so sp_getapplock's
+ * Session-owned lock and the work it guards share one session (the connection is kept for the
+ * whole run: it never idles longer than a statement). A migration script is sent as one batch,
+ * like Prisma's engine does (its SQL Server migrations carry their own BEGIN TRY / BEGIN TRAN).
+ * Untested against a live server here (docs/database.md).
+ */
+export async function openSqlServerMigrationTarget(
+  url: string,
+  options: SqlServerMigrationTargetOptions,
+): Promise<MigrationTarget> {
+  const schema = sqlserverSchema(url);
+  const pool = new sql.ConnectionPool(sqlserverMigrationConfig(url, options));
+  pool.on('error', () => undefined);
+  await pool.connect();
   let locked = false;
 
-  const argTypes = (args: unknown[]) =>
-    args.map(() => ({ scalarType: 'string' as const, arity: 'scalar' as const }));
-  const query = async (sql: string, args: unknown[] = []): Promise<Record<string, unknown>[]> => {
-    const result = await adapter.queryRaw({ sql, args, argTypes: argTypes(args) });
-    return result.rows.map((row) =>
-      Object.fromEntries(result.columnNames.map((name, index) => [name, row[index]])),
-    );
-  };
-  const execute = async (sql: string, args: unknown[] = []): Promise<void> => {
-    await adapter.executeRaw({ sql, args, argTypes: argTypes(args) });
+  const query = async (next: SqlStatement): Promise<Record<string, unknown>[]> =>
+    (await bindParameters(pool.request(), next).query(next.sql)).recordset ?? [];
+  const execute = async (next: SqlStatement): Promise<void> => {
+    await bindParameters(pool.request(), next).query(next.sql);
   };
 
   return {
     provider: 'sqlserver',
     async lock(timeoutMs) {
-      const [row] = await query(acquireMigrationLockSql(timeoutMs));
+      const [row] = await query(statement(acquireMigrationLockSql(timeoutMs)));
       const status = Number(row?.status);
       if (!(status >= 0)) {
         throw new AppError(
           'MIGRATION_FAILED',
           `Could not take the migration lock (sp_getapplock status ${status})`,
-          {
-            transient: true,
-            details: { status },
-          },
+          { transient: true, details: { status } },
         );
       }
       locked = true;
     },
     async userTables() {
-      const statement = userTablesSql(schema);
-      return (await query(statement.sql, statement.params)).map((row) => String(row.name));
+      return (await query(userTablesSql(schema))).map((row) => String(row.name));
     },
     async hasMigrationsTable() {
-      const statement = hasMigrationsTableSql(schema);
-      return (await query(statement.sql, statement.params)).length > 0;
+      return (await query(hasMigrationsTableSql(schema))).length > 0;
     },
     async createMigrationsTable() {
-      await execute(createMigrationsTableSql(schema));
+      await execute(statement(createMigrationsTableSql(schema)));
     },
     async listMigrations() {
-      return (await query(listMigrationsSql(schema))).map(toMigrationRecord);
+      return (await query(statement(listMigrationsSql(schema)))).map(toMigrationRecord);
     },
     async recordStarted(id, name, checksum, at) {
-      const statement = recordMigrationStartedSql(schema, id, name, checksum, at);
-      await execute(statement.sql, statement.params);
+      await execute(recordMigrationStartedSql(schema, id, name, checksum, at));
     },
     async recordFinished(id, at) {
-      const statement = recordMigrationFinishedSql(schema, id, at);
-      await execute(statement.sql, statement.params);
+      await execute(recordMigrationFinishedSql(schema, id, at));
     },
     async recordFailed(id, logs) {
-      const statement = recordMigrationFailedSql(schema, id, logs);
-      await execute(statement.sql, statement.params);
+      await execute(recordMigrationFailedSql(schema, id, logs));
     },
     async applyScript(script) {
-      await execute(script);
+      await pool.request().batch(script);
     },
     async close() {
       try {
-        if (locked) await execute(RELEASE_MIGRATION_LOCK_SQL);
+        if (locked) await execute(statement(RELEASE_MIGRATION_LOCK_SQL));
       } finally {
-        await adapter.dispose().catch(() => undefined);
+        await pool.close().catch(() => undefined);
       }
     },
   };

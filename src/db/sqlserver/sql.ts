@@ -3,8 +3,9 @@
  * no SQL Server is available where this was written; test/db/sqlserver-sql.test.ts checks the
  * generated text (parameter counts, OPENJSON shape, column coverage). docs/database.md says so.
  *
- * Parameters are `@P1, @P2, ..` (what the Prisma mssql adapter binds). SQL Server allows 2,100
- * parameters per request, so row sets travel as ONE JSON parameter unpacked with OPENJSON.
+ * Parameters are `@P1, @P2, ..`, each with a declared type (`types`), bound by ./executor.ts.
+ * SQL Server allows 2,100 parameters per request, so row sets travel as ONE JSON parameter
+ * (declared NVARCHAR(MAX)) unpacked with OPENJSON.
  */
 import type { RosterColumn } from '../school/columns.js';
 import type { RosterSql, RosterWrite, SqlStatement } from '../school/sql.js';
@@ -57,6 +58,7 @@ export function userTablesSql(schema: string): SqlStatement {
       "SELECT tbl.name AS name FROM sys.tables AS tbl WHERE tbl.is_ms_shipped = 0 AND tbl.type = 'U' " +
       "AND SCHEMA_NAME(tbl.schema_id) = @P1 AND tbl.name <> '_prisma_migrations'",
     params: [schema],
+    types: ['text'],
   };
 }
 
@@ -64,6 +66,7 @@ export function hasMigrationsTableSql(schema: string): SqlStatement {
   return {
     sql: "SELECT 1 AS present FROM sys.tables AS tbl WHERE tbl.name = '_prisma_migrations' AND SCHEMA_NAME(tbl.schema_id) = @P1",
     params: [schema],
+    types: ['text'],
   };
 }
 
@@ -87,6 +90,7 @@ export function recordMigrationStartedSql(
       `INSERT INTO ${bracket(schema)}.[_prisma_migrations] (id, checksum, started_at, migration_name) ` +
       'VALUES (@P1, @P2, CAST(@P3 AS DATETIMEOFFSET), @P4)',
     params: [id, checksum, at.toISOString(), name],
+    types: ['key', 'key', 'text', 'text'],
   };
 }
 
@@ -96,6 +100,7 @@ export function recordMigrationFinishedSql(schema: string, id: string, at: Date)
       `UPDATE ${bracket(schema)}.[_prisma_migrations] ` +
       'SET applied_steps_count = applied_steps_count + 1, finished_at = CAST(@P2 AS DATETIMEOFFSET) WHERE id = @P1',
     params: [id, at.toISOString()],
+    types: ['key', 'text'],
   };
 }
 
@@ -103,6 +108,7 @@ export function recordMigrationFailedSql(schema: string, id: string, logs: strin
   return {
     sql: `UPDATE ${bracket(schema)}.[_prisma_migrations] SET logs = @P2 WHERE id = @P1`,
     params: [id, logs],
+    types: ['key', 'text'],
   };
 }
 
@@ -166,6 +172,7 @@ export function sqlserverRosterSql(schema = 'dbo'): RosterSql {
           `SELECT t.clever_id, t.content_hash, t.is_active FROM ${table(name)} AS t ` +
           `INNER JOIN ${openJsonIds('@P1')} AS ids ON t.clever_id = ids.clever_id`,
         params: [JSON.stringify(cleverIds)],
+        types: ['json'],
       };
     },
     upsert(name, columns, rows, runId, now) {
@@ -206,6 +213,7 @@ export function sqlserverRosterSql(schema = 'dbo'): RosterSql {
           `WHEN MATCHED THEN UPDATE SET ${updates.join(', ')} ` +
           `WHEN NOT MATCHED BY TARGET THEN INSERT (${insertColumns.join(', ')}) VALUES (${insertValues.join(', ')});`,
         params: [rowsJson(columns, rows), runId, now],
+        types: ['json', 'key', 'timestamp'],
       };
     },
     touch(name, cleverIds, runId) {
@@ -214,18 +222,24 @@ export function sqlserverRosterSql(schema = 'dbo'): RosterSql {
           `UPDATE t SET t.last_seen_run_id = @P1 FROM ${table(name)} AS t ` +
           `INNER JOIN ${openJsonIds('@P2')} AS ids ON t.clever_id = ids.clever_id`,
         params: [runId, JSON.stringify(cleverIds)],
+        types: ['key', 'json'],
       };
     },
     countActive(name) {
-      return { sql: `SELECT COUNT(*) AS n FROM ${table(name)} WHERE is_active = 1`, params: [] };
+      return { sql: `SELECT COUNT(*) AS n FROM ${table(name)} WHERE is_active = 1`, params: [], types: [] };
     },
     countUnseenActive(name, runId) {
-      return { sql: `SELECT COUNT(*) AS n FROM ${table(name)} WHERE ${unseen}`, params: [runId] };
+      return {
+        sql: `SELECT COUNT(*) AS n FROM ${table(name)} WHERE ${unseen}`,
+        params: [runId],
+        types: ['key'],
+      };
     },
     archiveUnseen(name, runId, at) {
       return {
         sql: `UPDATE ${table(name)} SET is_active = 0, deactivated_at = @P2, updated_at = @P2 WHERE ${unseen}`,
         params: [runId, at],
+        types: ['key', 'timestamp'],
       };
     },
     archiveByCleverIds(name, cleverIds, at) {
@@ -234,6 +248,7 @@ export function sqlserverRosterSql(schema = 'dbo'): RosterSql {
           `UPDATE t SET t.is_active = 0, t.deactivated_at = @P1, t.updated_at = @P1 FROM ${table(name)} AS t ` +
           `INNER JOIN ${openJsonIds('@P2')} AS ids ON t.clever_id = ids.clever_id WHERE t.is_active = 1`,
         params: [at, JSON.stringify(cleverIds)],
+        types: ['timestamp', 'json'],
       };
     },
     activeIdsPage(name, after, limit) {
@@ -241,16 +256,19 @@ export function sqlserverRosterSql(schema = 'dbo'): RosterSql {
         ? {
             sql: `SELECT TOP (@P1) clever_id FROM ${table(name)} WHERE is_active = 1 ORDER BY clever_id`,
             params: [limit],
+            types: ['int'],
           }
         : {
             sql: `SELECT TOP (@P1) clever_id FROM ${table(name)} WHERE is_active = 1 AND clever_id > @P2 ORDER BY clever_id`,
             params: [limit, after],
+            types: ['int', 'key'],
           };
     },
     deleteInactive(name, inactiveSince) {
       return {
         sql: `DELETE FROM ${table(name)} WHERE is_active = 0 AND deactivated_at < @P1`,
         params: [inactiveSince],
+        types: ['timestamp'],
       };
     },
   };

@@ -1,14 +1,16 @@
 /**
  * Real parts for the sync engine's integration tests: the Clever emulator over HTTP, the real
- * CleverAuthService and Data API client, and the real data layer on SQLite (always) or PostgreSQL
- * (127.0.0.1:5432; every environment gets its own uniquely named databases, dropped afterwards).
- * Without PostgreSQL those tests skip with a visible notice, unless CI is set.
+ * CleverAuthService and Data API client, and the real data layer on SQLite (always), PostgreSQL
+ * (127.0.0.1:5432) or SQL Server (TEST_SQLSERVER_URL, the CI job `sqlserver`); every environment
+ * gets its own uniquely named databases, dropped afterwards. Without PostgreSQL those tests skip
+ * with a visible notice, unless CI is set; without TEST_SQLSERVER_URL the SQL Server ones skip.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import mssql from 'mssql';
 import pg from 'pg';
 import { type EmulatorHandle, type EmulatorOptions, startEmulator } from '../../../emulator/index.js';
 import {
@@ -25,16 +27,31 @@ import {
   createSessionRepository,
   type SchoolDatabaseConnectionFactory,
 } from '../../../src/db/index.js';
+import { applyMigrations } from '../../../src/db/migrate/apply.js';
+import { sqlserverDriverConfig } from '../../../src/db/sqlserver/driver-config.js';
 import type { RosterEntity, SessionRepository } from '../../../src/db/types.js';
 import { mapStudent, mapTeacher } from '../../../src/sync/mapping.js';
 import { createSyncService } from '../../../src/sync/sync-service.js';
 import type { SyncAlert, SyncService, SyncTuning } from '../../../src/sync/types.js';
 import { createCapturingLogger, type Logger } from '../../../src/telemetry/index.js';
-import { POSTGRES_URL } from '../../support/postgres.js';
+import { POSTGRES_URL, postgresAvailable } from '../../support/postgres.js';
+import {
+  createSqlServerDatabase,
+  dropSqlServerDatabase,
+  sqlserverAvailable,
+  sqlserverDatabasesLike,
+  sqlserverDatabaseUrl,
+} from '../../support/sqlserver.js';
 
 export { POSTGRES_URL, postgresAvailable } from '../../support/postgres.js';
+export { sqlserverAvailable } from '../../support/sqlserver.js';
 
-export type Provider = 'sqlite' | 'postgresql';
+export type Provider = 'sqlite' | 'postgresql' | 'sqlserver';
+
+/** Whether this machine has the provider's server (SQLite always; the others skip with a notice). */
+export function providerAvailable(provider: Provider): boolean {
+  return provider === 'sqlite' || (provider === 'postgresql' ? postgresAvailable : sqlserverAvailable);
+}
 
 /** Small fixtures keep the suite quick on two shared cores. */
 export const SMALL_DISTRICT: EmulatorOptions = {
@@ -113,6 +130,20 @@ export async function createSyncEnv(
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     sessionUrl = `file:${join(dir, 'session.db')}`;
     schoolTemplate = `file:${join(dir, 'school-{schoolId}.db')}`;
+  } else if (provider === 'sqlserver') {
+    // What the infrastructure and the deployment do on Azure SQL: a database per school, created
+    // in the pool and migrated before the first sync (the app only checks them).
+    const session = await createSqlServerDatabase('cs_sync');
+    const prefix = session.database;
+    cleanups.push(async () => {
+      for (const name of await sqlserverDatabasesLike(prefix)) await dropSqlServerDatabase(name);
+    });
+    sessionUrl = session.url;
+    schoolTemplate = sqlserverDatabaseUrl(`${prefix}_{schoolId}`);
+    for (const school of emulator.truth.schools(emulator.districts[0]!.id)) {
+      const { url } = await createSqlServerDatabase('cs_sync', `${prefix}_${school.id}`);
+      await applyMigrations({ url, database: 'school' });
+    }
   } else {
     const prefix = `cs_sync_${randomBytes(4).toString('hex')}`;
     await adminQuery(`CREATE DATABASE "${prefix}"`);
@@ -251,12 +282,28 @@ export async function queryRoster(
     connectionSecretName: school.connectionSecretName,
     databaseName: school.databaseName,
   });
+  return rawQuery(url, sql);
+}
+
+/** One query through the provider's raw driver (never the code under test), on a fresh connection. */
+export async function rawQuery(url: string, sql: string): Promise<Record<string, unknown>[]> {
   if (url.startsWith('file:')) {
     const db = new Database(url.slice('file:'.length), { readonly: true });
     try {
       return db.prepare(sql).all() as Record<string, unknown>[];
     } finally {
       db.close();
+    }
+  }
+  if (url.startsWith('sqlserver:')) {
+    const pool = new mssql.ConnectionPool(
+      sqlserverDriverConfig(url, { poolMax: 1, idleTimeoutMs: 5_000, requestTimeoutMs: 60_000 }),
+    );
+    await pool.connect();
+    try {
+      return (await pool.request().query(sql)).recordset ?? [];
+    } finally {
+      await pool.close();
     }
   }
   const client = new pg.Client({ connectionString: url });
