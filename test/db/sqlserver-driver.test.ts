@@ -172,7 +172,10 @@ describe('the ;schema= option on SQL Server', () => {
     expect(() => sqlserverDriverConfig(url, OPTIONS)).toThrow(expect.objectContaining(expected));
     await expect(createSessionRepository(url, { retryCount: 0 })).rejects.toMatchObject(expected);
     await expect(applyMigrations({ url, database: 'school' })).rejects.toMatchObject(expected);
-    const schools = createSchoolDatabaseProvider({ urlTemplate: `${url};x={schoolId}`, sweepIdle: false });
+    const schools = createSchoolDatabaseProvider({
+      urlTemplate: url.replace('database=school_1', 'database=school_{schoolId}'),
+      sweepIdle: false,
+    });
     await expect(
       schools.forSchool({ id: 1, cleverSchoolId: 'abc', connectionSecretName: null, databaseName: null }),
     ).rejects.toMatchObject(expected);
@@ -345,7 +348,8 @@ describe('SQL Server through the real driver stack, against a fake server', () =
     ).toEqual(server.requests().map(() => true));
 
     const schools = createSchoolDatabaseProvider({
-      urlTemplate: server.url(';x={schoolId}'),
+      // One database per school (the fake server answers for any name).
+      urlTemplate: server.url().replace('database=fake', 'database=school_{schoolId}'),
       sweepIdle: false,
     });
     const school = { id: 7, cleverSchoolId: 'abc123', connectionSecretName: null, databaseName: null };
