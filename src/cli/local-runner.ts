@@ -80,7 +80,9 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const target = requestUrl(req);
+    if (typeof target === 'string') return badRequest(res, target);
+    const url = target;
     const method = (req.method ?? 'GET').toUpperCase();
     const segments = url.pathname.split('/').filter(Boolean);
 
@@ -120,7 +122,7 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
     const body = await readBody(req);
     const request = new HttpRequest({
       method,
-      url: url.toString().replace('http://localhost', `http://${req.headers.host ?? 'localhost'}`),
+      url: url.toString(),
       headers: flattenHeaders(req),
       params: hit.params,
       ...(body && body.length > 0 ? { body: { bytes: body } } : {}),
@@ -205,6 +207,36 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
   };
 }
 
+/** The Host header as a URL authority: a name or IPv4 address, or a bracketed IPv6 address, and a port. */
+const HOST_HEADER = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
+
+/**
+ * The request's URL, or why it cannot be one (a 400, as the Functions host answers): a Host header
+ * that is not a host name, or a path or query string with a malformed %-escape, which would
+ * otherwise reach handlers as undecodable text (or make `decodeURIComponent` throw: a 500).
+ */
+function requestUrl(req: IncomingMessage): URL | string {
+  const host = req.headers.host ?? 'localhost';
+  const hostMatch = HOST_HEADER.exec(host);
+  if (!hostMatch || Number(hostMatch[1] ?? 0) > 65_535) return 'Invalid Host header';
+  const target = req.url ?? '/';
+  if (!target.startsWith('/')) return 'The request target must be a path (origin form)';
+  let url: URL;
+  try {
+    // Concatenated, not resolved: a target such as `//elsewhere/x` stays a path on this host.
+    url = new URL(`http://${host}${target}`);
+  } catch {
+    return 'Invalid request URL';
+  }
+  try {
+    decodeURIComponent(url.pathname);
+    decodeURIComponent(url.search.replace(/\+/g, ' '));
+  } catch {
+    return 'Malformed %-escape in the request URL';
+  }
+  return url;
+}
+
 /** What `GET /admin/functions` lists: the registration, without handlers. */
 function describe(fn: RegisteredFunction): Record<string, unknown> {
   const { handler: _handler, ...rest } = fn.options as unknown as Record<string, unknown>;
@@ -287,6 +319,10 @@ function sendJson(
 ): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
+}
+
+function badRequest(res: ServerResponse, message: string): void {
+  sendJson(res, 400, { error: { code: 'BAD_REQUEST', message } });
 }
 
 function notFound(res: ServerResponse): void {
