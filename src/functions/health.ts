@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { type AppServices, getAppServices } from '../app.js';
 import { asAppError } from '../errors.js';
 import { redactText } from '../telemetry/redact.js';
-import { json } from './http-responses.js';
+import { json, serverErrorBody } from './http-responses.js';
 import { registerHttp } from './registry.js';
 
 /** A cold worker waits this long for its first authentication check before answering "degraded". */
@@ -28,7 +28,7 @@ export function cleverAuthHealthHandler(services: HealthServices) {
         {
           status: 'unhealthy',
           reasons: ['The app could not start'],
-          lastError: { code: failure.code, message: redactText(failure.message) },
+          lastError: { code: failure.code, message: redactText(serverErrorBody(failure).error.message) },
         },
         NO_STORE,
       );
