@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { HttpFunctionOptions, HttpResponseInit, LogHandler, Timer } from '@azure/functions';
 import azureFunctions from '@azure/functions';
 import { toLogObject } from '../errors.js';
-import { ALL_HTTP_METHODS, ROUTE_PREFIX } from '../functions/http-responses.js';
+import { hostRoutePrefix } from '../functions/host-routes.js';
+import { ALL_HTTP_METHODS } from '../functions/http-responses.js';
 import type { RegisteredFunction } from '../functions/registry.js';
 import type { Logger } from '../telemetry/index.js';
 import { type CompiledRoute, compileRoute } from './route-template.js';
@@ -16,7 +17,7 @@ type InvocationContext = InstanceType<typeof InvocationContext>;
 
 /**
  * `npm run serve`: hosts every registered HTTP function on localhost with the host's routes
- * (`/api/<route>`) and auth levels, without Azure Functions Core Tools. Like the host it also
+ * (`/<host.json routePrefix>/<route>`) and auth levels, without Azure Functions Core Tools. Like the host it also
  * exposes `POST /admin/functions/{name}` (master key) to run a timer or queue function on demand.
  */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -27,6 +28,8 @@ export interface LocalRunnerOptions {
   functionKey: string;
   /** Accepted everywhere, and the only key for admin routes; defaults to the function key. */
   masterKey?: string;
+  /** host.json `extensions.http.routePrefix`; defaults to this package's host.json. */
+  routePrefix?: string;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -51,6 +54,7 @@ interface HttpRoute {
 
 export async function startLocalRunner(options: LocalRunnerOptions): Promise<LocalRunner> {
   const masterKey = options.masterKey ?? options.functionKey;
+  const prefix = (options.routePrefix ?? hostRoutePrefix()).split('/').filter(Boolean);
   const routes: HttpRoute[] = options.functions.flatMap((fn) =>
     fn.kind === 'http'
       ? [
@@ -95,8 +99,9 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
       return invokeByAdmin(name, await readBody(req), res);
     }
 
-    if (segments[0]?.toLowerCase() !== ROUTE_PREFIX) return notFound(res);
-    const path = segments.slice(1).join('/');
+    // As in the host: the prefix is matched case-insensitively, and "" serves routes at the root.
+    if (!prefix.every((part, i) => segments[i]?.toLowerCase() === part.toLowerCase())) return notFound(res);
+    const path = segments.slice(prefix.length).join('/');
     const candidates = routes.flatMap((r) => {
       const params = r.route.match(path);
       return params ? [{ r, params }] : [];

@@ -48,7 +48,8 @@ export async function liveness(
   return json(200, { status: 'alive', time: new Date().toISOString() }, NO_STORE);
 }
 
-registerHttp('HealthCleverAuth', {
+// The promised path, outside the /api prefix (host.json sets routePrefix to "" for it).
+registerHttp('HealthCleverAuthRoot', {
   route: 'health/clever-auth',
   methods: ['GET'],
   // The report names districts and error causes: callers (availability tests) pass a function key.
@@ -56,8 +57,16 @@ registerHttp('HealthCleverAuth', {
   handler: cleverAuthHealth,
 });
 
+// The path of earlier releases: monitors, the alert rule and the post-deploy check still call it.
+registerHttp('HealthCleverAuth', {
+  route: 'api/health/clever-auth',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: cleverAuthHealth,
+});
+
 registerHttp('HealthLive', {
-  route: 'health/live',
+  route: 'api/health/live',
   methods: ['GET'],
   // Platform health probes (App Service health check) call without keys.
   authLevel: 'anonymous',

@@ -2,9 +2,6 @@ import type { HttpResponseInit } from '@azure/functions';
 import { AppError, ConfigError, type ErrorCode, toLogObject } from '../errors.js';
 import type { Logger } from '../telemetry/index.js';
 
-/** The host's default HTTP route prefix (host.json `extensions.http.routePrefix` is not overridden). */
-export const ROUTE_PREFIX = 'api';
-
 /** What an HTTP function without `methods` answers to. */
 export const ALL_HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 

@@ -96,7 +96,15 @@ describe('local runner', () => {
   ];
 
   beforeAll(async () => {
-    runner = await startLocalRunner({ functions, functionKey: KEY, masterKey: MASTER, port: 0, logger });
+    // The host's default prefix; this package's host.json removes it (tested below).
+    runner = await startLocalRunner({
+      functions,
+      functionKey: KEY,
+      masterKey: MASTER,
+      routePrefix: 'api',
+      port: 0,
+      logger,
+    });
   });
   afterAll(async () => {
     await runner?.close();
@@ -252,5 +260,35 @@ describe('local runner', () => {
   it('never logs the keys', () => {
     expect(lines.join('\n')).not.toContain(KEY);
     expect(lines.join('\n')).not.toContain(MASTER);
+  });
+});
+
+describe('local runner route prefix (host.json extensions.http.routePrefix)', () => {
+  const { logger } = createCapturingLogger();
+  const functions: RegisteredFunction[] = [
+    {
+      kind: 'http',
+      name: 'Probe',
+      options: {
+        route: 'health/probe',
+        methods: ['GET'],
+        authLevel: 'anonymous',
+        handler: async () => ({ status: 204 }),
+      },
+    },
+  ];
+
+  it.each([
+    ['v1', '/v1/health/probe', ['/health/probe', '/api/health/probe']],
+    ['', '/health/probe', ['/api/health/probe', '/v1/health/probe']],
+    ['api', '/API/health/probe', ['/health/probe']],
+  ])('prefix "%s" serves %s and nothing else', async (routePrefix, served, notServed) => {
+    const runner = await startLocalRunner({ functions, functionKey: KEY, routePrefix, port: 0, logger });
+    try {
+      expect((await fetch(`${runner.url}${served}`)).status).toBe(204);
+      for (const path of notServed) expect((await fetch(`${runner.url}${path}`)).status, path).toBe(404);
+    } finally {
+      await runner.close();
+    }
   });
 });

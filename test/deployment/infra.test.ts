@@ -275,7 +275,8 @@ describe('infra/ resources', () => {
     expect(byName.get('clever-rate-limit-burst')).toContain('"CleverRateLimitWait"');
     expect(byName.get('school-failing')).toContain('customMeasurements.consecutiveFailures');
     expect(byName.get('health-unhealthy')).toContain('"CleverAuthHealthChanged"');
-    expect(byName.get('health-unhealthy')).toContain('/api/health/clever-auth');
+    // Both health paths: the promised /health/clever-auth and the earlier /api/health/clever-auth.
+    expect(byName.get('health-unhealthy')).toContain('url has "/health/clever-auth"');
     expect(byName.get('health-unhealthy')).toContain('"503"');
 
     const rule = resource(alerts, 'Microsoft.Insights/scheduledQueryRules');

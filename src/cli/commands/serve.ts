@@ -6,6 +6,7 @@ import type { EmulatorHandle } from '../../../emulator/index.js';
 import { startEmulator } from '../../../emulator/index.js';
 import { resetAppServices, resetSyncServices } from '../../app.js';
 import { loadConfigSync, readLocalSettings } from '../../config/index.js';
+import { routePath } from '../../functions/host-routes.js';
 import { registeredFunctions } from '../../functions/registry.js';
 import { createLogger } from '../../telemetry/index.js';
 import { type CliEnvironment, cleverIsConfigured, cliSettings, type EmulatorChoice } from '../context.js';
@@ -106,7 +107,7 @@ export function serveBanner(handle: ServeHandle): string {
   const routes = registeredFunctions().map((fn) => {
     if (fn.kind === 'http') {
       const methods = (fn.options.methods ?? ['ANY']).join(',');
-      return `  ${methods.padEnd(5)} ${runner.url}/api/${fn.options.route ?? fn.name}  (${fn.options.authLevel ?? 'function'}, ${fn.name})`;
+      return `  ${methods.padEnd(5)} ${runner.url}${routePath(fn.options.route ?? fn.name)}  (${fn.options.authLevel ?? 'function'}, ${fn.name})`;
     }
     return `  POST  ${runner.url}/admin/functions/${fn.name}  (runs the ${fn.kind} function now)`;
   });
