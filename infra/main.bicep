@@ -126,17 +126,23 @@ param schoolIds array = []
 @description('Write the passwordless database URLs into Key Vault (session-database-url, school-database-url-<id>). Turn off to manage those secrets yourself.')
 param manageDatabaseUrlSecrets bool = true
 
-@description('`in-process`: the timer and POST /api/sync sync in the instance that received them. `queue`: one Storage Queue message per school, so Azure spreads schools across instances (docs/scaling.md).')
+@description('`queued-run`: the timer and POST /api/sync record the run and enqueue it; the run queue trigger runs it inside an invocation the host tracks (work after an HTTP response is not tracked on Flex Consumption). `queue`: one Storage Queue message per school, so Azure spreads schools across instances. `in-process`: background work of the receiving instance, for local use (docs/scaling.md).')
 @allowed([
-  'in-process'
+  'queued-run'
   'queue'
+  'in-process'
 ])
-param syncDispatchMode string = 'in-process'
+param syncDispatchMode string = 'queued-run'
 
 @description('Storage queue of the queue mode (one message per school); its poison queue is created beside it.')
 @minLength(3)
 @maxLength(63)
 param syncQueueName string = 'clever-sync-schools'
+
+@description('Storage queue of whole runs (queued-run mode); its poison queue is created beside it.')
+@minLength(3)
+@maxLength(63)
+param syncRunQueueName string = 'clever-sync-runs'
 
 @description('NCRONTAB schedule of the nightly sync, in UTC (Flex Consumption runs on Linux: UTC only).')
 param syncTimerSchedule string = '0 0 2 * * *'
@@ -183,6 +189,7 @@ module storage 'modules/storage.bicep' = {
     name: storageAccountName
     skuName: storageSkuName
     syncQueueName: syncQueueName
+    syncRunQueueName: syncRunQueueName
   }
 }
 
@@ -246,6 +253,7 @@ module functionApp 'modules/functionapp.bicep' = {
     syncTimerSchedule: syncTimerSchedule
     syncDispatchMode: syncDispatchMode
     syncQueueName: storage.outputs.syncQueueName
+    syncRunQueueName: storage.outputs.syncRunQueueName
     logLevel: logLevel
   }
 }

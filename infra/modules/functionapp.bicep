@@ -19,6 +19,7 @@ param schoolDatabaseUrlTemplate string
 param syncTimerSchedule string
 param syncDispatchMode string
 param syncQueueName string
+param syncRunQueueName string
 param logLevel string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -69,7 +70,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           name: 'AzureWebJobsStorage__accountName'
           value: storage.name
         }
-        // The queue mode sends its per-school messages here, with the same identity.
+        // The queued modes send their run and school messages here, with the same identity.
         {
           name: 'AzureWebJobsStorage__queueServiceUri'
           value: storage.properties.primaryEndpoints.queue
@@ -119,10 +120,14 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           name: 'SYNC_DISPATCH_MODE'
           value: syncDispatchMode
         }
-        // The queue storage.bicep creates (with its poison queue), read at function registration.
+        // The queues storage.bicep creates (with their poison queues), read at function registration.
         {
           name: 'SYNC_QUEUE_NAME'
           value: syncQueueName
+        }
+        {
+          name: 'SYNC_RUN_QUEUE_NAME'
+          value: syncRunQueueName
         }
         {
           name: 'LOG_LEVEL'

@@ -159,7 +159,7 @@ describe('infra/ resources', () => {
     expect(render(at(site.body, 'properties.keyVaultReferenceIdentity')!)).toBe("'SystemAssigned'");
   });
 
-  it('storage for the host (identity only), the package container, and the sync queue with its poison queue', () => {
+  it('storage for the host (identity only), the package container, and the run and school queues with their poison queues', () => {
     const storage = moduleTemplate('storage');
     const account = resource(storage, 'Microsoft.Storage/storageAccounts');
     expect(render(at(account.body, 'properties.allowSharedKeyAccess')!)).toBe('false');
@@ -169,7 +169,10 @@ describe('infra/ resources', () => {
     expect(queues.map((q) => render(at(q.body, 'name')!)).sort()).toEqual([
       // biome-ignore lint/suspicious/noTemplateCurlyInString: Bicep interpolation, rendered as source
       "'${syncQueueName}-poison'",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Bicep interpolation, rendered as source
+      "'${syncRunQueueName}-poison'",
       'syncQueueName',
+      'syncRunQueueName',
     ]);
     expect(literalString(trace(storage, at(queues[0]!.body, 'name')!))).toMatch(/^[a-z0-9-]{3,63}$/);
     expect(settings.get('AzureWebJobsStorage__accountName')?.kind).toBe('member');
@@ -321,6 +324,7 @@ describe('infra/ app settings', () => {
         'SYNC_TIMER_SCHEDULE',
         'SYNC_DISPATCH_MODE',
         'SYNC_QUEUE_NAME',
+        'SYNC_RUN_QUEUE_NAME',
         'AzureWebJobsStorage__queueServiceUri',
         'LOG_LEVEL',
       ]),
@@ -370,7 +374,10 @@ describe('infra/ app settings', () => {
       check('LOG_LEVEL', literalString(level));
     expect(literalString(trace(functionApp, settings.get('SYNC_TIMER_SCHEDULE')!))).toBe('0 0 2 * * *');
     check('SYNC_QUEUE_NAME', literalString(trace(functionApp, settings.get('SYNC_QUEUE_NAME')!)));
+    check('SYNC_RUN_QUEUE_NAME', literalString(trace(functionApp, settings.get('SYNC_RUN_QUEUE_NAME')!)));
     check('SYNC_DISPATCH_MODE', literalString(trace(functionApp, settings.get('SYNC_DISPATCH_MODE')!)));
+    // Deployed runs execute inside invocations the host tracks (docs/scaling.md).
+    expect(literalString(trace(functionApp, settings.get('SYNC_DISPATCH_MODE')!))).toBe('queued-run');
     const modes = main.params.get('syncDispatchMode')?.decorators.find((d) => d.name === 'allowed')?.args[0];
     for (const mode of modes?.kind === 'array' ? modes.items : [])
       check('SYNC_DISPATCH_MODE', literalString(mode));
@@ -378,6 +385,9 @@ describe('infra/ app settings', () => {
     expect(
       render(at(main.modules.find((m) => m.name === 'functionApp')!.body, 'params.syncQueueName')!),
     ).toBe('storage.outputs.syncQueueName');
+    expect(
+      render(at(main.modules.find((m) => m.name === 'functionApp')!.body, 'params.syncRunQueueName')!),
+    ).toBe('storage.outputs.syncRunQueueName');
     check(
       'APP_CONFIG_LABEL',
       literalString(trace(functionApp, settings.get('APP_CONFIG_LABEL')!)) ?? 'staging',

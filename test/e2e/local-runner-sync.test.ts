@@ -83,7 +83,7 @@ describe('local runner + emulator + SQLite', () => {
     expect((await verifyAgainstEmulator(await getSyncServices(), serve.emulator!)).matches).toBe(true);
   });
 
-  it('serves the promised routes under host.json\'s route prefix, and the earlier health path', async () => {
+  it("serves the promised routes under host.json's route prefix, and the earlier health path", async () => {
     for (const path of ['/health/clever-auth', '/api/health/clever-auth']) {
       const health = await call('GET', path);
       expect(health.status, path).toBe(200);

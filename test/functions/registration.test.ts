@@ -6,6 +6,7 @@ import { hostRoutePrefix, routePath, routePrefixOf } from '../../src/functions/h
 import { registrationSettings } from '../../src/functions/registration-settings.js';
 import { registeredFunctions } from '../../src/functions/registry.js';
 import { MAX_DEQUEUE_COUNT } from '../../src/functions/sync-queue.js';
+import '../../src/functions/sync-run-queue.js';
 import '../../src/functions/health.js';
 import '../../src/functions/manual-sync.js';
 import '../../src/functions/sync-timer.js';
@@ -46,6 +47,14 @@ describe('function registrations', () => {
       kind: 'storageQueue',
       options: { queueName: 'clever-sync-schools', connection: 'AzureWebJobsStorage' },
     });
+  });
+
+  it('registers the run queue trigger (queued-run mode) on the host storage connection', () => {
+    expect(byName('SyncRunQueueFunction')).toMatchObject({
+      kind: 'storageQueue',
+      options: { queueName: 'clever-sync-runs', connection: 'AzureWebJobsStorage' },
+    });
+    expect(registrationSettings({ SYNC_RUN_QUEUE_NAME: 'nightly-runs' }).runQueueName).toBe('nightly-runs');
   });
 
   it('knows the attempt after which host.json sends a message to the poison queue', () => {
