@@ -9,6 +9,7 @@ param planName string
 param nodeVersion string
 param instanceMemoryMB int
 param maximumInstanceCount int
+param databasePoolMax int
 param storageAccountName string
 param deploymentContainerName string
 param appInsightsName string
@@ -132,6 +133,11 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'LOG_LEVEL'
           value: logLevel
+        }
+        // Connections per database and instance: main.bicep's capacity arithmetic counts with it.
+        {
+          name: 'DATABASE_POOL_MAX'
+          value: string(databasePoolMax)
         }
       ]
     }
