@@ -235,11 +235,9 @@ var queueBatchSize = loadJsonContent('../host.json').extensions.queues.batchSize
 var poolWorkersPerInstance = queueBatchSize * databasePoolMax
 // Instances x batchSize x connections stays within the pool's workers, and instances x connections
 // within the SessionDb's (every instance keeps one SessionDb pool).
-var functionInstances = min(
-  maximumInstanceCount,
-  poolLimits.maxWorkers / poolWorkersPerInstance,
-  sessionDatabaseWorkers / databasePoolMax
-)
+var poolInstances = poolLimits.maxWorkers / poolWorkersPerInstance
+var sessionDatabaseInstances = sessionDatabaseWorkers / databasePoolMax
+var functionInstances = min(maximumInstanceCount, poolInstances, sessionDatabaseInstances)
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
