@@ -7,6 +7,40 @@
 import type { SessionRepository, SyncRunRecord } from '../db/types.js';
 import { zeroCounts } from '../sync/counts.js';
 import type { SyncRunCompletion } from '../sync/types.js';
+import type { Logger } from '../telemetry/index.js';
+
+/** What a queue invocation working on a recorded run needs (run messages and school messages alike). */
+export interface QueueInvocationDeps {
+  session: SessionRepository;
+  leaseSeconds: number;
+  /** host.json `extensions.queues.maxDequeueCount`: the attempt after which the host gives up. */
+  maxDequeueCount: number;
+  logger: Logger;
+  /** Telemetry for a run the invocation ends itself. */
+  onRunCompleted?: (run: SyncRunCompletion) => void;
+  clock?: () => Date;
+}
+
+/**
+ * The run a queue message names while it is Running; otherwise why the message has nothing to do
+ * (delivered after its run ended, or for a run this SessionDb never recorded).
+ */
+export async function runningRunOf(
+  session: SessionRepository,
+  runId: string,
+  log: Logger,
+): Promise<SyncRunRecord | 'run-unknown' | 'run-finished'> {
+  const run = await session.runs.get(runId);
+  if (!run) {
+    log.warn('queue message for an unknown run: dropped');
+    return 'run-unknown';
+  }
+  if (run.status !== 'Running') {
+    log.info({ status: run.status }, 'queue message for a finished run: nothing to do');
+    return 'run-finished';
+  }
+  return run;
+}
 
 export type RecordedRunFields = Pick<
   SyncRunRecord,

@@ -17,22 +17,14 @@ import { randomUUID } from 'node:crypto';
 import type { SessionRepository } from '../db/types.js';
 import { AppError, ConflictError, NotFoundError, toLogObject, ValidationError } from '../errors.js';
 import { leaseKeys, runIdOfHolder } from '../sync/leases.js';
-import type { SyncRunCompletion, SyncRunResult, SyncService } from '../sync/types.js';
-import type { Logger } from '../telemetry/index.js';
+import type { SyncRunResult, SyncService } from '../sync/types.js';
 import { QueuedRunLeases, queueHolder } from './queued-run-leases.js';
-import { endRecordedRun } from './recorded-run.js';
+import { endRecordedRun, type QueueInvocationDeps, runningRunOf } from './recorded-run.js';
 import type { RunMessage } from './run-message.js';
 
-export interface RunWorkerDeps {
+/** `onRunCompleted`: for a run this worker ends itself (failed or abandoned before it could run). */
+export interface RunWorkerDeps extends QueueInvocationDeps {
   sync: Pick<SyncService, 'start'>;
-  session: SessionRepository;
-  leaseSeconds: number;
-  /** host.json `extensions.queues.maxDequeueCount`: the attempt after which the host gives up. */
-  maxDequeueCount: number;
-  logger: Logger;
-  /** Telemetry for a run this worker ends itself (failed or abandoned before it could run). */
-  onRunCompleted?: (run: SyncRunCompletion) => void;
-  clock?: () => Date;
 }
 
 export type RunMessageOutcome =
@@ -62,15 +54,8 @@ export async function processRunMessage(
   const now = deps.clock ?? (() => new Date());
   const log = deps.logger.child({ runId: message.runId, attempt });
 
-  const run = await session.runs.get(message.runId);
-  if (!run) {
-    log.warn('run message for an unknown run: dropped');
-    return { action: 'skipped', reason: 'run-unknown' };
-  }
-  if (run.status !== 'Running') {
-    log.info({ status: run.status }, 'run message for a finished run: nothing to do');
-    return { action: 'skipped', reason: 'run-finished' };
-  }
+  const run = await runningRunOf(session, message.runId, log);
+  if (typeof run === 'string') return { action: 'skipped', reason: run };
 
   const runLease = leaseKeys.run(message.runId);
   const holder = queueHolder(message.runId);
