@@ -99,8 +99,7 @@ export async function processRunMessage(
   let started: Awaited<ReturnType<typeof deps.sync.start>>;
   try {
     await leases.take([runLease], [], run.scope);
-    if (message.scopeLease)
-      await takeScopeLease(session, message.scopeLease, holder, deps.leaseSeconds, run.scope);
+    if (message.scopeLease) await takeScopeLease(session, message.scopeLease, holder, deps.leaseSeconds);
     started = await leases.keepAliveWhile(() =>
       deps.sync.start(message.target, {
         runId: message.runId,
@@ -112,7 +111,7 @@ export async function processRunMessage(
       }),
     );
   } catch (error) {
-    await giveClaimBack();
+    // The run ends before the claim is given back, so a copy that takes the claim then finds it over.
     if (
       error instanceof ConflictError ||
       error instanceof NotFoundError ||
@@ -121,16 +120,19 @@ export async function processRunMessage(
       // Retrying cannot help (another run took the scope while this one waited, the school is gone).
       log.warn({ err: toLogObject(error) }, 'queued run could not start: run failed');
       await fail(`Not started: ${error.message}`);
+      await giveClaimBack();
       return { action: 'skipped', reason: 'not-started' };
     }
     log.error({ err: toLogObject(error) }, 'queued run could not start');
     if (attempt >= deps.maxDequeueCount) {
       // The host gives up after this attempt (poison queue): the run must not stay Running.
-      const safe = error instanceof AppError ? error.code : 'INTERNAL';
-      await fail(`Not started after ${attempt} attempts (${safe}); the message is in the poison queue`).catch(
+      const code = error instanceof AppError ? error.code : 'INTERNAL';
+      await fail(`Not started after ${attempt} attempts (${code}); the message is in the poison queue`).catch(
         (cause: unknown) => log.error({ err: toLogObject(cause) }, 'could not record the poisoned run'),
       );
     }
+    // Given back, the claim lets the host's next delivery start the run.
+    await giveClaimBack();
     throw error;
   }
 
@@ -150,12 +152,11 @@ async function takeScopeLease(
   key: string,
   holder: string,
   ttlSeconds: number,
-  scope: string,
 ): Promise<void> {
   const lease = await session.leases.tryAcquire(key, holder, ttlSeconds);
   if (!lease.acquired) {
     const running = runIdOfHolder(lease.holder);
-    throw new ConflictError(`A sync covering this ${scope} started while this run waited (run ${running})`, {
+    throw new ConflictError(`another sync of the same scope started while this run waited (run ${running})`, {
       runId: running,
     });
   }

@@ -185,6 +185,26 @@ describe('queued-run mode: a manual run executed by the run queue trigger', () =
     await queued.deps.session.leases.release(leaseKeys.all(), 'probe#2');
   });
 
+  it('a run whose scope another run took while it waited is marked Failed at once, not retried', async () => {
+    const { runId } = (await post()).jsonBody as Body;
+    const message = await onlyMessage<RunMessage>(queued.runQueue);
+    // Its scope lease expired while the message waited, and another run took it.
+    const other = 'dddddddd-0000-4000-8000-000000000004#elsewhere';
+    await queued.deps.session.leases.release(leaseKeys.all(), queueHolder(runId));
+    await queued.deps.session.leases.tryAcquire(leaseKeys.all(), other, 60);
+    try {
+      await deliver(message);
+    } finally {
+      await queued.deps.session.leases.release(leaseKeys.all(), other);
+    }
+    const run = await status(runId);
+    expect(run).toMatchObject({ status: 'Failed', finished: true });
+    expect(run.error).toBe(
+      'Not started: another sync of the same scope started while this run waited (run dddddddd-0000-4000-8000-000000000004)',
+    );
+    expect(await queued.deps.session.history.list({ runId, limit: 10 })).toHaveLength(0);
+  });
+
   it('the nightly timer queues its run too, and the run queue trigger runs it', async () => {
     const timer: Timer = {
       isPastDue: false,
