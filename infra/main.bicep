@@ -59,7 +59,7 @@ param nodeVersion string = '22'
 ])
 param instanceMemoryMB int = 2048
 
-@description('Upper bound of Flex Consumption instances (scale-out mode spreads schools across them).')
+@description('Upper bound of Flex Consumption instances you allow. The template lowers it to what the databases can serve (see Capacity below and output CAPACITY).')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
@@ -81,18 +81,37 @@ param keyVaultSku string = 'standard'
 ])
 param appConfigSku string = 'standard'
 
-@description('SessionDb SKU (districts, schools, sync history).')
+@description('SessionDb SKU (districts, schools, sync history). Its worker limit caps the instances (Capacity below): S1 serves 45 instances at DATABASE_POOL_MAX 2.')
 param sessionDatabaseSku object = {
-  name: 'S0'
+  name: 'S1'
   tier: 'Standard'
 }
 
-@description('Elastic pool SKU shared by the school databases.')
-param elasticPoolSku object = {
-  name: 'StandardPool'
-  tier: 'Standard'
-  capacity: 50
-}
+@description('School databases the elastic pool is sized for (docs/deployment.md, Capacity). The pool holds at least this many, or as many as schoolIds lists.')
+@minValue(1)
+@maxValue(500)
+param schoolCount int = 200
+
+@description('eDTUs of the Standard elastic pool of the school databases, at least: the template raises it to the smallest size that holds the school databases.')
+@allowed([
+  50
+  100
+  200
+  300
+  400
+  800
+  1200
+  1600
+  2000
+  2500
+  3000
+])
+param elasticPoolEdtu int = 50
+
+@description('DATABASE_POOL_MAX: connections one instance opens to one database (SessionDb, each school database). The capacity arithmetic multiplies it.')
+@minValue(1)
+@maxValue(10)
+param databasePoolMax int = 2
 
 @description('Capacity one school database may use inside the pool.')
 param elasticPoolPerDatabaseSettings object = {
@@ -126,17 +145,23 @@ param schoolIds array = []
 @description('Write the passwordless database URLs into Key Vault (session-database-url, school-database-url-<id>). Turn off to manage those secrets yourself.')
 param manageDatabaseUrlSecrets bool = true
 
-@description('`in-process`: the timer and POST /api/sync sync in the instance that received them. `queue`: one Storage Queue message per school, so Azure spreads schools across instances (docs/scaling.md).')
+@description('`queued-run`: the timer and POST /api/sync record the run and enqueue it; the run queue trigger runs it inside an invocation the host tracks (work after an HTTP response is not tracked on Flex Consumption). `queue`: one Storage Queue message per school, so Azure spreads schools across instances. `in-process`: background work of the receiving instance, for local use (docs/scaling.md).')
 @allowed([
-  'in-process'
+  'queued-run'
   'queue'
+  'in-process'
 ])
-param syncDispatchMode string = 'in-process'
+param syncDispatchMode string = 'queued-run'
 
 @description('Storage queue of the queue mode (one message per school); its poison queue is created beside it.')
 @minLength(3)
 @maxLength(63)
 param syncQueueName string = 'clever-sync-schools'
+
+@description('Storage queue of whole runs (queued-run mode); its poison queue is created beside it.')
+@minLength(3)
+@maxLength(63)
+param syncRunQueueName string = 'clever-sync-runs'
 
 @description('NCRONTAB schedule of the nightly sync, in UTC (Flex Consumption runs on Linux: UTC only).')
 param syncTimerSchedule string = '0 0 2 * * *'
@@ -164,6 +189,56 @@ param tags object = {
   environment: environmentName
 }
 
+// ---------- Capacity (docs/deployment.md, "Capacity") ----------
+// Azure SQL limits, from learn.microsoft.com/azure/azure-sql/database/resource-limits-dtu-elastic-pools
+// (Standard pools: databases and concurrent workers per pool; 30,000 sessions at every size) and
+// resource-limits-dtu-single-databases (concurrent workers of the SessionDb's service objective).
+var standardPoolLimits = {
+  '50': { maxDatabases: 100, maxWorkers: 100 }
+  '100': { maxDatabases: 200, maxWorkers: 200 }
+  '200': { maxDatabases: 500, maxWorkers: 400 }
+  '300': { maxDatabases: 500, maxWorkers: 600 }
+  '400': { maxDatabases: 500, maxWorkers: 800 }
+  '800': { maxDatabases: 500, maxWorkers: 1600 }
+  '1200': { maxDatabases: 500, maxWorkers: 2400 }
+  '1600': { maxDatabases: 500, maxWorkers: 3200 }
+  '2000': { maxDatabases: 500, maxWorkers: 4000 }
+  '2500': { maxDatabases: 500, maxWorkers: 5000 }
+  '3000': { maxDatabases: 500, maxWorkers: 6000 }
+}
+var singleDatabaseWorkers = {
+  Basic: 30
+  S0: 60
+  S1: 90
+  S2: 120
+  S3: 200
+  S4: 400
+  S6: 800
+  S7: 1600
+  S9: 3200
+  S12: 6000
+  P1: 200
+  P2: 400
+  P4: 800
+  P6: 1600
+  P11: 2800
+  P15: 6400
+}
+var schoolDatabases = max(schoolCount, length(schoolIds))
+// The smallest Standard pool that holds them (100 databases at 50 eDTU, 200 at 100, 500 from 200).
+var poolEdtu = max(elasticPoolEdtu, schoolDatabases <= 100 ? 50 : (schoolDatabases <= 200 ? 100 : 200))
+var poolLimits = standardPoolLimits[string(poolEdtu)]
+var sessionDatabaseWorkers = singleDatabaseWorkers[sessionDatabaseSku.name]
+// Per instance, the queue trigger works on host.json batchSize messages at once; a school message
+// syncs one school through one pool of databasePoolMax connections to its database.
+var queueBatchSize = loadJsonContent('../host.json').extensions.queues.batchSize
+var poolWorkersPerInstance = queueBatchSize * databasePoolMax
+// Instances x batchSize x connections stays within the pool's workers, and instances x connections
+// within the SessionDb's (every instance keeps one SessionDb pool).
+var poolInstances = poolLimits.maxWorkers / poolWorkersPerInstance
+var sessionDatabaseInstances = sessionDatabaseWorkers / databasePoolMax
+var functionInstances = min(maximumInstanceCount, poolInstances, sessionDatabaseInstances)
+
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   params: {
@@ -183,6 +258,7 @@ module storage 'modules/storage.bicep' = {
     name: storageAccountName
     skuName: storageSkuName
     syncQueueName: syncQueueName
+    syncRunQueueName: syncRunQueueName
   }
 }
 
@@ -217,7 +293,7 @@ module sql 'modules/sql.bicep' = {
     adminGroupObjectId: sqlAdminGroupObjectId
     sessionDatabaseName: sessionDatabaseName
     sessionDatabaseSku: sessionDatabaseSku
-    elasticPoolSku: elasticPoolSku
+    elasticPoolEdtu: poolEdtu
     elasticPoolPerDatabaseSettings: elasticPoolPerDatabaseSettings
     schoolIds: schoolIds
     schoolDatabaseNamePrefix: schoolDatabaseNamePrefix
@@ -235,7 +311,8 @@ module functionApp 'modules/functionapp.bicep' = {
     planName: planName
     nodeVersion: nodeVersion
     instanceMemoryMB: instanceMemoryMB
-    maximumInstanceCount: maximumInstanceCount
+    maximumInstanceCount: functionInstances
+    databasePoolMax: databasePoolMax
     storageAccountName: storage.outputs.name
     deploymentContainerName: storage.outputs.deploymentContainerName
     appInsightsName: monitoring.outputs.appInsightsName
@@ -246,6 +323,7 @@ module functionApp 'modules/functionapp.bicep' = {
     syncTimerSchedule: syncTimerSchedule
     syncDispatchMode: syncDispatchMode
     syncQueueName: storage.outputs.syncQueueName
+    syncRunQueueName: storage.outputs.syncRunQueueName
     logLevel: logLevel
   }
 }
@@ -284,3 +362,16 @@ output FUNCTION_APP_PRINCIPAL_ID string = functionApp.outputs.principalId
 output KEY_VAULT_URL string = keyVault.outputs.uri
 output APP_CONFIG_ENDPOINT string = appConfig.outputs.endpoint
 output SESSION_DATABASE_NAME string = sessionDatabaseName
+// What the capacity arithmetic decided (docs/deployment.md, Capacity).
+output CAPACITY object = {
+  schoolDatabases: schoolDatabases
+  elasticPoolEdtu: poolEdtu
+  poolMaxDatabases: poolLimits.maxDatabases
+  poolMaxWorkers: poolLimits.maxWorkers
+  sessionDatabaseMaxWorkers: sessionDatabaseWorkers
+  queueBatchSize: queueBatchSize
+  databasePoolMax: databasePoolMax
+  maximumInstanceCount: functionInstances
+  peakPoolWorkers: functionInstances * poolWorkersPerInstance
+  peakSessionDatabaseWorkers: functionInstances * databasePoolMax
+}

@@ -5,8 +5,8 @@
  *
  * Checks, in order:
  *   1. health     GET /api/health/clever-auth with the function key answers 200 and `healthy`.
- *   2. functions  GET /api/functions lists the nightly timer, POST /api/sync, GET /api/sync/runs/{runId}
- *                 and the health route (the manual sync must not be anonymous).
+ *   2. functions  GET /api/functions lists the nightly timer, POST /api/sync, GET /api/sync/runs/{runId},
+ *                 the health routes and the run queue trigger (the manual sync must not be anonymous).
  *   3. dry run    (optional) POST /api/sync?schoolId=<id>&dryRun=true, then polls the returned
  *                 statusUrl until the run (its SyncHistory) ends; passes on Succeeded only.
  *   4. secrets    no response body contains the function key or anything that looks like a secret.
@@ -71,6 +71,16 @@ export const REQUIRED_FUNCTIONS: ReadonlyArray<{
   {
     what: 'Clever auth health (GET /api/health/clever-auth)',
     matches: (fn) => isHttp(fn, 'health/clever-auth', 'GET'),
+  },
+  {
+    // The promised path, outside /api: host.json routePrefix "" (docs/manual-sync.md).
+    what: 'Clever auth health at the promised path (GET /health/clever-auth)',
+    matches: (fn) => isHttp(fn, 'health/clever-auth', 'GET') && /^\/?health\//.test(fn.route ?? ''),
+  },
+  {
+    // Runs of the default `queued-run` mode run in this trigger's invocations (docs/scaling.md).
+    what: 'the run queue trigger (SyncRunQueueFunction)',
+    matches: (fn) => fn.trigger === 'storageQueue' && fn.name === 'SyncRunQueueFunction',
   },
 ];
 

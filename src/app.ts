@@ -16,7 +16,8 @@ import { CleverAuthHealthCheck } from './health/clever-auth-health.js';
 import { keyVaultHealthFrom } from './health/key-vault-health.js';
 import { createSyncLauncher, type SyncLauncher } from './runs/launcher.js';
 import { createQueueFanOut } from './runs/queue-fan-out.js';
-import { createQueueClient, createSchoolQueue } from './runs/school-queue.js';
+import { createRunDispatcher } from './runs/run-dispatch.js';
+import { createQueueClient, createRunQueue, createSchoolQueue } from './runs/school-queue.js';
 import { createAzureCredential } from './secrets/azure-credential.js';
 import type { CredentialStore } from './secrets/credential-store.js';
 import { EnvCredentialStore } from './secrets/env-credential-store.js';
@@ -28,7 +29,7 @@ import {
 } from './secrets/secret-names.js';
 import { RequiredSecretsMonitor } from './secrets/startup-validation.js';
 import { createSyncService } from './sync/sync-service.js';
-import type { SyncService } from './sync/types.js';
+import type { SyncRunCompletion, SyncService } from './sync/types.js';
 import { createTelemetryFromConfig } from './telemetry/app-insights.js';
 import { appInsightsLogSink } from './telemetry/log-sink.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
@@ -281,28 +282,44 @@ export async function createSyncServices(app: AppServices): Promise<SyncServices
     alerts: (alert) => app.telemetry.trackEvent(alert.name, alert.properties, alert.measurements),
     onRunCompleted: (run) => trackRunCompleted(app.telemetry, run),
   });
+  const { dispatchMode } = config.sync;
+  // The queued modes send to the Functions host's storage account, with the app's identity in Azure.
+  const hostQueue = (queueName: string) =>
+    createQueueClient(
+      {
+        queueName,
+        connectionString: config.hostStorage.connectionString,
+        queueServiceUri: config.hostStorage.queueServiceUri,
+      },
+      () => app.azureCredential,
+    );
+  const onRunCompleted = (run: SyncRunCompletion) => trackRunCompleted(app.telemetry, run);
   const fanOut =
-    config.sync.dispatchMode === 'queue'
+    dispatchMode === 'queue'
       ? createQueueFanOut({
           sync,
           session,
-          queue: createSchoolQueue(
-            createQueueClient(
-              {
-                queueName: config.sync.queueName,
-                connectionString: config.hostStorage.connectionString,
-                queueServiceUri: config.hostStorage.queueServiceUri,
-              },
-              () => app.azureCredential,
-            ),
-          ),
+          queue: createSchoolQueue(hostQueue(config.sync.queueName)),
           leaseSeconds: config.sync.leaseSeconds,
           districtIds: config.clever.districtIds,
           logger,
-          onRunCompleted: (run) => trackRunCompleted(app.telemetry, run),
+          onRunCompleted,
         })
       : undefined;
-  const launcher = createSyncLauncher({ sync, mode: config.sync.dispatchMode, fanOut, logger });
+  const dispatcher =
+    dispatchMode === 'in-process'
+      ? undefined
+      : createRunDispatcher({
+          session,
+          queue: createRunQueue(hostQueue(config.sync.runQueueName)),
+          leaseSeconds: config.sync.leaseSeconds,
+          districtIds: config.clever.districtIds,
+          isDistrictConnected: async (cleverDistrictId) =>
+            (await app.cleverAuth.listDistricts()).some((token) => token.districtId === cleverDistrictId),
+          logger,
+          onRunCompleted,
+        });
+  const launcher = createSyncLauncher({ sync, mode: dispatchMode, fanOut, dispatcher, logger });
   return {
     app,
     config,

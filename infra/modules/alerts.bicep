@@ -5,7 +5,7 @@
 //   customEvents  CleverSyncRunCompleted   a run ended (dimensions status, runId, districtId, schoolId)
 //   customEvents / customMetrics  CleverRateLimitWait  the Clever client waited for the rate limit
 //   customEvents  CleverAuthHealthChanged  the background health check changed status (from, to, errorCode)
-//   requests      GET /api/health/clever-auth answered 503
+//   requests      GET /health/clever-auth (or the earlier /api/health/clever-auth) answered 503
 param location string
 param tags object
 param namePrefix string
@@ -116,7 +116,7 @@ union isfuzzy=true
   {
     name: 'health-unhealthy'
     displayName: 'clever-sync: Clever auth health unhealthy'
-    description: 'The background Clever auth health check turned unhealthy on an instance (CleverAuthHealthChanged), or GET /api/health/clever-auth answered 503.'
+    description: 'The background Clever auth health check turned unhealthy on an instance (CleverAuthHealthChanged), or GET /health/clever-auth (or /api/health/clever-auth) answered 503.'
     severity: 1
     evaluationFrequency: 'PT5M'
     windowSize: 'PT15M'
@@ -130,8 +130,8 @@ union
     | where name == "CleverAuthHealthChanged" and tostring(customDimensions.to) == "unhealthy"
     | project timestamp, source = "health check", errorCode = tostring(customDimensions.errorCode)),
   (requests
-    | where url has "/api/health/clever-auth" and resultCode == "503"
-    | project timestamp, source = "GET /api/health/clever-auth", errorCode = "")
+    | where url has "/health/clever-auth" and resultCode == "503"
+    | project timestamp, source = strcat("GET ", tostring(parse_url(url).Path)), errorCode = "")
 '''
   }
 ]

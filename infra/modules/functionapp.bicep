@@ -9,6 +9,7 @@ param planName string
 param nodeVersion string
 param instanceMemoryMB int
 param maximumInstanceCount int
+param databasePoolMax int
 param storageAccountName string
 param deploymentContainerName string
 param appInsightsName string
@@ -19,6 +20,7 @@ param schoolDatabaseUrlTemplate string
 param syncTimerSchedule string
 param syncDispatchMode string
 param syncQueueName string
+param syncRunQueueName string
 param logLevel string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -69,7 +71,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           name: 'AzureWebJobsStorage__accountName'
           value: storage.name
         }
-        // The queue mode sends its per-school messages here, with the same identity.
+        // The queued modes send their run and school messages here, with the same identity.
         {
           name: 'AzureWebJobsStorage__queueServiceUri'
           value: storage.properties.primaryEndpoints.queue
@@ -119,14 +121,23 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           name: 'SYNC_DISPATCH_MODE'
           value: syncDispatchMode
         }
-        // The queue storage.bicep creates (with its poison queue), read at function registration.
+        // The queues storage.bicep creates (with their poison queues), read at function registration.
         {
           name: 'SYNC_QUEUE_NAME'
           value: syncQueueName
         }
         {
+          name: 'SYNC_RUN_QUEUE_NAME'
+          value: syncRunQueueName
+        }
+        {
           name: 'LOG_LEVEL'
           value: logLevel
+        }
+        // Connections per database and instance: main.bicep's capacity arithmetic counts with it.
+        {
+          name: 'DATABASE_POOL_MAX'
+          value: string(databasePoolMax)
         }
       ]
     }

@@ -10,7 +10,8 @@ param adminGroupName string
 param adminGroupObjectId string
 param sessionDatabaseName string
 param sessionDatabaseSku object
-param elasticPoolSku object
+@description('eDTUs of the Standard pool (main.bicep sizes it for the school databases).')
+param elasticPoolEdtu int
 param elasticPoolPerDatabaseSettings object
 param schoolIds array
 param schoolDatabaseNamePrefix string
@@ -68,7 +69,11 @@ resource schoolPool 'Microsoft.Sql/servers/elasticPools@2021-11-01' = {
   name: 'schools'
   location: location
   tags: tags
-  sku: elasticPoolSku
+  sku: {
+    name: 'StandardPool'
+    tier: 'Standard'
+    capacity: elasticPoolEdtu
+  }
   properties: {
     perDatabaseSettings: elasticPoolPerDatabaseSettings
   }

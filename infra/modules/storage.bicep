@@ -1,10 +1,11 @@
 // Storage for the Functions host (identity-based: shared keys are off), the Flex Consumption
-// deployment package, and the scale-out mode's queue of schools with its poison queue.
+// deployment package, and the queues of the queued modes (runs; schools) with their poison queues.
 param location string
 param tags object
 param name string
 param skuName string
 param syncQueueName string
+param syncRunQueueName string
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -54,7 +55,20 @@ resource syncPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues
   name: '${syncQueueName}-poison'
 }
 
+// queued-run mode: one message per run (src/functions/sync-run-queue.ts).
+resource syncRunQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: syncRunQueueName
+}
+
+resource syncRunPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: '${syncRunQueueName}-poison'
+}
+
 output name string = account.name
 output deploymentContainerName string = deploymentContainer.name
 output syncQueueName string = syncQueue.name
 output syncPoisonQueueName string = syncPoisonQueue.name
+output syncRunQueueName string = syncRunQueue.name
+output syncRunPoisonQueueName string = syncRunPoisonQueue.name

@@ -12,6 +12,7 @@ param alertEmailAddress = readEnvironmentVariable('ALERT_EMAIL_ADDRESS', '')
 // Onboarding a school database: add its Clever school id, deploy, then run the migrations.
 param schoolIds = []
 
-// Production keeps logs longer and allows more instances for the scale-out mode.
+// Production keeps logs longer and allows more instances for the scale-out mode; the template's
+// capacity arithmetic lowers this to what the databases serve (45 with the defaults: output CAPACITY).
 param logRetentionDays = 90
 param maximumInstanceCount = 100

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { HttpFunctionOptions, HttpResponseInit, LogHandler, Timer } from '@azure/functions';
 import azureFunctions from '@azure/functions';
 import { toLogObject } from '../errors.js';
-import { ALL_HTTP_METHODS, ROUTE_PREFIX } from '../functions/http-responses.js';
+import { hostRoutePrefix } from '../functions/host-routes.js';
+import { ALL_HTTP_METHODS } from '../functions/http-responses.js';
 import type { RegisteredFunction } from '../functions/registry.js';
 import type { Logger } from '../telemetry/index.js';
 import { type CompiledRoute, compileRoute } from './route-template.js';
@@ -16,7 +17,7 @@ type InvocationContext = InstanceType<typeof InvocationContext>;
 
 /**
  * `npm run serve`: hosts every registered HTTP function on localhost with the host's routes
- * (`/api/<route>`) and auth levels, without Azure Functions Core Tools. Like the host it also
+ * (`/<host.json routePrefix>/<route>`) and auth levels, without Azure Functions Core Tools. Like the host it also
  * exposes `POST /admin/functions/{name}` (master key) to run a timer or queue function on demand.
  */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -27,6 +28,8 @@ export interface LocalRunnerOptions {
   functionKey: string;
   /** Accepted everywhere, and the only key for admin routes; defaults to the function key. */
   masterKey?: string;
+  /** host.json `extensions.http.routePrefix`; defaults to this package's host.json. */
+  routePrefix?: string;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -51,6 +54,7 @@ interface HttpRoute {
 
 export async function startLocalRunner(options: LocalRunnerOptions): Promise<LocalRunner> {
   const masterKey = options.masterKey ?? options.functionKey;
+  const prefix = (options.routePrefix ?? hostRoutePrefix()).split('/').filter(Boolean);
   const routes: HttpRoute[] = options.functions.flatMap((fn) =>
     fn.kind === 'http'
       ? [
@@ -80,7 +84,9 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const target = requestUrl(req);
+    if (typeof target === 'string') return badRequest(res, target);
+    const url = target;
     const method = (req.method ?? 'GET').toUpperCase();
     const segments = url.pathname.split('/').filter(Boolean);
 
@@ -93,8 +99,9 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
       return invokeByAdmin(name, await readBody(req), res);
     }
 
-    if (segments[0]?.toLowerCase() !== ROUTE_PREFIX) return notFound(res);
-    const path = segments.slice(1).join('/');
+    // As in the host: the prefix is matched case-insensitively, and "" serves routes at the root.
+    if (!prefix.every((part, i) => segments[i]?.toLowerCase() === part.toLowerCase())) return notFound(res);
+    const path = segments.slice(prefix.length).join('/');
     const candidates = routes.flatMap((r) => {
       const params = r.route.match(path);
       return params ? [{ r, params }] : [];
@@ -120,7 +127,7 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
     const body = await readBody(req);
     const request = new HttpRequest({
       method,
-      url: url.toString().replace('http://localhost', `http://${req.headers.host ?? 'localhost'}`),
+      url: url.toString(),
       headers: flattenHeaders(req),
       params: hit.params,
       ...(body && body.length > 0 ? { body: { bytes: body } } : {}),
@@ -205,6 +212,36 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
   };
 }
 
+/** The Host header as a URL authority: a name or IPv4 address, or a bracketed IPv6 address, and a port. */
+const HOST_HEADER = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
+
+/**
+ * The request's URL, or why it cannot be one (a 400, as the Functions host answers): a Host header
+ * that is not a host name, or a path or query string with a malformed %-escape, which would
+ * otherwise reach handlers as undecodable text (or make `decodeURIComponent` throw: a 500).
+ */
+function requestUrl(req: IncomingMessage): URL | string {
+  const host = req.headers.host ?? 'localhost';
+  const hostMatch = HOST_HEADER.exec(host);
+  if (!hostMatch || Number(hostMatch[1] ?? 0) > 65_535) return 'Invalid Host header';
+  const target = req.url ?? '/';
+  if (!target.startsWith('/')) return 'The request target must be a path (origin form)';
+  let url: URL;
+  try {
+    // Concatenated, not resolved: a target such as `//elsewhere/x` stays a path on this host.
+    url = new URL(`http://${host}${target}`);
+  } catch {
+    return 'Invalid request URL';
+  }
+  try {
+    decodeURIComponent(url.pathname);
+    decodeURIComponent(url.search.replace(/\+/g, ' '));
+  } catch {
+    return 'Malformed %-escape in the request URL';
+  }
+  return url;
+}
+
 /** What `GET /admin/functions` lists: the registration, without handlers. */
 function describe(fn: RegisteredFunction): Record<string, unknown> {
   const { handler: _handler, ...rest } = fn.options as unknown as Record<string, unknown>;
@@ -287,6 +324,10 @@ function sendJson(
 ): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
+}
+
+function badRequest(res: ServerResponse, message: string): void {
+  sendJson(res, 400, { error: { code: 'BAD_REQUEST', message } });
 }
 
 function notFound(res: ServerResponse): void {

@@ -38,8 +38,11 @@ export interface AppConfig {
     leaseSeconds: number;
     eventsEnabled: boolean;
     /** How the timer and the manual trigger run a sync (docs/scaling.md). */
-    dispatchMode: 'in-process' | 'queue';
+    dispatchMode: 'in-process' | 'queued-run' | 'queue';
+    /** One message per school (`queue` mode). */
     queueName: string;
+    /** One message per run (`queued-run` mode, and the runs `queue` mode keeps in one process). */
+    runQueueName: string;
     httpWaitSeconds: number;
   };
   /** The Functions host storage account (queue mode). */
@@ -103,6 +106,7 @@ export function toAppConfig(s: Settings): AppConfig {
       eventsEnabled: s.SYNC_EVENTS_ENABLED,
       dispatchMode: s.SYNC_DISPATCH_MODE,
       queueName: s.SYNC_QUEUE_NAME,
+      runQueueName: s.SYNC_RUN_QUEUE_NAME,
       httpWaitSeconds: s.SYNC_HTTP_WAIT_SECONDS,
     },
     hostStorage: {

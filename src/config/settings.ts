@@ -24,6 +24,13 @@ const cleverUrl = url.refine(
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+/** Azure Storage queue names. */
+const queueName = z
+  .string()
+  .regex(
+    /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+    'must be 3-63 lowercase letters, digits and single dashes',
+  );
 const commaList = z.string().transform((value) =>
   value
     .split(',')
@@ -159,19 +166,19 @@ export const SETTINGS = {
     description: 'Lifetime of the per-school lease that keeps two syncs of one school apart.',
   },
   SYNC_DISPATCH_MODE: {
-    schema: z.enum(['in-process', 'queue']).default('in-process'),
+    schema: z.enum(['in-process', 'queued-run', 'queue']).default('in-process'),
     description:
-      '`in-process`: the timer and POST /api/sync sync in the instance that received them (at most SYNC_MAX_CONCURRENT_SCHOOLS schools at once). `queue`: they enqueue one message per school on SYNC_QUEUE_NAME and the queue trigger syncs each school, so Azure spreads schools across instances (docs/scaling.md).',
+      '`in-process`: the timer and POST /api/sync sync in the instance that received them (at most SYNC_MAX_CONCURRENT_SCHOOLS schools at once; local runner and CLI). `queued-run` (what infra/ deploys): they record the run and enqueue one message on SYNC_RUN_QUEUE_NAME, and the run queue trigger runs it in process inside an invocation the host tracks. `queue`: they enqueue one message per school on SYNC_QUEUE_NAME and the queue trigger syncs each school, so Azure spreads schools across instances (docs/scaling.md).',
   },
   SYNC_QUEUE_NAME: {
-    schema: z
-      .string()
-      .regex(
-        /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
-        'must be 3-63 lowercase letters, digits and single dashes',
-      )
-      .default('clever-sync-schools'),
-    description: 'Storage queue of the queue mode; failed messages end in `<name>-poison`.',
+    schema: queueName.default('clever-sync-schools'),
+    description:
+      'Storage queue of the queue mode (one message per school); failed messages end in `<name>-poison`.',
+  },
+  SYNC_RUN_QUEUE_NAME: {
+    schema: queueName.default('clever-sync-runs'),
+    description:
+      'Storage queue of whole runs (`queued-run` mode, and runs the `queue` mode keeps in one process); failed messages end in `<name>-poison`.',
   },
   SYNC_HTTP_WAIT_SECONDS: {
     schema: int(0, 60).default(2),

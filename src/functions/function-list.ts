@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { ALL_HTTP_METHODS, json, ROUTE_PREFIX } from './http-responses.js';
+import { routePath } from './host-routes.js';
+import { ALL_HTTP_METHODS, json } from './http-responses.js';
 import { type RegisteredFunction, registeredFunctions, registerHttp } from './registry.js';
 
 /**
@@ -24,7 +25,7 @@ export function describeFunction(fn: RegisteredFunction): FunctionDescription {
       return {
         name: fn.name,
         trigger: 'http',
-        route: `/${ROUTE_PREFIX}/${fn.options.route ?? fn.name}`,
+        route: routePath(fn.options.route ?? fn.name),
         methods: fn.options.methods ?? ALL_HTTP_METHODS,
         authLevel: fn.options.authLevel ?? 'function',
       };
@@ -51,7 +52,7 @@ export async function listFunctionsHandler(
 }
 
 registerHttp('ListFunctions', {
-  route: 'functions',
+  route: 'api/functions',
   methods: ['GET'],
   authLevel: 'function',
   handler: listFunctionsHandler,

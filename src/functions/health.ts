@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { type AppServices, getAppServices, getSyncServices } from '../app.js';
 import { asAppError } from '../errors.js';
 import { redactText } from '../telemetry/redact.js';
-import { json } from './http-responses.js';
+import { json, serverErrorBody } from './http-responses.js';
 import { registerHttp } from './registry.js';
 
 /** A cold worker waits this long for its first authentication check before answering "degraded". */
@@ -28,7 +28,7 @@ export function cleverAuthHealthHandler(services: HealthServices) {
         {
           status: 'unhealthy',
           reasons: ['The app could not start'],
-          lastError: { code: failure.code, message: redactText(failure.message) },
+          lastError: { code: failure.code, message: redactText(serverErrorBody(failure).error.message) },
         },
         NO_STORE,
       );
@@ -53,7 +53,8 @@ export async function liveness(
   return json(200, { status: 'alive', time: new Date().toISOString() }, NO_STORE);
 }
 
-registerHttp('HealthCleverAuth', {
+// The promised path, outside the /api prefix (host.json sets routePrefix to "" for it).
+registerHttp('HealthCleverAuthRoot', {
   route: 'health/clever-auth',
   methods: ['GET'],
   // The report names districts and error causes: callers (availability tests) pass a function key.
@@ -61,8 +62,16 @@ registerHttp('HealthCleverAuth', {
   handler: cleverAuthHealth,
 });
 
+// The path of earlier releases: monitors, the alert rule and the post-deploy check still call it.
+registerHttp('HealthCleverAuth', {
+  route: 'api/health/clever-auth',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: cleverAuthHealth,
+});
+
 registerHttp('HealthLive', {
-  route: 'health/live',
+  route: 'api/health/live',
   methods: ['GET'],
   // Platform health probes (App Service health check) call without keys.
   authLevel: 'anonymous',

@@ -116,14 +116,14 @@ export const manualSyncHandler = createManualSyncHandler(syncFunctionsDeps);
 export const runStatusHandler = createRunStatusHandler(syncFunctionsDeps);
 
 registerHttp('ManualSyncFunction', {
-  route: 'sync',
+  route: 'api/sync',
   methods: ['POST'],
   authLevel: 'function',
   handler: manualSyncHandler,
 });
 
 registerHttp('SyncRunStatusFunction', {
-  route: 'sync/runs/{runId}',
+  route: 'api/sync/runs/{runId}',
   methods: ['GET'],
   authLevel: 'function',
   handler: runStatusHandler,

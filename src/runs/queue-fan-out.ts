@@ -21,6 +21,7 @@ import type { DistrictSchoolsRefresh, SyncRunCompletion, SyncService, SyncTarget
 import type { Logger } from '../telemetry/index.js';
 import { SCHOOL_SYNC_MESSAGE_VERSION, type SchoolSyncMessage } from './queue-message.js';
 import { QueuedRunLeases } from './queued-run-leases.js';
+import { endRecordedRun, recordRunningRun } from './recorded-run.js';
 import type { SchoolQueue } from './school-queue.js';
 import type { SyncRequest } from './sync-request.js';
 
@@ -131,26 +132,21 @@ export function createQueueFanOut(deps: QueueFanOutDeps) {
         target.scope,
       );
 
-      const startedAt = now();
-      await session.runs.create({
+      const run = {
         runId,
         scope: target.scope,
         scopeId: scope.scopeId,
         trigger,
         full: request.full,
         dryRun: request.dryRun,
-        status: 'Running',
-        startedAt,
-        // Known after the school lists are refreshed (the status view shows no percentage until then).
-        schoolsTotal: 0,
-        schoolsCompleted: 0,
-        schoolsFailed: 0,
-        counts: { processed: 0, created: 0, updated: 0, archived: 0, restored: 0, failed: 0, invalid: 0 },
-      });
+        startedAt: now(),
+      };
+      const startedAt = run.startedAt;
+      await recordRunningRun(session, run);
       const fail = async (error: unknown, fallback: string) => {
         const safe = error instanceof AppError ? error.message : fallback;
         deps.logger.error({ runId, err: toLogObject(error) }, `${fallback}: run failed`);
-        await session.runs.update(runId, { status: 'Failed', completedAt: now(), errorSummary: safe });
+        await endRecordedRun(session, run, 'Failed', safe, now(), deps.onRunCompleted);
         await leases.releaseAll();
       };
 

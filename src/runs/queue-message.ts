@@ -1,22 +1,26 @@
 /**
- * One Storage Queue message per school for the scale-out mode. The message names the run it belongs
- * to, so a redelivered message (the host delivers at least once) finds the school's work for that
- * run already recorded and does nothing twice.
+ * Storage Queue messages of the queued modes. A school message (`queue` mode) names the run and
+ * the school; a run message (src/runs/run-message.ts) names the run. Either way a redelivered
+ * message (the host delivers at least once) finds its work for that run already recorded and
+ * does nothing twice.
  */
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 
 export const SCHOOL_SYNC_MESSAGE_VERSION = 1;
 
+export const runIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be a run id');
+/** Who asked for the run (timer / http / cli); the work itself runs with trigger `queue` or as asked. */
+export const requestedBySchema = z.enum(['timer', 'http', 'cli', 'queue', 'test']);
+
 const schoolSyncMessageSchema = z.object({
   v: z.literal(SCHOOL_SYNC_MESSAGE_VERSION),
-  runId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be a run id'),
+  runId: runIdSchema,
   schoolId: z.number().int().positive(),
   full: z.boolean(),
   dryRun: z.boolean(),
   force: z.boolean(),
-  /** Who asked for the run (timer / http / cli); the school sync itself runs with trigger `queue`. */
-  requestedBy: z.enum(['timer', 'http', 'cli', 'queue', 'test']),
+  requestedBy: requestedBySchema,
   enqueuedAt: z.string().datetime(),
 });
 
@@ -27,7 +31,7 @@ export type SchoolSyncMessage = z.infer<typeof schoolSyncMessageSchema>;
  * string otherwise); both arrive here. A malformed message can never succeed, so it is rejected
  * with a ValidationError (the host retries it and then moves it to the poison queue).
  */
-export function parseSchoolSyncMessage(input: unknown): SchoolSyncMessage {
+export function parseQueueMessage<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   let value = input;
   if (typeof input === 'string') {
     try {
@@ -36,21 +40,25 @@ export function parseSchoolSyncMessage(input: unknown): SchoolSyncMessage {
       throw new ValidationError('Queue message is not JSON');
     }
   }
-  const result = schoolSyncMessageSchema.safeParse(value);
+  const result = schema.safeParse(value);
   if (!result.success) {
     const problems = result.error.issues.map(
       (issue) => `${issue.path.join('.') || 'message'}: ${issue.message}`,
     );
-    throw new ValidationError(`Invalid school sync message: ${problems.join('; ')}`, { problems });
+    throw new ValidationError(`Invalid ${what}: ${problems.join('; ')}`, { problems });
   }
   return result.data;
+}
+
+export function parseSchoolSyncMessage(input: unknown): SchoolSyncMessage {
+  return parseQueueMessage(schoolSyncMessageSchema, input, 'school sync message');
 }
 
 /**
  * Text as the Functions host expects it: the queue extension decodes messages as base64 by default
  * (host.json `extensions.queues.messageEncoding`), so plain JSON would never reach the handler.
  */
-export function encodeSchoolSyncMessage(message: SchoolSyncMessage): string {
+export function encodeQueueMessage(message: object): string {
   return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
 }
 

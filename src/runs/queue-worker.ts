@@ -14,22 +14,16 @@ import type { SessionRepository } from '../db/types.js';
 import { AppError, ConflictError, NotFoundError, toLogObject } from '../errors.js';
 import { refreshAttachedRun } from '../sync/attached-run.js';
 import { leaseKeys, runIdOfHolder } from '../sync/leases.js';
-import type { SyncRunCompletion, SyncRunResult, SyncService } from '../sync/types.js';
+import type { SyncRunResult, SyncService } from '../sync/types.js';
 import type { Logger } from '../telemetry/index.js';
 import { scopeLeaseKey } from './queue-fan-out.js';
 import type { SchoolSyncMessage } from './queue-message.js';
 import { queueHolder } from './queued-run-leases.js';
+import { type QueueInvocationDeps, runningRunOf } from './recorded-run.js';
 
-export interface QueueWorkerDeps {
+/** `onRunCompleted`: for a run this worker completes while recording a school it could not sync. */
+export interface QueueWorkerDeps extends QueueInvocationDeps {
   sync: Pick<SyncService, 'syncSchool'>;
-  session: SessionRepository;
-  leaseSeconds: number;
-  /** host.json `extensions.queues.maxDequeueCount`: the attempt after which the host gives up. */
-  maxDequeueCount: number;
-  logger: Logger;
-  /** Telemetry for a run this worker completes while recording a school it could not sync. */
-  onRunCompleted?: (run: SyncRunCompletion) => void;
-  clock?: () => Date;
 }
 
 export type SchoolMessageOutcome =
@@ -55,15 +49,8 @@ export async function processSchoolMessage(
   const now = deps.clock ?? (() => new Date());
   const log = deps.logger.child({ runId: message.runId, schoolId: message.schoolId, attempt });
 
-  const run = await session.runs.get(message.runId);
-  if (!run) {
-    log.warn('queue message for an unknown run: dropped');
-    return { action: 'skipped', reason: 'run-unknown' };
-  }
-  if (run.status !== 'Running') {
-    log.info({ status: run.status }, 'queue message for a finished run: nothing to do');
-    return { action: 'skipped', reason: 'run-finished' };
-  }
+  const run = await runningRunOf(session, message.runId, log);
+  if (typeof run === 'string') return { action: 'skipped', reason: run };
   if (await schoolAlreadyDone(session, message)) {
     log.info('school already synced for this run (redelivered message): nothing to do');
     return { action: 'skipped', reason: 'already-done' };

@@ -1,8 +1,9 @@
 /**
  * The leases of a queued run, held under the holder every queue invocation of the run shares
- * (`<runId>#queue`): the run lease and its scope lease live until the last school releases them.
- * The enqueuing request takes them, and renews them while it refreshes the school lists (which
- * reads Clever and may outlast a short SYNC_LEASE_SECONDS); from then on the queue workers renew.
+ * (`<runId>#queue`): the run lease and its scope lease live until the run ends (`queue` mode: the
+ * last school releases them; `queued-run` mode: the invocation running the run). The enqueuing
+ * request takes them, and renews them while it refreshes the school lists (which reads Clever and
+ * may outlast a short SYNC_LEASE_SECONDS); from then on the queue invocations renew.
  */
 import type { SessionRepository } from '../db/types.js';
 import { ConflictError, toLogObject } from '../errors.js';
@@ -67,7 +68,7 @@ export class QueuedRunLeases {
     for (const key of this.held) {
       try {
         if (!(await this.leases.renew(key, this.holder, this.ttlSeconds)))
-          this.logger.error({ leaseKey: key }, 'queued run lease was lost while refreshing school lists');
+          this.logger.error({ leaseKey: key }, 'queued run lease was lost (expired and taken over)');
       } catch (error) {
         this.logger.warn({ leaseKey: key, err: toLogObject(error) }, 'could not renew queued run lease');
       }

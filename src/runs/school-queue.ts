@@ -1,17 +1,22 @@
 /**
- * The sending side of the scale-out mode: one message per school on an Azure Storage queue that the
- * `SyncQueueFunction` trigger drains, so the Functions host spreads schools across instances.
+ * The sending side of the queued modes: JSON messages on an Azure Storage queue of the Functions
+ * host's storage account. One per school on SYNC_QUEUE_NAME (`SyncQueueFunction` drains it, so the
+ * host spreads schools across instances) or one per run on SYNC_RUN_QUEUE_NAME (`SyncRunQueueFunction`).
  */
 import type { TokenCredential } from '@azure/identity';
 import { type QueueClient, QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import pLimit from 'p-limit';
 import { AppError } from '../errors.js';
-import { encodeSchoolSyncMessage, type SchoolSyncMessage } from './queue-message.js';
+import { encodeQueueMessage, type SchoolSyncMessage } from './queue-message.js';
+import type { RunMessage } from './run-message.js';
 
-export interface SchoolQueue {
+export interface MessageQueue<T> {
   readonly name: string;
-  send(messages: SchoolSyncMessage[]): Promise<void>;
+  send(messages: T[]): Promise<void>;
 }
+
+export type SchoolQueue = MessageQueue<SchoolSyncMessage>;
+export type RunQueue = MessageQueue<RunMessage>;
 
 /** Where the queue lives: the Functions storage account (connection string, or URI + identity). */
 export interface SchoolQueueLocation {
@@ -39,7 +44,7 @@ export function createQueueClient(
   }
   throw new AppError(
     'CONFIG_INVALID',
-    'SYNC_DISPATCH_MODE=queue needs the Functions storage account: set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__queueServiceUri (managed identity)',
+    `SYNC_DISPATCH_MODE=queued-run or queue needs the Functions storage account: set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__queueServiceUri (managed identity)`,
     { httpStatus: 500 },
   );
 }
@@ -48,6 +53,18 @@ export function createQueueClient(
 const SEND_CONCURRENCY = 8;
 
 export function createSchoolQueue(client: QueueClient): SchoolQueue {
+  return createMessageQueue(client, (message) => `school ${message.schoolId}`);
+}
+
+export function createRunQueue(client: QueueClient): RunQueue {
+  return createMessageQueue(client, (message) => `run ${message.runId}`);
+}
+
+/** `describe` names a message in an error (`could not enqueue school 12`): ids only. */
+function createMessageQueue<T extends object>(
+  client: QueueClient,
+  describe: (message: T) => string,
+): MessageQueue<T> {
   let ensured: Promise<unknown> | undefined;
   return {
     name: client.name,
@@ -62,9 +79,9 @@ export function createSchoolQueue(client: QueueClient): SchoolQueue {
         messages.map((message) =>
           limit(async () => {
             try {
-              await client.sendMessage(encodeSchoolSyncMessage(message));
+              await client.sendMessage(encodeQueueMessage(message));
             } catch (error) {
-              throw wrap(error, `could not enqueue school ${message.schoolId}`);
+              throw wrap(error, `could not enqueue ${describe(message)}`);
             }
           }),
         ),

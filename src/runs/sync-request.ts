@@ -4,6 +4,7 @@
  */
 import { ValidationError } from '../errors.js';
 import type { SyncTarget } from '../sync/types.js';
+import { safeEcho } from './safe-echo.js';
 
 export interface SyncRequest {
   target: SyncTarget;
@@ -19,6 +20,8 @@ const CLEVER_ID = /^[0-9a-f]{24}$/i;
 const BOOLEAN_VALUES: Record<string, boolean> = { '': true, true: true, '1': true, false: false, '0': false };
 
 export const SYNC_QUERY_PARAMETERS = ['schoolId', 'districtId', 'full', 'dryRun', 'force'] as const;
+/** Problems listed for one query string; the rest are counted. */
+const MAX_QUERY_PROBLEMS = 10;
 /** Added by Azure when the function key travels as `?code=`. */
 const IGNORED_PARAMETERS = new Set(['code']);
 
@@ -64,13 +67,18 @@ export function parseSyncQuery(query: URLSearchParams): SyncRequest {
       const hint = SYNC_QUERY_PARAMETERS.find((known) => known.toLowerCase() === name.toLowerCase());
       problems.push(
         hint
-          ? `unknown parameter "${name}" (did you mean "${hint}"?)`
-          : `unknown parameter "${name}" (accepted: ${SYNC_QUERY_PARAMETERS.join(', ')})`,
+          ? `unknown parameter "${safeEcho(name)}" (did you mean "${hint}"?)`
+          : `unknown parameter "${safeEcho(name)}" (accepted: ${SYNC_QUERY_PARAMETERS.join(', ')})`,
       );
       continue;
     }
     if (seen.has(name)) problems.push(`parameter "${name}" is given more than once`);
     seen.set(name, value);
+  }
+  if (problems.length > MAX_QUERY_PROBLEMS) {
+    // A flood of parameters is reported, not echoed back in full.
+    const more = problems.length - MAX_QUERY_PROBLEMS;
+    problems.splice(MAX_QUERY_PROBLEMS, more, `and ${more} more problems with the query string`);
   }
   if (problems.length > 0)
     throw new ValidationError(`Invalid sync request: ${problems.join('; ')}`, { problems });
@@ -83,7 +91,7 @@ function parseId(name: string, value: string | undefined, problems: string[]): n
   if (INTERNAL_ID.test(trimmed)) return Number(trimmed);
   if (CLEVER_ID.test(trimmed)) return trimmed.toLowerCase();
   problems.push(
-    `${name} must be an internal id (a positive integer) or a Clever id (24 hexadecimal characters), got "${shorten(trimmed)}"`,
+    `${name} must be an internal id (a positive integer) or a Clever id (24 hexadecimal characters), got "${safeEcho(trimmed)}"`,
   );
   return undefined;
 }
@@ -93,13 +101,8 @@ function parseFlag(name: string, value: string | boolean | undefined, problems: 
   if (typeof value === 'boolean') return value;
   const parsed = BOOLEAN_VALUES[value.trim().toLowerCase()];
   if (parsed === undefined) {
-    problems.push(`${name} must be true or false, got "${shorten(value)}"`);
+    problems.push(`${name} must be true or false, got "${safeEcho(value)}"`);
     return false;
   }
   return parsed;
-}
-
-/** Echo enough of a bad value to recognise it, never a whole pasted blob. */
-function shorten(value: string): string {
-  return value.length > 40 ? `${value.slice(0, 37)}...` : value;
 }

@@ -133,11 +133,13 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     const resolved = await resolve(target);
     const runOptions = resolveOptions(options);
     const runId = options.runId ?? randomUUID();
-    const attached = options.runId !== undefined && (await session.runs.get(runId)) !== null;
+    const recorded = options.runId !== undefined ? options.recordedRun : undefined;
+    const attached = !recorded && options.runId !== undefined && (await session.runs.get(runId)) !== null;
     const runLogger = logger.child({ runId, trigger: runOptions.trigger });
-    const leases = new LeaseSet(session.leases, makeHolder(runId), settings.leaseSeconds, runLogger);
+    const holder = recorded?.leaseHolder ?? makeHolder(runId);
+    const leases = new LeaseSet(session.leases, holder, settings.leaseSeconds, runLogger);
 
-    if (!attached) {
+    if (!attached && !recorded) {
       const own = await leases.acquire(leaseKeys.run(runId));
       if (!own.acquired) throw new ConflictError(`Run ${runId} is already running`, { runId });
     }
@@ -152,7 +154,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     const startedAt = now();
     activeRuns.add(runId);
     try {
-      if (!attached) {
+      if (!attached && !recorded) {
         await session.runs.create({
           runId,
           scope: resolved.scope,

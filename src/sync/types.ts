@@ -117,6 +117,13 @@ export interface SyncOptions {
    */
   runId?: string;
   /**
+   * With `runId`: a dispatcher (src/runs, a run queued for a queue invocation) recorded that SyncRun
+   * row (Running) and holds the run's leases under `leaseHolder`. The engine runs it as its own run
+   * (progress and result written to the row) without creating the row or taking the run lease, and
+   * takes its other leases under that holder, so the scope lease passes to it without a gap.
+   */
+  recordedRun?: { leaseHolder: string };
+  /**
    * Beginning-of-year mode: after a full sync, hard-delete rows that stay inactive (archived
    * before `inactiveSince`; `true` = every inactive row). Implies `full`. Only when asked.
    */

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { HttpResponse } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalRunner, startLocalRunner } from '../../src/cli/local-runner.js';
@@ -95,7 +96,15 @@ describe('local runner', () => {
   ];
 
   beforeAll(async () => {
-    runner = await startLocalRunner({ functions, functionKey: KEY, masterKey: MASTER, port: 0, logger });
+    // The host's default prefix; this package's host.json removes it (tested below).
+    runner = await startLocalRunner({
+      functions,
+      functionKey: KEY,
+      masterKey: MASTER,
+      routePrefix: 'api',
+      port: 0,
+      logger,
+    });
   });
   afterAll(async () => {
     await runner?.close();
@@ -193,8 +202,93 @@ describe('local runner', () => {
     expect(body.every((f) => f.handler === undefined)).toBe(true);
   });
 
+  /** A request exactly as written (fetch would normalise the URL and refuses to set Host). */
+  function rawRequest(method: string, path: string, headers: Record<string, string> = {}) {
+    return new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: runner.port, method, path, headers, setHost: !('host' in headers) },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('answers 400 to a Host header that is not a host name, as the Functions host does', async () => {
+    for (const host of ['bad host', 'example.org:99999', 'a/b', 'x@y']) {
+      const response = await rawRequest('POST', '/api/echo/x', { host, 'x-functions-key': KEY });
+      expect(response.status, host).toBe(400);
+      expect(JSON.parse(response.body)).toEqual({
+        error: { code: 'BAD_REQUEST', message: 'Invalid Host header' },
+      });
+    }
+    // A well-formed Host header reaches the handler in the request URL.
+    const ok = await rawRequest('POST', '/api/echo/x', {
+      host: 'clever-sync.local:7071',
+      'x-functions-key': KEY,
+    });
+    expect(ok.status).toBe(201);
+    expect(JSON.parse(ok.body)).toMatchObject({ host: 'clever-sync.local:7071' });
+  });
+
+  it('answers 400 to a malformed %-escape in the path or the query string', async () => {
+    const headers = { 'x-functions-key': MASTER };
+    for (const [method, path] of [
+      ['POST', '/api/echo/%E0%A4%A'],
+      ['POST', '/api/echo/x?flag=%zz'],
+      ['POST', '/admin/functions/%zz'],
+      ['GET', '/api/open?%E0'],
+    ] as const) {
+      const response = await rawRequest(method, path, headers);
+      expect(response.status, path).toBe(400);
+      expect(JSON.parse(response.body).error.message).toBe('Malformed %-escape in the request URL');
+    }
+  });
+
+  it('keeps a request target starting with // on this host', async () => {
+    const response = await rawRequest('GET', '//elsewhere/api/open');
+    expect(response.status).toBe(404);
+  });
+
   it('never logs the keys', () => {
     expect(lines.join('\n')).not.toContain(KEY);
     expect(lines.join('\n')).not.toContain(MASTER);
+  });
+});
+
+describe('local runner route prefix (host.json extensions.http.routePrefix)', () => {
+  const { logger } = createCapturingLogger();
+  const functions: RegisteredFunction[] = [
+    {
+      kind: 'http',
+      name: 'Probe',
+      options: {
+        route: 'health/probe',
+        methods: ['GET'],
+        authLevel: 'anonymous',
+        handler: async () => ({ status: 204 }),
+      },
+    },
+  ];
+
+  it.each([
+    ['v1', '/v1/health/probe', ['/health/probe', '/api/health/probe']],
+    ['', '/health/probe', ['/api/health/probe', '/v1/health/probe']],
+    ['api', '/API/health/probe', ['/health/probe']],
+  ])('prefix "%s" serves %s and nothing else', async (routePrefix, served, notServed) => {
+    const runner = await startLocalRunner({ functions, functionKey: KEY, routePrefix, port: 0, logger });
+    try {
+      expect((await fetch(`${runner.url}${served}`)).status).toBe(204);
+      for (const path of notServed) expect((await fetch(`${runner.url}${path}`)).status, path).toBe(404);
+    } finally {
+      await runner.close();
+    }
   });
 });

@@ -12,7 +12,7 @@
  * integers, booleans, null, objects, arrays, for-expressions, member/index access, calls,
  * unary `!`/`-`, binary operators and the ternary operator.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 export type Expr =
@@ -689,6 +689,9 @@ const FUNCTIONS = new Set([
   'startsWith',
   'endsWith',
   'trim',
+  'min',
+  'max',
+  'loadJsonContent',
 ]);
 
 const DECORATORS = new Set([
@@ -723,6 +726,13 @@ export function checkTemplate(file: string, seen = new Set<string>()): string[] 
       if (node.kind === 'call') {
         if (node.callee.kind === 'ident' && !FUNCTIONS.has(node.callee.name)) {
           problems.push(`${where(line)}: unknown function "${node.callee.name}"`);
+        }
+        // The file a template loads at compile time must be there (and be a literal path).
+        if (node.callee.kind === 'ident' && node.callee.name === 'loadJsonContent') {
+          const path = literalString(node.args[0]);
+          if (!path || !existsSync(resolve(dirname(file), path))) {
+            problems.push(`${where(line)}: loadJsonContent needs a literal path to an existing file`);
+          }
         }
         continue;
       }
@@ -863,4 +873,142 @@ export function checkParameterFile(file: string): string[] {
       problems.push(`${file}: parameter "${name}" is not set`);
   }
   return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation, for the arithmetic of a template (e.g. its capacity variables)
+
+export type Value = string | number | boolean | null | Value[] | { [key: string]: Value };
+
+/**
+ * Evaluates an expression of `template` as Bicep would at compile time, for the subset the
+ * templates' arithmetic uses: literals, parameters (`params` first, then their defaults),
+ * variables, member and index access, the operators, the ternary, and min, max, string, length
+ * and loadJsonContent (read relative to the template). Anything else is an error, not a guess.
+ */
+export function evaluate(template: Template, expr: Expr, params: Record<string, Value> = {}): Value {
+  const again = (inner: Expr) => evaluate(template, inner, params);
+  switch (expr.kind) {
+    case 'string':
+      return expr.parts.map((part) => (typeof part === 'string' ? part : String(again(part)))).join('');
+    case 'number':
+    case 'bool':
+      return expr.value;
+    case 'null':
+      return null;
+    case 'ident': {
+      if (expr.name in params) return params[expr.name]!;
+      const param = template.params.get(expr.name);
+      if (param?.value) return again(param.value);
+      const variable = template.vars.get(expr.name);
+      if (variable) return again(variable.value);
+      throw new Error(`cannot evaluate "${expr.name}" (no value given)`);
+    }
+    case 'member':
+    case 'index': {
+      const object = again(expr.object);
+      const key = expr.kind === 'member' ? expr.property : again(expr.index);
+      if (object === null || typeof object !== 'object' || !(String(key) in object)) {
+        throw new Error(`${render(expr)}: no property ${String(key)}`);
+      }
+      return (object as Record<string, Value>)[String(key)]!;
+    }
+    case 'call':
+      return call(template, expr, again);
+    case 'unary': {
+      const operand = again(expr.operand);
+      return expr.op === '!' ? !operand : -(operand as number);
+    }
+    case 'binary':
+      return binary(expr.op, again(expr.left), again(expr.right));
+    case 'ternary':
+      return again(expr.condition) ? again(expr.then) : again(expr.otherwise);
+    case 'object':
+      return Object.fromEntries(expr.entries.map((entry) => [entry.key, again(entry.value)]));
+    case 'array':
+      return expr.items.map(again);
+    case 'for':
+      throw new Error(`cannot evaluate ${render(expr)}`);
+  }
+}
+
+function call(template: Template, expr: Extract<Expr, { kind: 'call' }>, again: (e: Expr) => Value): Value {
+  const name = expr.callee.kind === 'ident' ? expr.callee.name : render(expr.callee);
+  const args = expr.args.map(again);
+  switch (name) {
+    case 'min':
+      return Math.min(...(args as number[]));
+    case 'max':
+      return Math.max(...(args as number[]));
+    case 'string':
+      return typeof args[0] === 'string' ? args[0] : JSON.stringify(args[0]);
+    case 'length': {
+      const value = args[0];
+      if (typeof value === 'string' || Array.isArray(value)) return value.length;
+      return Object.keys(value as object).length;
+    }
+    case 'loadJsonContent':
+      return JSON.parse(readFileSync(resolve(dirname(template.file), String(args[0])), 'utf8')) as Value;
+    default:
+      throw new Error(`cannot evaluate ${render(expr)}`);
+  }
+}
+
+function binary(op: string, left: Value, right: Value): Value {
+  const [a, b] = [left as number, right as number];
+  switch (op) {
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    // Bicep's integer division truncates.
+    case '/':
+      return Math.trunc(a / b);
+    case '%':
+      return a % b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+    case '==':
+      return left === right;
+    case '!=':
+      return left !== right;
+    case '&&':
+      return Boolean(left) && Boolean(right);
+    case '||':
+      return Boolean(left) || Boolean(right);
+    default:
+      throw new Error(`cannot evaluate operator ${op}`);
+  }
+}
+
+/**
+ * The parameters a .bicepparam file sets, evaluated: `readEnvironmentVariable(name, default)` gives
+ * its default (or `env[name]`, or a placeholder for required ones: they name tenant ids, not sizes).
+ */
+export function parameterValues(file: string, env: Record<string, string> = {}): Record<string, Value> {
+  const values: Record<string, Value> = {};
+  const template = loadTemplate(file);
+  for (const statement of parseBicep(readFileSync(file, 'utf8'), file)) {
+    if (statement.kind !== 'param' || !statement.value) continue;
+    const value = statement.value;
+    if (
+      value.kind === 'call' &&
+      value.callee.kind === 'ident' &&
+      value.callee.name === 'readEnvironmentVariable'
+    ) {
+      const name = literalString(value.args[0])!;
+      values[statement.name] = env[name] ?? literalString(value.args[1]) ?? `<${name}>`;
+      continue;
+    }
+    values[statement.name] = evaluate(template, value);
+  }
+  return values;
 }

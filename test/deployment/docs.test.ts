@@ -93,6 +93,27 @@ describe('docs/deployment.md', () => {
     expect(docs.match(/^[ \t]+```/gm) ?? []).toEqual([]);
   });
 
+  it('runs the real host locally with `npm start` (build, then func start) on Azurite, and says it never ran here', () => {
+    const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.prestart).toBe('npm run build');
+    expect(pkg.scripts.start).toBe('func start');
+    expect(pkg.scripts.azurite).toMatch(/^azurite .*--location \.azurite/);
+    const localSettings = JSON.parse(readFileSync(resolve(ROOT, 'local.settings.json.example'), 'utf8')) as {
+      Values: Record<string, string>;
+    };
+    expect(localSettings.Values).toMatchObject({
+      FUNCTIONS_WORKER_RUNTIME: 'node',
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    });
+    const section = docs.slice(docs.indexOf('## Running under Azure Functions Core Tools'));
+    expect(section).toContain('npm run azurite');
+    expect(section).toContain('npm start');
+    expect(section).toMatch(/never run/);
+    expect(readFileSync(resolve(ROOT, 'README.md'), 'utf8')).toContain('`npm start`');
+  });
+
   it('shows the commands the workflow runs', () => {
     expect(docs).toContain('npx clever-sync db migrate');
     expect(docs).toContain('npm run validate:deployment');

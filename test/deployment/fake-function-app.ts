@@ -65,6 +65,13 @@ export const FUNCTION_LIST: Scripted = {
         authLevel: 'function',
       },
       {
+        name: 'HealthCleverAuthRoot',
+        trigger: 'http',
+        route: '/health/clever-auth',
+        methods: ['GET'],
+        authLevel: 'function',
+      },
+      {
         name: 'HealthLive',
         trigger: 'http',
         route: '/api/health/live',
@@ -92,6 +99,7 @@ export const FUNCTION_LIST: Scripted = {
         methods: ['GET'],
         authLevel: 'function',
       },
+      { name: 'SyncRunQueueFunction', trigger: 'storageQueue', queueName: 'clever-sync-runs' },
       { name: 'SyncTimerFunction', trigger: 'timer', schedule: '0 0 2 * * *', runOnStartup: false },
     ],
   },

@@ -15,10 +15,13 @@ import {
   checkParameterFile,
   checkTemplate,
   type Expr,
+  evaluate,
   literalString,
   loadTemplate,
+  parameterValues,
   render,
   type Template,
+  type Value,
 } from './bicep.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -159,7 +162,7 @@ describe('infra/ resources', () => {
     expect(render(at(site.body, 'properties.keyVaultReferenceIdentity')!)).toBe("'SystemAssigned'");
   });
 
-  it('storage for the host (identity only), the package container, and the sync queue with its poison queue', () => {
+  it('storage for the host (identity only), the package container, and the run and school queues with their poison queues', () => {
     const storage = moduleTemplate('storage');
     const account = resource(storage, 'Microsoft.Storage/storageAccounts');
     expect(render(at(account.body, 'properties.allowSharedKeyAccess')!)).toBe('false');
@@ -169,7 +172,10 @@ describe('infra/ resources', () => {
     expect(queues.map((q) => render(at(q.body, 'name')!)).sort()).toEqual([
       // biome-ignore lint/suspicious/noTemplateCurlyInString: Bicep interpolation, rendered as source
       "'${syncQueueName}-poison'",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Bicep interpolation, rendered as source
+      "'${syncRunQueueName}-poison'",
       'syncQueueName',
+      'syncRunQueueName',
     ]);
     expect(literalString(trace(storage, at(queues[0]!.body, 'name')!))).toMatch(/^[a-z0-9-]{3,63}$/);
     expect(settings.get('AzureWebJobsStorage__accountName')?.kind).toBe('member');
@@ -275,7 +281,8 @@ describe('infra/ resources', () => {
     expect(byName.get('clever-rate-limit-burst')).toContain('"CleverRateLimitWait"');
     expect(byName.get('school-failing')).toContain('customMeasurements.consecutiveFailures');
     expect(byName.get('health-unhealthy')).toContain('"CleverAuthHealthChanged"');
-    expect(byName.get('health-unhealthy')).toContain('/api/health/clever-auth');
+    // Both health paths: the promised /health/clever-auth and the earlier /api/health/clever-auth.
+    expect(byName.get('health-unhealthy')).toContain('url has "/health/clever-auth"');
     expect(byName.get('health-unhealthy')).toContain('"503"');
 
     const rule = resource(alerts, 'Microsoft.Insights/scheduledQueryRules');
@@ -320,6 +327,7 @@ describe('infra/ app settings', () => {
         'SYNC_TIMER_SCHEDULE',
         'SYNC_DISPATCH_MODE',
         'SYNC_QUEUE_NAME',
+        'SYNC_RUN_QUEUE_NAME',
         'AzureWebJobsStorage__queueServiceUri',
         'LOG_LEVEL',
       ]),
@@ -369,7 +377,10 @@ describe('infra/ app settings', () => {
       check('LOG_LEVEL', literalString(level));
     expect(literalString(trace(functionApp, settings.get('SYNC_TIMER_SCHEDULE')!))).toBe('0 0 2 * * *');
     check('SYNC_QUEUE_NAME', literalString(trace(functionApp, settings.get('SYNC_QUEUE_NAME')!)));
+    check('SYNC_RUN_QUEUE_NAME', literalString(trace(functionApp, settings.get('SYNC_RUN_QUEUE_NAME')!)));
     check('SYNC_DISPATCH_MODE', literalString(trace(functionApp, settings.get('SYNC_DISPATCH_MODE')!)));
+    // Deployed runs execute inside invocations the host tracks (docs/scaling.md).
+    expect(literalString(trace(functionApp, settings.get('SYNC_DISPATCH_MODE')!))).toBe('queued-run');
     const modes = main.params.get('syncDispatchMode')?.decorators.find((d) => d.name === 'allowed')?.args[0];
     for (const mode of modes?.kind === 'array' ? modes.items : [])
       check('SYNC_DISPATCH_MODE', literalString(mode));
@@ -377,6 +388,9 @@ describe('infra/ app settings', () => {
     expect(
       render(at(main.modules.find((m) => m.name === 'functionApp')!.body, 'params.syncQueueName')!),
     ).toBe('storage.outputs.syncQueueName');
+    expect(
+      render(at(main.modules.find((m) => m.name === 'functionApp')!.body, 'params.syncRunQueueName')!),
+    ).toBe('storage.outputs.syncRunQueueName');
     check(
       'APP_CONFIG_LABEL',
       literalString(trace(functionApp, settings.get('APP_CONFIG_LABEL')!)) ?? 'staging',
@@ -423,3 +437,124 @@ function readSourceTree(dir: string): string {
     .map((entry) => readFileSync(resolve(entry.parentPath, entry.name), 'utf8'))
     .join('\n');
 }
+
+/**
+ * The capacity arithmetic of docs/deployment.md ("Capacity"), recomputed here from the limits that
+ * page cites and the values each environment deploys, and compared with what main.bicep computes.
+ */
+describe('infra/ capacity', () => {
+  const docs = readFileSync(resolve(ROOT, 'docs/deployment.md'), 'utf8');
+  const capacityDocs = docs.slice(docs.indexOf('### Capacity'), docs.indexOf('### Settings in Azure'));
+  const rows = (pattern: RegExp) => [...capacityDocs.matchAll(pattern)].map((m) => m.slice(1).map(Number));
+  /** eDTU -> limits, as the docs table cites them. */
+  const citedPools = new Map(
+    rows(/^\| (\d+) +\| (\d+) +\| (\d+) +\|$/gm).map(([edtu, maxDatabases, maxWorkers]) => [
+      edtu!,
+      { maxDatabases: maxDatabases!, maxWorkers: maxWorkers! },
+    ]),
+  );
+  const citedSessionDb = new Map(
+    [...capacityDocs.matchAll(/^\| (S\d+) +\| (\d+) +\| (\d+) +\|$/gm)].map((m) => [m[1]!, Number(m[2])]),
+  );
+  const hostBatchSize = (
+    JSON.parse(readFileSync(resolve(ROOT, 'host.json'), 'utf8')) as {
+      extensions: { queues: { batchSize: number } };
+    }
+  ).extensions.queues.batchSize;
+  /** The lowest maximumInstanceCount Flex Consumption documents (docs/deployment.md). */
+  const FLEX_LOWEST_MAXIMUM = 40;
+  const SESSIONS_PER_POOL = 30_000;
+  const parameterFiles = readdirSync(resolve(INFRA, 'parameters')).filter((f) => f.endsWith('.bicepparam'));
+
+  const variable = (name: string, params: Record<string, Value>) => {
+    const declared = main.vars.get(name);
+    if (!declared) throw new Error(`main.bicep has no variable ${name}`);
+    return evaluate(main, declared.value, params);
+  };
+
+  it('cites the documented limits, and main.bicep holds the same numbers', () => {
+    expect(capacityDocs).toContain(
+      'learn.microsoft.com/azure/azure-sql/database/resource-limits-dtu-elastic-pools',
+    );
+    expect(capacityDocs).toContain(
+      'learn.microsoft.com/azure/azure-sql/database/resource-limits-dtu-single-databases',
+    );
+    expect(citedPools.get(50)).toEqual({ maxDatabases: 100, maxWorkers: 100 });
+    expect(citedPools.size).toBe(11);
+    expect(variable('standardPoolLimits', {})).toEqual(
+      Object.fromEntries([...citedPools].map(([edtu, limits]) => [String(edtu), limits])),
+    );
+    const workers = variable('singleDatabaseWorkers', {}) as Record<string, number>;
+    for (const [objective, limit] of citedSessionDb) expect(workers[objective], objective).toBe(limit);
+    // Every pool size a parameter may choose has limits to count with.
+    const allowed = main.params.get('elasticPoolEdtu')?.decorators.find((d) => d.name === 'allowed')?.args[0];
+    const sizes = allowed?.kind === 'array' ? allowed.items.map((item) => evaluate(main, item)) : [];
+    expect(sizes.sort((a, b) => Number(a) - Number(b))).toEqual([...citedPools.keys()]);
+  });
+
+  it('reads the batch size from host.json and passes the results on: instances to the plan, connections to the app', () => {
+    expect(variable('queueBatchSize', {})).toBe(hostBatchSize);
+    const module = main.modules.find((m) => m.name === 'functionApp')!;
+    expect(render(at(module.body, 'params.maximumInstanceCount')!)).toBe('functionInstances');
+    expect(render(at(module.body, 'params.databasePoolMax')!)).toBe('databasePoolMax');
+    expect(
+      render(at(site.body, 'properties.functionAppConfig.scaleAndConcurrency.maximumInstanceCount')!),
+    ).toBe('maximumInstanceCount');
+    expect(render(settings.get('DATABASE_POOL_MAX')!)).toBe('string(databasePoolMax)');
+    const sqlModule = main.modules.find((m) => m.name === 'sql')!;
+    expect(render(at(sqlModule.body, 'params.elasticPoolEdtu')!)).toBe('poolEdtu');
+    const pool = resource(moduleTemplate('sql'), 'Microsoft.Sql/servers/elasticPools');
+    expect(render(at(pool.body, 'sku')!)).toBe(
+      "{ name: 'StandardPool', tier: 'Standard', capacity: elasticPoolEdtu }",
+    );
+    expect(main.outputs.has('CAPACITY')).toBe(true);
+  });
+
+  it.each(parameterFiles)('%s: the pool holds the schools and the peak stays within every limit', (file) => {
+    const params = parameterValues(resolve(INFRA, 'parameters', file));
+    const value = (name: string) =>
+      name in params ? params[name] : evaluate(main, main.params.get(name)!.value!);
+    const schoolCount = value('schoolCount') as number;
+    const schoolIds = value('schoolIds') as string[];
+    const poolMax = value('databasePoolMax') as number;
+    const sessionSku = (value('sessionDatabaseSku') as { name: string }).name;
+
+    // Recomputed from the cited limits.
+    const databases = Math.max(schoolCount, schoolIds.length);
+    const edtu = Math.max(
+      value('elasticPoolEdtu') as number,
+      Math.min(...[...citedPools].filter(([, l]) => l.maxDatabases >= databases).map(([e]) => e)),
+    );
+    const pool = citedPools.get(edtu)!;
+    const sessionWorkers = citedSessionDb.get(sessionSku)!;
+    const instances = Math.min(
+      value('maximumInstanceCount') as number,
+      Math.floor(pool.maxWorkers / (hostBatchSize * poolMax)),
+      Math.floor(sessionWorkers / poolMax),
+    );
+
+    // main.bicep computes the same.
+    expect(variable('poolEdtu', params)).toBe(edtu);
+    expect(variable('functionInstances', params)).toBe(instances);
+
+    expect(databases, 'school databases the pool holds').toBeLessThanOrEqual(pool.maxDatabases);
+    expect(instances * hostBatchSize * poolMax, 'peak pool workers').toBeLessThanOrEqual(pool.maxWorkers);
+    expect(instances * hostBatchSize * poolMax, 'peak pool sessions').toBeLessThanOrEqual(SESSIONS_PER_POOL);
+    expect(instances * poolMax, 'peak SessionDb workers').toBeLessThanOrEqual(sessionWorkers);
+    expect(instances, 'Flex Consumption accepts the maximum').toBeGreaterThanOrEqual(FLEX_LOWEST_MAXIMUM);
+    expect(SETTINGS.DATABASE_POOL_MAX.schema.safeParse(String(poolMax)).success).toBe(true);
+  });
+
+  it('lowers the instances when a parameter would break a limit, instead of overloading the databases', () => {
+    // 1,000 instances with 10 connections each would need 20,000 pool workers.
+    const params = { maximumInstanceCount: 1000, databasePoolMax: 10 };
+    const instances = variable('functionInstances', params) as number;
+    const pool = citedPools.get(variable('poolEdtu', params) as number)!;
+    const sessionWorkers = citedSessionDb.get('S1')!;
+    expect(instances * hostBatchSize * 10).toBeLessThanOrEqual(pool.maxWorkers);
+    expect(instances * 10).toBeLessThanOrEqual(sessionWorkers);
+    expect(instances).toBe(Math.min(Math.floor(pool.maxWorkers / (hostBatchSize * 10)), sessionWorkers / 10));
+    // 450 schools need a 200 eDTU pool (500 databases).
+    expect(variable('poolEdtu', { schoolCount: 450 })).toBe(200);
+  });
+});

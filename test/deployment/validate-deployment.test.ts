@@ -52,7 +52,7 @@ describe('validate-deployment against a healthy deployment', () => {
 
     expect(result.code).toBe(0);
     expect(line(result.output, 'PASS  health')).toContain('healthy');
-    expect(line(result.output, 'PASS  functions')).toContain('6 functions registered');
+    expect(line(result.output, 'PASS  functions')).toContain('8 functions registered');
     expect(line(result.output, 'PASS  health')).toContain('last authenticated 2026-01-15T02:00:04.000Z');
     expect(line(result.output, 'PASS  dry-run')).toContain(
       'run-0001 of school 5fa1b2c3d4e5f60718293a4b Succeeded',

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
@@ -80,7 +80,7 @@ describe('scripts/ci.sh and .ci/run', () => {
 
 describe('.github/workflows/ci.yml', () => {
   const workflow = loadWorkflow('.github/workflows/ci.yml');
-  // The job that runs .ci/run; other jobs (SQL Server below) add to it.
+  // The job that mirrors .ci/run; the workflow's other jobs (SQL Server, Bicep) are checked in their own blocks below.
   const jobs = [workflow.jobs.ci!];
 
   it('runs on pull requests and pushes', () => {
@@ -275,4 +275,80 @@ describe('.github/workflows/deploy.yml', () => {
       expect(outputs.has(name), `infra/main.bicep outputs ${name}`).toBe(true);
     }
   });
+});
+
+/** Required parameters of a parameter file that come from the environment (no default). */
+function requiredEnvironment(file: string): string[] {
+  const text = read(file);
+  return [...text.matchAll(/readEnvironmentVariable\('([A-Z_]+)'\)/g)].map((m) => m[1]!);
+}
+
+const parameterFiles = readdirSync(resolve(ROOT, 'infra/parameters'))
+  .filter((f) => f.endsWith('.bicepparam'))
+  .map((f) => `infra/parameters/${f}`);
+
+describe('.github/workflows/ci.yml: the Bicep templates compile with the real Bicep CLI', () => {
+  const workflow = loadWorkflow('.github/workflows/ci.yml');
+  const job = workflow.jobs.bicep;
+
+  it('has a job of its own, beside the CI job', () => {
+    expect(job).toBeDefined();
+    expect(job?.needs).toBeUndefined();
+    expect(stepUsing(job!.steps, 'actions/checkout')).toBe(0);
+  });
+
+  it('installs Bicep through az, then builds main.bicep and every parameter file', () => {
+    const steps = job!.steps;
+    const install = stepRunning(steps, 'az bicep install');
+    const build = stepRunning(steps, 'az bicep build --file infra/main.bicep');
+    const params = stepRunning(steps, 'az bicep build-params');
+    expect([install, build, params].every((i) => i >= 0)).toBe(true);
+    expect(install).toBeLessThan(build);
+    expect(build).toBeLessThan(params);
+    // Every parameter file: the loop covers the directory the tests read the files from.
+    expect(steps[params]!.run).toContain('for file in infra/parameters/*.bicepparam');
+    expect(parameterFiles.length).toBeGreaterThan(0);
+  });
+
+  it('sets the environment the parameter files require, with placeholders, and no Azure login or secret', () => {
+    const required = [...new Set(parameterFiles.flatMap(requiredEnvironment))].sort();
+    expect(required).toEqual(['SQL_ADMIN_GROUP_NAME', 'SQL_ADMIN_GROUP_OBJECT_ID']);
+    expect(Object.keys(job!.env ?? {}).sort()).toEqual(required);
+    expect(job!.env?.SQL_ADMIN_GROUP_OBJECT_ID).toMatch(/^0{8}-0{4}-0{4}-0{4}-0{12}$/);
+    expect(stepUsing(job!.steps, 'azure/login')).toBe(-1);
+    expect(read('.github/workflows/ci.yml')).not.toMatch(/\$\{\{\s*secrets\./);
+  });
+});
+
+describe('.github/workflows/deploy.yml: what-if before the infrastructure deployment', () => {
+  const workflow = loadWorkflow('.github/workflows/deploy.yml');
+
+  for (const name of ['deploy-staging', 'deploy-production']) {
+    it(`${name}: previews the same deployment right before it runs, under the same condition`, () => {
+      const steps = workflow.jobs[name]!.steps;
+      const login = stepUsing(steps, 'azure/login');
+      const whatIf = stepRunning(steps, 'az deployment group what-if');
+      const create = stepRunning(steps, 'az deployment group create');
+      expect(login).toBeGreaterThanOrEqual(0);
+      expect(whatIf).toBeGreaterThan(login);
+      expect(create).toBe(whatIf + 1);
+      const [preview, deploy] = [steps[whatIf]!, steps[create]!];
+      expect(preview.if).toBe(deploy.if);
+      expect(preview.env).toEqual(deploy.env);
+      // The same resource group, template and parameters: only the verb differs.
+      const args = (step: Step) =>
+        step
+          .run!.replace(/\\\n/g, ' ')
+          .replace(/\s+/g, ' ')
+          .replace(/az deployment group (what-if|create)/, 'az deployment group VERB')
+          .replace(' --output none', '')
+          .trim();
+      expect(args(preview)).toBe(args(deploy));
+      expect(preview.run).toContain('--template-file infra/main.bicep');
+      // Every required environment value of the parameter files reaches both steps.
+      for (const variable of parameterFiles.flatMap(requiredEnvironment)) {
+        expect(Object.keys(preview.env ?? {}), variable).toContain(variable);
+      }
+    });
+  }
 });

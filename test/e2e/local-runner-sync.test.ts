@@ -83,6 +83,36 @@ describe('local runner + emulator + SQLite', () => {
     expect((await verifyAgainstEmulator(await getSyncServices(), serve.emulator!)).matches).toBe(true);
   });
 
+  it("serves the promised routes under host.json's route prefix, and the earlier health path", async () => {
+    for (const path of ['/health/clever-auth', '/api/health/clever-auth']) {
+      const health = await call('GET', path);
+      expect(health.status, path).toBe(200);
+      expect(health.body.status, path).toMatch(/^(healthy|degraded)$/);
+      expect((await call('GET', path, null)).status, `${path} without a key`).toBe(401);
+    }
+    // Only the spelled-out paths exist: no /api/api/..., no unprefixed sync.
+    expect((await call('POST', '/sync?dryRun=true')).status).toBe(404);
+    expect((await call('GET', '/api/api/sync/runs/abcdefgh')).status).toBe(404);
+
+    const school = (await (await getSyncServices()).session.schools.list({ activeOnly: true }))[0]!;
+    const byDistrict = await call('POST', `/api/sync?districtId=${school.districtId}&dryRun=true`);
+    const bySchool = await call('POST', `/api/sync?schoolId=${school.id}&dryRun=true`);
+    for (const started of [byDistrict, bySchool]) {
+      expect(started.status).toBe(202);
+      expect((await call('GET', started.body.statusUrl as string)).status).toBe(200);
+    }
+
+    const listed = (await call('GET', '/api/functions')).body.functions as { name: string; route?: string }[];
+    const routes = Object.fromEntries(listed.filter((f) => f.route).map((f) => [f.name, f.route]));
+    expect(routes).toMatchObject({
+      ManualSyncFunction: '/api/sync',
+      SyncRunStatusFunction: '/api/sync/runs/{runId}',
+      HealthCleverAuthRoot: '/health/clever-auth',
+      HealthCleverAuth: '/api/health/clever-auth',
+      ListFunctions: '/api/functions',
+    });
+  });
+
   it('lists the registered functions and fires the timer on demand', async () => {
     const listed = await call('GET', '/api/functions');
     const names = (listed.body.functions as { name: string }[]).map((f) => f.name);

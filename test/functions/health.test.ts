@@ -48,8 +48,10 @@ describe('GET /api/health/clever-auth', () => {
     const routes = registeredFunctions().map((fn) =>
       fn.kind === 'http' ? [fn.name, fn.options.route, fn.options.authLevel] : [],
     );
-    expect(routes).toContainEqual(['HealthCleverAuth', 'health/clever-auth', 'function']);
-    expect(routes).toContainEqual(['HealthLive', 'health/live', 'anonymous']);
+    // host.json routePrefix is "": the promised path, the earlier /api one, and liveness under /api.
+    expect(routes).toContainEqual(['HealthCleverAuthRoot', 'health/clever-auth', 'function']);
+    expect(routes).toContainEqual(['HealthCleverAuth', 'api/health/clever-auth', 'function']);
+    expect(routes).toContainEqual(['HealthLive', 'api/health/live', 'anonymous']);
   });
 
   it('answers 200 with JSON when healthy', async () => {

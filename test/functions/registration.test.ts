@@ -2,9 +2,13 @@ import { readFileSync } from 'node:fs';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { listFunctionsHandler } from '../../src/functions/function-list.js';
+import { hostRoutePrefix, routePath, routePrefixOf } from '../../src/functions/host-routes.js';
+import { MAX_DEQUEUE_COUNT } from '../../src/functions/queue-invocation.js';
 import { registrationSettings } from '../../src/functions/registration-settings.js';
 import { registeredFunctions } from '../../src/functions/registry.js';
-import { MAX_DEQUEUE_COUNT } from '../../src/functions/sync-queue.js';
+import '../../src/functions/sync-queue.js';
+import '../../src/functions/sync-run-queue.js';
+import '../../src/functions/health.js';
 import '../../src/functions/manual-sync.js';
 import '../../src/functions/sync-timer.js';
 import { checkSchedule } from '../../src/runs/schedule.js';
@@ -26,15 +30,15 @@ describe('function registrations', () => {
     const status = byName('SyncRunStatusFunction');
     expect(manual).toMatchObject({
       kind: 'http',
-      options: { route: 'sync', methods: ['POST'], authLevel: 'function' },
+      options: { route: 'api/sync', methods: ['POST'], authLevel: 'function' },
     });
     expect(status).toMatchObject({
       kind: 'http',
-      options: { route: 'sync/runs/{runId}', methods: ['GET'], authLevel: 'function' },
+      options: { route: 'api/sync/runs/{runId}', methods: ['GET'], authLevel: 'function' },
     });
     expect(byName('ListFunctions')).toMatchObject({
       kind: 'http',
-      options: { route: 'functions', methods: ['GET'], authLevel: 'function' },
+      options: { route: 'api/functions', methods: ['GET'], authLevel: 'function' },
     });
   });
 
@@ -44,6 +48,14 @@ describe('function registrations', () => {
       kind: 'storageQueue',
       options: { queueName: 'clever-sync-schools', connection: 'AzureWebJobsStorage' },
     });
+  });
+
+  it('registers the run queue trigger (queued-run mode) on the host storage connection', () => {
+    expect(byName('SyncRunQueueFunction')).toMatchObject({
+      kind: 'storageQueue',
+      options: { queueName: 'clever-sync-runs', connection: 'AzureWebJobsStorage' },
+    });
+    expect(registrationSettings({ SYNC_RUN_QUEUE_NAME: 'nightly-runs' }).runQueueName).toBe('nightly-runs');
   });
 
   it('knows the attempt after which host.json sends a message to the poison queue', () => {
@@ -86,6 +98,35 @@ describe('function registrations', () => {
       queueName: 'clever-sync-schools',
     });
     expect(JSON.stringify(functions)).not.toMatch(/connection|AzureWebJobsStorage|handler/);
+  });
+
+  it('lists the health check at the promised path and at the earlier /api path', async () => {
+    const response = await listFunctionsHandler(
+      new HttpRequest({ method: 'GET', url: 'http://localhost/api/functions' }),
+      new InvocationContext({}),
+    );
+    const routes = (response.jsonBody as { functions: { route?: string }[] }).functions.map((f) => f.route);
+    expect(routes).toEqual(
+      expect.arrayContaining(['/health/clever-auth', '/api/health/clever-auth', '/api/health/live']),
+    );
+  });
+});
+
+describe('host.json routing', () => {
+  const hostJson = readFileSync('host.json', 'utf8');
+
+  it('removes the route prefix, so each route spells its own (`api/sync`, `health/clever-auth`)', () => {
+    expect(routePrefixOf(hostJson)).toBe('');
+    expect(hostRoutePrefix()).toBe('');
+  });
+
+  it('combines the prefix and a route the way the host does', () => {
+    expect(routePrefixOf('{"version": "2.0"}')).toBe('api');
+    expect(routePrefixOf('{"extensions": {"http": {"routePrefix": "/v1/"}}}')).toBe('v1');
+    expect(routePath('sync', 'api')).toBe('/api/sync');
+    expect(routePath('api/sync', '')).toBe('/api/sync');
+    expect(routePath('health/clever-auth', '')).toBe('/health/clever-auth');
+    expect(() => routePrefixOf('{"extensions": {"http": {"routePrefix": 1}}}')).toThrow(/must be a string/);
   });
 });
 

@@ -1,42 +1,39 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
-import type { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSyncServices } from '../../src/app.js';
 import { verifyAgainstEmulator } from '../../src/cli/verify.js';
 import { createManualSyncHandler } from '../../src/functions/manual-sync.js';
 import type { SyncFunctionsDeps } from '../../src/functions/sync-deps.js';
 import { createSyncQueueHandler } from '../../src/functions/sync-queue.js';
-import { decodeQueueText, type SchoolSyncMessage } from '../../src/runs/queue-message.js';
-import { createQueueClient } from '../../src/runs/school-queue.js';
+import { createSyncRunQueueHandler } from '../../src/functions/sync-run-queue.js';
+import type { SchoolSyncMessage } from '../../src/runs/queue-message.js';
+import type { RunMessage } from '../../src/runs/run-message.js';
 import { leaseKeys } from '../../src/sync/leases.js';
 import { type AzuriteQueue, startAzuriteQueue } from './support/azurite.js';
+import { onlyMessage, type QueuedServices, queuedServices, receiveAll as receive } from './support/queues.js';
 import { type Stack, startStack } from './support/stack.js';
-
-const QUEUE = 'sync-queue-test';
 
 /**
  * The scale-out path end to end on real parts: POST /api/sync in queue mode enqueues one message per
  * school on Azurite; the queue handler (called as the host would: parsed JSON, dequeueCount) syncs
- * each school under the run; the run ends when its last school does.
+ * each school under the run; the run ends when its last school does. What the fan-out cannot
+ * spread (a first run, a dry run) goes to the run queue as one run.
  */
 describe('queue scale-out mode', () => {
   let azurite: AzuriteQueue;
   let stack: Stack;
+  let queues: QueuedServices;
   let queued: SyncFunctionsDeps;
-  let client: QueueClient;
 
   beforeAll(async () => {
     azurite = await startAzuriteQueue();
     stack = await startStack();
     // The same app and databases, with the dispatch mode switched to the queue.
-    const config = {
-      ...stack.app.config,
-      sync: { ...stack.app.config.sync, dispatchMode: 'queue' as const, queueName: QUEUE },
-      hostStorage: { connectionString: azurite.connectionString, queueServiceUri: undefined },
-    };
-    queued = { ...(await createSyncServices({ ...stack.app, config })), waitBudgetMs: 0 };
-    client = createQueueClient({ queueName: QUEUE, connectionString: azurite.connectionString });
-    await client.createIfNotExists();
+    queues = await queuedServices(stack, azurite, {
+      dispatchMode: 'queue',
+      queueName: 'sync-queue-test',
+      runQueueName: 'sync-queue-test-runs',
+    });
+    queued = queues.deps;
   });
   afterAll(async () => {
     await queued?.dispose();
@@ -44,23 +41,13 @@ describe('queue scale-out mode', () => {
     await azurite?.stop();
   });
 
-  const post = (query = '', waitBudgetMs = 0) =>
-    createManualSyncHandler(async () => ({ ...queued, waitBudgetMs }))(
+  const post = (query = '') =>
+    createManualSyncHandler(async () => queued)(
       new HttpRequest({ method: 'POST', url: `http://localhost/api/sync${query}` }),
       new InvocationContext({}),
     );
 
-  async function receiveAll(): Promise<{ message: SchoolSyncMessage; text: string }[]> {
-    const { receivedMessageItems } = await client.receiveMessages({
-      numberOfMessages: 32,
-      visibilityTimeout: 1,
-    });
-    for (const item of receivedMessageItems) await client.deleteMessage(item.messageId, item.popReceipt);
-    return receivedMessageItems.map((item) => ({
-      message: decodeQueueText(item.messageText) as SchoolSyncMessage,
-      text: item.messageText,
-    }));
-  }
+  const receiveAll = () => receive<SchoolSyncMessage>(queues.schoolQueue);
 
   const handle = (message: unknown, dequeueCount = 1) =>
     createSyncQueueHandler(async () => queued)(
@@ -68,11 +55,24 @@ describe('queue scale-out mode', () => {
       new InvocationContext({ functionName: 'SyncQueueFunction', triggerMetadata: { dequeueCount } }),
     );
 
-  it('syncs in process when SessionDb knows no school yet (the first run discovers them)', async () => {
-    const response = await post('', 60_000);
-    expect(response.status).toBe(200);
-    expect(response.jsonBody).toMatchObject({ status: 'Succeeded', scope: 'all' });
+  /** The one run message on the run queue, run by the run queue trigger. */
+  async function runTheQueuedRun(runId: string) {
+    const message = await onlyMessage<RunMessage>(queues.runQueue);
+    expect(message.runId).toBe(runId);
+    await createSyncRunQueueHandler(async () => queued)(
+      message,
+      new InvocationContext({ functionName: 'SyncRunQueueFunction', triggerMetadata: { dequeueCount: 1 } }),
+    );
+    return queued.session.runs.get(runId);
+  }
+
+  it('queues a first run as one run when SessionDb knows no school yet (the run discovers them)', async () => {
+    const response = await post('');
+    expect(response.status).toBe(202);
+    const body = response.jsonBody as { runId: string };
+    expect(body).toMatchObject({ mode: 'queued-run', status: 'Running', scope: 'all' });
     expect(await receiveAll()).toHaveLength(0);
+    expect(await runTheQueuedRun(body.runId)).toMatchObject({ status: 'Succeeded', schoolsTotal: 3 });
     expect(await queued.session.schools.list({ activeOnly: true })).toHaveLength(3);
   });
 
@@ -143,13 +143,14 @@ describe('queue scale-out mode', () => {
     );
   });
 
-  it('leaves ids SessionDb cannot resolve to the engine (same 404 as in process), enqueueing nothing', async () => {
+  it('answers 404 for ids SessionDb rules out (same as in process), enqueueing nothing', async () => {
     const unknown = await post('?schoolId=9999');
     expect(unknown.status).toBe(404);
     expect(unknown.jsonBody).toMatchObject({
       error: { message: 'School 9999 is not known (a district sync registers schools)' },
     });
     expect(await receiveAll()).toHaveLength(0);
+    expect(await receive(queues.runQueue)).toHaveLength(0);
   });
 
   it('rejects a malformed message so the host retries it and then poisons it', async () => {
@@ -159,10 +160,12 @@ describe('queue scale-out mode', () => {
     await expect(handle('not json')).rejects.toThrow(/not JSON/);
   });
 
-  it('runs dry runs in process (they write no history for the queue to account by)', async () => {
-    const response = await post('?dryRun=true', 60_000);
-    expect(response.jsonBody).toMatchObject({ status: 'Succeeded', dryRun: true });
+  it('queues dry runs as one run (they write no history for the fan-out to account by)', async () => {
+    const response = await post('?dryRun=true');
+    const body = response.jsonBody as { runId: string };
+    expect(body).toMatchObject({ mode: 'queued-run', dryRun: true });
     expect(await receiveAll()).toHaveLength(0);
+    expect(await runTheQueuedRun(body.runId)).toMatchObject({ status: 'Succeeded', dryRun: true });
   });
 
   it('re-reads the school list before enqueueing: a school Clever starts sharing is queued, one it stops sharing is not', async () => {

@@ -6,6 +6,9 @@ import { createSyncLauncher } from '../../src/runs/launcher.js';
 import { createQueueFanOut } from '../../src/runs/queue-fan-out.js';
 import type { SchoolSyncMessage } from '../../src/runs/queue-message.js';
 import { processSchoolMessage } from '../../src/runs/queue-worker.js';
+import { createRunDispatcher } from '../../src/runs/run-dispatch.js';
+import type { RunMessage } from '../../src/runs/run-message.js';
+import { processRunMessage } from '../../src/runs/run-worker.js';
 import type { SyncRequest } from '../../src/runs/sync-request.js';
 import { leaseKeys } from '../../src/sync/index.js';
 import type { SyncRunCompletion, SyncTarget } from '../../src/sync/types.js';
@@ -172,20 +175,45 @@ describe('dry runs in the queue mode', () => {
     expect(w.clever.requests).toBe(requests);
   });
 
-  it('run in process through the launcher, and their run completes', async () => {
+  it('go to the run queue through the launcher as one run, which the run worker completes in process', async () => {
     const w = fakeWorld({ schools: 2 });
     await w.service.syncAllDistricts();
     const q = queueMode(w);
     const { logger } = createCapturingLogger('info');
-    const launcher = createSyncLauncher({ sync: w.service, mode: 'queue', fanOut: q.fanOut, logger });
+    const runs: RunMessage[] = [];
+    const dispatcher = createRunDispatcher({
+      session: w.session,
+      queue: { name: 'test-runs', send: async (messages) => void runs.push(...messages) },
+      leaseSeconds: 600,
+      isDistrictConnected: async () => true,
+      logger,
+      clock: () => w.clock.now,
+    });
+    const launcher = createSyncLauncher({
+      sync: w.service,
+      mode: 'queue',
+      fanOut: q.fanOut,
+      dispatcher,
+      logger,
+    });
     const launched = await launcher.launch(
       { target: { scope: 'all' }, full: false, dryRun: true, force: false },
       'http',
     );
-    expect(launched.mode).toBe('in-process');
-    expect((await launched.done)?.status).toBe('Succeeded');
-    expect(await w.session.runs.get(launched.runId)).toMatchObject({ status: 'Succeeded', dryRun: true });
+    expect(launched).toMatchObject({ mode: 'queued-run' });
+    expect(launched.done).toBeUndefined();
     expect(q.sent).toEqual([]);
+    expect(runs).toHaveLength(1);
+    const outcome = await processRunMessage(runs[0]!, 1, {
+      sync: w.service,
+      session: w.session,
+      leaseSeconds: 600,
+      maxDequeueCount: 5,
+      logger,
+      clock: () => w.clock.now,
+    });
+    expect(outcome).toMatchObject({ action: 'ran', result: { status: 'Succeeded', dryRun: true } });
+    expect(await w.session.runs.get(launched.runId)).toMatchObject({ status: 'Succeeded', dryRun: true });
   });
 
   it('a dry-run message that reaches a worker is recorded as not synced, so its run still ends', async () => {

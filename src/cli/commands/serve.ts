@@ -6,6 +6,7 @@ import type { EmulatorHandle } from '../../../emulator/index.js';
 import { startEmulator } from '../../../emulator/index.js';
 import { resetAppServices, resetSyncServices } from '../../app.js';
 import { loadConfigSync, readLocalSettings } from '../../config/index.js';
+import { routePath } from '../../functions/host-routes.js';
 import { registeredFunctions } from '../../functions/registry.js';
 import { createLogger } from '../../telemetry/index.js';
 import { type CliEnvironment, cleverIsConfigured, cliSettings, type EmulatorChoice } from '../context.js';
@@ -22,6 +23,11 @@ export interface ServeHandle {
   runner: LocalRunner;
   /** The function key the runner accepts (LOCAL_FUNCTION_KEY or generated for this run). */
   functionKey: string;
+  /**
+   * Where the user set the key (e.g. `the LOCAL_FUNCTION_KEY environment variable`), or null when it
+   * was generated for this session: only a generated key is ever printed.
+   */
+  functionKeyOrigin: string | null;
   emulator: EmulatorHandle | undefined;
   close(): Promise<void>;
 }
@@ -36,10 +42,14 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const useEmulator = choice === 'always' || (choice === 'auto' && !cleverIsConfigured(options));
   const emulator = useEmulator ? await startEmulator(options.emulatorOptions ?? {}) : undefined;
   try {
-    const settings = {
-      ...readLocalSettings(options.localSettingsPath),
-      ...cliSettings(options, emulator, { quiet: false }),
-    };
+    const localSettings = readLocalSettings(options.localSettingsPath);
+    // Read before the settings are merged into the environment below.
+    const functionKeyOrigin = options.env.LOCAL_FUNCTION_KEY
+      ? 'the LOCAL_FUNCTION_KEY environment variable'
+      : localSettings.LOCAL_FUNCTION_KEY
+        ? `LOCAL_FUNCTION_KEY in ${options.localSettingsPath}`
+        : null;
+    const settings = { ...localSettings, ...cliSettings(options, emulator, { quiet: false }) };
     for (const [key, value] of Object.entries(settings)) {
       if (value !== undefined) options.env[key] = value;
     }
@@ -56,6 +66,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     return {
       runner,
       functionKey,
+      functionKeyOrigin,
       emulator,
       async close() {
         await runner.close();
@@ -78,12 +89,25 @@ export async function loadFunctionModules(): Promise<void> {
   for (const name of modules.sort()) await import(pathToFileURL(join(directory, name)).href);
 }
 
+/**
+ * A key the user chose is theirs to know: the banner names where it is set and never prints it
+ * (a terminal, a CI log or a screen share would otherwise show a key that may be used elsewhere).
+ */
+function functionKeyLines(handle: ServeHandle): string[] {
+  if (handle.functionKeyOrigin !== null)
+    return [`Function key: the key you set in ${handle.functionKeyOrigin}`];
+  return [
+    `Function key for this session: ${handle.functionKey}`,
+    '  (send it as the x-functions-key header or ?code=; set LOCAL_FUNCTION_KEY to choose it)',
+  ];
+}
+
 export function serveBanner(handle: ServeHandle): string {
-  const { runner, functionKey, emulator } = handle;
+  const { runner, emulator } = handle;
   const routes = registeredFunctions().map((fn) => {
     if (fn.kind === 'http') {
       const methods = (fn.options.methods ?? ['ANY']).join(',');
-      return `  ${methods.padEnd(5)} ${runner.url}/api/${fn.options.route ?? fn.name}  (${fn.options.authLevel ?? 'function'}, ${fn.name})`;
+      return `  ${methods.padEnd(5)} ${runner.url}${routePath(fn.options.route ?? fn.name)}  (${fn.options.authLevel ?? 'function'}, ${fn.name})`;
     }
     return `  POST  ${runner.url}/admin/functions/${fn.name}  (runs the ${fn.kind} function now)`;
   });
@@ -91,8 +115,7 @@ export function serveBanner(handle: ServeHandle): string {
     `clever-sync functions on ${runner.url}`,
     ...routes,
     '',
-    `Function key for this session: ${functionKey}`,
-    '  (send it as the x-functions-key header or ?code=; set LOCAL_FUNCTION_KEY to choose it)',
+    ...functionKeyLines(handle),
     ...(emulator
       ? ['', `Clever: the built-in emulator at ${emulator.baseUrl} (no credentials configured)`]
       : []),
