@@ -33,13 +33,16 @@ export function assertValidSecretName(name: string): void {
   }
 }
 
-/** Whether `id` can be appended to a secret name as it is (letters, digits and dashes). */
+/**
+ * Whether `id` can name a secret after either prefix (letters, digits and dashes, short enough for
+ * Key Vault's 127 characters): an id that cannot has no secret, so nothing needs to be looked up.
+ */
 export function isSecretNameSafe(id: string): boolean {
   return /^[A-Za-z0-9-]{1,100}$/.test(id);
 }
 
 function withId(prefix: string, id: string, what: string): string {
-  if (!isSecretNameSafe(id)) {
+  if (!/^[A-Za-z0-9-]+$/.test(id)) {
     throw new ValidationError(`${what} "${id}" cannot be part of a Key Vault secret name`, { id });
   }
   const name = `${prefix}${id}`;
