@@ -1,7 +1,9 @@
-// The five alert rules of docs/deployment.md ("Reading the alerts"), as log search alerts on
+// The six alert rules of docs/deployment.md ("Reading the alerts"), as log search alerts on
 // Application Insights. They read the telemetry the app emits:
 //   customEvents  CleverSyncSchoolFailing  a school failed 3+ times in a row
 //                 (dimensions runId, districtId, schoolId, cleverSchoolId; measurement consecutiveFailures)
+//   customEvents  CleverSyncDistrictFailing  a district failed 3+ runs in a row before its schools
+//                 (dimensions runId, districtId, cleverDistrictId; measurement consecutiveFailures)
 //   customEvents  CleverSyncRunCompleted   a run ended (dimensions status, runId, districtId, schoolId)
 //   customEvents / customMetrics  CleverRateLimitWait  the Clever client waited for the rate limit
 //   customEvents  CleverAuthHealthChanged  the background health check changed status (from, to, errorCode)
@@ -47,6 +49,24 @@ customEvents
 | where name == "CleverSyncSchoolFailing"
 | extend cleverSchoolId = tostring(customDimensions.cleverSchoolId), districtId = tostring(customDimensions.districtId)
 | summarize consecutiveFailures = max(toint(customMeasurements.consecutiveFailures)) by cleverSchoolId, districtId
+'''
+  }
+  {
+    name: 'district-failing'
+    displayName: 'clever-sync: district failing repeatedly'
+    description: 'A district failed 3 or more runs in a row before its schools were synced (custom event CleverSyncDistrictFailing). One alert per district.'
+    severity: 1
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT15M'
+    dimension: 'cleverDistrictId'
+    aggregation: 'Count'
+    measureColumn: ''
+    threshold: 0
+    query: '''
+customEvents
+| where name == "CleverSyncDistrictFailing"
+| extend cleverDistrictId = tostring(customDimensions.cleverDistrictId)
+| summarize consecutiveFailures = max(toint(customMeasurements.consecutiveFailures)) by cleverDistrictId
 '''
   }
   {

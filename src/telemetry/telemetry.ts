@@ -24,6 +24,8 @@ export type TraceSeverity = 'Verbose' | 'Information' | 'Warning' | 'Error' | 'C
 export const TELEMETRY_EVENTS = {
   /** A school's sync failed (properties: districtId, schoolId, errorCode). Alert: CleverSyncSchoolFailing. */
   schoolFailing: 'CleverSyncSchoolFailing',
+  /** A district failed N runs in a row before its schools (sync/alerts.ts). Alert: district-failing. */
+  districtFailing: 'CleverSyncDistrictFailing',
   /** The Clever auth health status changed (properties: from, to, errorCode). */
   authHealthChanged: 'CleverAuthHealthChanged',
   /** A sync run finished (properties: runId, status, trigger, dryRun; measurements: counts, durationMs). */

@@ -56,10 +56,11 @@ describe('docs/deployment.md', () => {
   it('explains each alert rule and the telemetry it reads', () => {
     const rules = loadTemplate(resolve(ROOT, 'infra/modules/alerts.bicep')).vars.get('rules')?.value;
     const names = rules?.kind === 'array' ? rules.items.map((rule) => literalString(at(rule, 'name'))) : [];
-    expect(names).toHaveLength(5);
+    expect(names).toHaveLength(6);
     for (const name of names) expect(docs).toContain(`| \`${name}\``);
     for (const event of [
       'CleverSyncSchoolFailing',
+      'CleverSyncDistrictFailing',
       'CleverSyncRunCompleted',
       'CleverRateLimitWait',
       'CleverAuthHealthChanged',

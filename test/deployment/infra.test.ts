@@ -267,6 +267,7 @@ describe('infra/ resources', () => {
     );
     expect([...byName.keys()]).toEqual([
       'school-failing',
+      'district-failing',
       'district-not-synced',
       'sync-runs-failed',
       'clever-rate-limit-burst',
@@ -274,6 +275,8 @@ describe('infra/ resources', () => {
     ]);
     expect(byName.get('school-failing')).toContain('customEvents');
     expect(byName.get('school-failing')).toContain('"CleverSyncSchoolFailing"');
+    expect(byName.get('district-failing')).toContain('"CleverSyncDistrictFailing"');
+    expect(byName.get('district-failing')).toContain('customDimensions.cleverDistrictId');
     expect(byName.get('district-not-synced')).toContain('"CleverSyncRunCompleted"');
     expect(byName.get('district-not-synced')).toContain('26h');
     expect(byName.get('sync-runs-failed')).toContain('"CleverSyncRunCompleted"');
@@ -295,6 +298,7 @@ describe('infra/ resources', () => {
   const emitted = readSourceTree(resolve(ROOT, 'src'));
   const telemetry = [
     'CleverSyncSchoolFailing',
+    'CleverSyncDistrictFailing',
     'CleverSyncRunCompleted',
     'CleverRateLimitWait',
     'CleverAuthHealthChanged',
