@@ -30,8 +30,8 @@ import {
   prismaRosterDatabase,
   type RosterDatabase,
 } from '../src/db/school/repository.js';
-import type { StudentRow } from '../src/db/types.js';
 import { sqliteFilePath } from '../src/db/url.js';
+import type { StudentRow } from '../src/domain/index.js';
 
 const { values: args } = parseArgs({
   options: {

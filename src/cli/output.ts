@@ -4,7 +4,7 @@
  * 0 success, 2 partial (some schools failed or a run was held), 1 failure.
  */
 import type { Writable } from 'node:stream';
-import type { SyncStatus } from '../db/types.js';
+import type { SyncStatus } from '../domain/index.js';
 
 export const EXIT = { ok: 0, failure: 1, partial: 2 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

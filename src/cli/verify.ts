@@ -5,7 +5,7 @@
  */
 import type { EmulatorHandle } from '../../emulator/index.js';
 import type { SyncServices } from '../app.js';
-import type { RosterEntity } from '../db/types.js';
+import type { RosterEntity } from '../domain/index.js';
 
 export interface EntityComparison {
   expected: number;

@@ -4,6 +4,17 @@
  * client is underneath. Implementations: src/db/session/* and src/db/school/*.
  */
 
+import type {
+  RosterEntity,
+  RosterRow,
+  SyncCounts,
+  SyncEntity,
+  SyncRunScope,
+  SyncStatus,
+  SyncTrigger,
+  SyncType,
+} from '../domain/index.js';
+
 // ---------- SessionDb ----------
 
 export interface DistrictRecord {
@@ -77,32 +88,6 @@ export type SchoolUpsert = Pick<SchoolRecord, 'cleverSchoolId' | 'name'> &
     >
   >;
 
-export type SyncEntity = 'districts' | 'schools' | 'students' | 'teachers';
-export type SyncType = 'Full' | 'Incremental' | 'Reconciliation';
-/**
- * `Held`: the mass-archive guard kept archives back. `Skipped`: a run whose every part another run
- * was already syncing (nothing done, nothing failed). `Abandoned`: its process ended mid-run.
- */
-export type SyncStatus =
-  | 'Running'
-  | 'Succeeded'
-  | 'PartiallySucceeded'
-  | 'Failed'
-  | 'Abandoned'
-  | 'Held'
-  | 'Skipped';
-export type SyncTrigger = 'timer' | 'http' | 'queue' | 'cli' | 'test';
-
-export interface SyncCounts {
-  processed: number;
-  created: number;
-  updated: number;
-  archived: number;
-  restored: number;
-  failed: number;
-  invalid: number;
-}
-
 /** One row per (run, school, entity): what one piece of a run did. */
 export interface SyncHistoryRecord {
   id: number;
@@ -124,8 +109,6 @@ export interface SyncHistoryRecord {
   /** JSON text: warnings such as a held mass archive. */
   warningsJson: string | null;
 }
-
-export type SyncRunScope = 'all' | 'district' | 'school';
 
 /** One row per run (a timer firing, a manual request): the status URL reads this. */
 export interface SyncRunRecord {
@@ -234,69 +217,6 @@ export interface SessionRepository {
 }
 
 // ---------- Per-school database ----------
-
-export type RosterEntity = 'students' | 'teachers';
-
-/** Columns common to students and teachers, as mapped from Clever. */
-interface RosterRowBase {
-  cleverId: string;
-  cleverDistrictId: string;
-  /** The user's primary school in Clever. */
-  cleverSchoolId: string;
-  /** JSON array text of every Clever school id the user belongs to. */
-  schoolIdsJson: string;
-  firstName: string;
-  middleName: string | null;
-  lastName: string;
-  email: string | null;
-  sisId: string | null;
-  stateId: string | null;
-  districtUsername: string | null;
-  legacyId: string | null;
-  /** Clever `ext` object as JSON text. */
-  extJson: string | null;
-  cleverCreated: Date | null;
-  cleverLastModified: Date | null;
-}
-
-export interface StudentRow extends RosterRowBase {
-  /** roles.student.preferred_name (Data API v3.1). */
-  preferredFirstName: string | null;
-  preferredMiddleName: string | null;
-  preferredLastName: string | null;
-  studentNumber: string | null;
-  grade: string | null;
-  /** ISO date (YYYY-MM-DD) parsed from Clever's M/D/YYYY. */
-  dob: string | null;
-  gender: string | null;
-  hispanicEthnicity: string | null;
-  race: string | null;
-  ellStatus: string | null;
-  iepStatus: string | null;
-  frlStatus: string | null;
-  /** Data API v3.1: gifted_status, section_504_status (Y/N). */
-  giftedStatus: string | null;
-  section504Status: string | null;
-  /** Data API v3.1: roles.student.disability {disability_status, disability_code, disability_type}. */
-  disabilityStatus: string | null;
-  disabilityCode: string | null;
-  disabilityType: string | null;
-  homeLanguage: string | null;
-  /** Data API v3.1: ISO 639-3 code of home_language. */
-  homeLanguageCode: string | null;
-  graduationYear: string | null;
-  /** Clever `location` object as JSON text. */
-  locationJson: string | null;
-  /** JSON array text of Clever enrollments ({school, start_date, end_date}). */
-  enrollmentsJson: string | null;
-}
-
-export interface TeacherRow extends RosterRowBase {
-  teacherNumber: string | null;
-  title: string | null;
-}
-
-export type RosterRow<E extends RosterEntity> = E extends 'students' ? StudentRow : TeacherRow;
 
 /** What one bulk upsert did. `updated` counts rows whose data actually changed. */
 export interface UpsertResult {

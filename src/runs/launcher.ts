@@ -7,7 +7,7 @@
  * The timer, the manual HTTP trigger and the CLI all start runs through here; the CLI always runs
  * in its own process (it shows progress and the result).
  */
-import type { SyncTrigger } from '../db/types.js';
+import type { SyncTrigger } from '../domain/index.js';
 import type { SyncProgress, SyncRunResult, SyncService } from '../sync/types.js';
 import type { Logger } from '../telemetry/index.js';
 import type { QueueFanOut } from './queue-fan-out.js';

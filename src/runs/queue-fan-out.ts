@@ -12,7 +12,8 @@
  * are registered and queued, schools it stopped sharing are archived and not queued.
  */
 import { randomUUID } from 'node:crypto';
-import type { DistrictRecord, SchoolRecord, SessionRepository, SyncTrigger } from '../db/types.js';
+import type { DistrictRecord, SchoolRecord, SessionRepository } from '../db/types.js';
+import type { SyncTrigger } from '../domain/index.js';
 import { AppError, toLogObject } from '../errors.js';
 import { refreshAttachedRun } from '../sync/attached-run.js';
 import { summarizeError } from '../sync/history.js';

@@ -5,7 +5,7 @@
  * a message safe to show, and a completion event, which the "failed runs" alert reads.
  */
 import type { SessionRepository, SyncRunRecord } from '../db/types.js';
-import { zeroCounts } from '../sync/counts.js';
+import { zeroCounts } from '../domain/index.js';
 import type { SyncRunCompletion } from '../sync/types.js';
 import type { Logger } from '../telemetry/index.js';
 

@@ -11,7 +11,8 @@
  * default), and the worker renews them when it starts.
  */
 import { randomUUID } from 'node:crypto';
-import type { SessionRepository, SyncTrigger } from '../db/types.js';
+import type { SessionRepository } from '../db/types.js';
+import type { SyncTrigger } from '../domain/index.js';
 import { AppError, NotFoundError, toLogObject } from '../errors.js';
 import { leaseKeys } from '../sync/leases.js';
 import type { SyncRunCompletion, SyncTarget } from '../sync/types.js';

@@ -3,7 +3,7 @@
  * run's status and totals are rebuilt from SyncHistory, which every process writes.
  */
 import type { SessionRepository, SyncHistoryRecord } from '../db/types.js';
-import { sumCounts } from './counts.js';
+import { sumCounts } from '../domain/index.js';
 import type { SyncRunCompletion, SyncRunResult } from './types.js';
 
 /**

@@ -1,6 +1,6 @@
 /** What every part of one run shares: settings with defaults applied, options, leases, counters. */
 import type { LimitFunction } from 'p-limit';
-import type { SyncTrigger } from '../db/types.js';
+import type { SyncTrigger } from '../domain/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { HistoryRecorder } from './history.js';
 import type { LeaseSet } from './leases.js';

@@ -5,8 +5,8 @@
  */
 
 import type { DistrictRecord } from '../db/types.js';
+import { zeroCounts } from '../domain/index.js';
 import type { RunContext } from './context.js';
-import { zeroCounts } from './counts.js';
 import type { DistrictTarget } from './district-sync.js';
 import { describeError } from './error-text.js';
 import type { DistrictSyncResult } from './types.js';

@@ -7,10 +7,11 @@
  */
 
 import type { CleverDistrictApi } from '../clever/api/types.js';
-import type { DistrictRecord, SchoolRecord, SyncCounts } from '../db/types.js';
+import type { DistrictRecord, SchoolRecord } from '../db/types.js';
+import type { SyncCounts } from '../domain/index.js';
+import { sumCounts } from '../domain/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { RunContext } from './context.js';
-import { sumCounts } from './counts.js';
 import { type DistrictTrace, startDistrictTrace } from './district-trace.js';
 import { describeError, errorForLog } from './error-text.js';
 import { compareEventIds, EVENTS_START } from './events.js';

@@ -8,10 +8,10 @@
  * its id until `/districts/{id}` answers, so even its first failures are recorded and counted.
  */
 import type { DistrictRecord } from '../db/types.js';
+import { zeroCounts } from '../domain/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { districtFailingAlert, emitAlert } from './alerts.js';
 import type { RunContext } from './context.js';
-import { zeroCounts } from './counts.js';
 import { describeError, errorForLog } from './error-text.js';
 import type { HistoryEntry } from './history.js';
 

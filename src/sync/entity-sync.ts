@@ -10,11 +10,12 @@
  */
 
 import type { CleverDistrictApi, CleverUser } from '../clever/api/types.js';
-import type { RosterEntity, SchoolRosterRepository, SyncCounts, SyncType } from '../db/types.js';
+import type { SchoolRosterRepository } from '../db/types.js';
+import type { RosterEntity, SyncCounts, SyncType } from '../domain/index.js';
+import { addCounts, zeroCounts } from '../domain/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { checkArchiveGuard } from './archive-guard.js';
 import type { RunContext } from './context.js';
-import { addCounts, zeroCounts } from './counts.js';
 import { describeError, errorForLog } from './error-text.js';
 import { chunks, prefetchOne } from './pages.js';
 import type { EntityPlan, EntitySyncResult } from './types.js';

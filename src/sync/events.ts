@@ -7,7 +7,7 @@
  */
 import { parseUser } from '../clever/api/parse.js';
 import type { CleverEvent, CleverUser } from '../clever/api/types.js';
-import type { RosterEntity, RosterRow } from '../db/types.js';
+import type { RosterEntity, RosterRow } from '../domain/index.js';
 import { roleSchools } from './mapping.js';
 import { type InvalidRecord, invalidReasons, mapUser } from './validate.js';
 

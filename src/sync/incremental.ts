@@ -14,19 +14,14 @@
  */
 
 import type { CleverDistrictApi, CleverEvent } from '../clever/api/types.js';
-import type {
-  RosterEntity,
-  RosterRow,
-  SchoolRecord,
-  SchoolRosterRepository,
-  SyncCounts,
-} from '../db/types.js';
+import type { SchoolRecord, SchoolRosterRepository } from '../db/types.js';
+import type { RosterEntity, RosterRow, SyncCounts } from '../domain/index.js';
+import { addCounts, zeroCounts } from '../domain/index.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../telemetry/index.js';
 import { archiveHeldAlert, emitAlert } from './alerts.js';
 import { checkArchiveGuard } from './archive-guard.js';
 import type { RunContext } from './context.js';
-import { addCounts, zeroCounts } from './counts.js';
 import { describeError, errorForLog } from './error-text.js';
 import {
   compareEventIds,

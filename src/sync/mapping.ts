@@ -12,7 +12,8 @@ import type {
   CleverTeacherRole,
   CleverUser,
 } from '../clever/api/types.js';
-import type { SchoolUpsert, StudentRow, TeacherRow } from '../db/types.js';
+import type { SchoolUpsert } from '../db/types.js';
+import type { StudentRow, TeacherRow } from '../domain/index.js';
 
 /**
  * C0/C1 control characters other than tab, line feed and carriage return. PostgreSQL refuses a NUL

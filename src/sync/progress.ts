@@ -4,9 +4,10 @@
  * any instance. Row updates are chained so they land in order and never overlap.
  */
 
-import type { SessionRepository, SyncCounts } from '../db/types.js';
+import type { SessionRepository } from '../db/types.js';
+import type { SyncCounts } from '../domain/index.js';
+import { addCounts, zeroCounts } from '../domain/index.js';
 import type { Logger } from '../telemetry/index.js';
-import { addCounts, zeroCounts } from './counts.js';
 import { errorForLog } from './error-text.js';
 import type { SchoolSyncResult, SyncProgress } from './types.js';
 

@@ -8,9 +8,9 @@
  */
 import pLimit from 'p-limit';
 import type { DistrictRecord, SchoolRecord } from '../db/types.js';
+import { zeroCounts } from '../domain/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { RunContext } from './context.js';
-import { zeroCounts } from './counts.js';
 import { discoverDistricts } from './discovery.js';
 import type { DistrictTarget } from './district-sync.js';
 import { type DistrictTrace, startDistrictTrace } from './district-trace.js';

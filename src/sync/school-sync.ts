@@ -6,18 +6,12 @@
  */
 
 import type { CleverDistrictApi } from '../clever/api/types.js';
-import type {
-  RosterEntity,
-  SchoolDatabaseRef,
-  SchoolRecord,
-  SchoolRosterRepository,
-  SyncCounts,
-  SyncType,
-} from '../db/types.js';
+import type { SchoolDatabaseRef, SchoolRecord, SchoolRosterRepository } from '../db/types.js';
+import type { RosterEntity, SyncCounts, SyncType } from '../domain/index.js';
+import { addCounts, zeroCounts } from '../domain/index.js';
 import { AppError } from '../errors.js';
 import { archiveHeldAlert, emitAlert, schoolFailingAlert } from './alerts.js';
 import type { RunContext } from './context.js';
-import { addCounts, zeroCounts } from './counts.js';
 import { type EntityMode, emptyPlan, syncEntity } from './entity-sync.js';
 import { describeError, errorForLog } from './error-text.js';
 import { ROSTER_ENTITIES } from './events.js';

@@ -6,11 +6,12 @@
  */
 
 import type { CleverDistrictApi } from '../clever/api/types.js';
-import type { DistrictRecord, SchoolRecord, SchoolUpsert, SyncCounts } from '../db/types.js';
+import type { DistrictRecord, SchoolRecord, SchoolUpsert } from '../db/types.js';
+import type { SyncCounts } from '../domain/index.js';
+import { zeroCounts } from '../domain/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { checkArchiveGuard } from './archive-guard.js';
 import type { RunContext } from './context.js';
-import { zeroCounts } from './counts.js';
 import { describeError, errorForLog } from './error-text.js';
 import { mapSchool, parseTimestamp } from './mapping.js';
 import { prefetchOne } from './pages.js';

@@ -5,11 +5,12 @@
 
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
-import type { DistrictRecord, SchoolRecord, SessionRepository, SyncRunScope } from '../db/types.js';
+import type { DistrictRecord, SchoolRecord, SessionRepository } from '../db/types.js';
+import type { SyncRunScope } from '../domain/index.js';
+import { sumCounts } from '../domain/index.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { refreshAttachedRun } from './attached-run.js';
 import { type RunContext, resolveOptions, resolveSettings } from './context.js';
-import { sumCounts } from './counts.js';
 import { discoverDistricts } from './discovery.js';
 import { type DistrictTarget, syncDistrictRun, syncOneSchoolRun } from './district-sync.js';
 import { describeError, errorForLog } from './error-text.js';

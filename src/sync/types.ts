@@ -6,17 +6,15 @@
 import type { CleverApiClient } from '../clever/api/types.js';
 import type { CleverTokenProvider } from '../clever/auth/token-provider.js';
 import type { AppConfig } from '../config/app-config.js';
+import type { SchoolDatabaseProvider, SchoolRecord, SessionRepository } from '../db/types.js';
 import type {
   RosterEntity,
-  SchoolDatabaseProvider,
-  SchoolRecord,
-  SessionRepository,
   SyncCounts,
   SyncRunScope,
   SyncStatus,
   SyncTrigger,
   SyncType,
-} from '../db/types.js';
+} from '../domain/index.js';
 import type { Logger } from '../telemetry/index.js';
 
 /** An alert for operators: the composition root forwards it to Application Insights (trackEvent). */

@@ -9,10 +9,11 @@
  * This runs only when the school list passed the mass-archive guard (a district unsharing many of
  * its schools at once is held before anything here happens).
  */
-import type { SchoolRecord, SyncCounts } from '../db/types.js';
+import type { SchoolRecord } from '../db/types.js';
+import type { SyncCounts } from '../domain/index.js';
+import { addCounts, zeroCounts } from '../domain/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { RunContext } from './context.js';
-import { addCounts, zeroCounts } from './counts.js';
 import { describeError, errorForLog } from './error-text.js';
 import { ROSTER_ENTITIES } from './events.js';
 import { recordFailure } from './school-sync.js';

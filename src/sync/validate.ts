@@ -4,7 +4,7 @@
  * birth never reach a log line.
  */
 import type { CleverUser } from '../clever/api/types.js';
-import type { RosterEntity, RosterRow } from '../db/types.js';
+import type { RosterEntity, RosterRow } from '../domain/index.js';
 import { mapStudent, mapTeacher } from './mapping.js';
 
 export type InvalidReason = 'missing_id' | 'missing_name' | 'missing_school' | 'missing_role';

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionRepository } from '../../src/db/session/repository.js';
-import type { SessionRepository, SyncCounts } from '../../src/db/types.js';
+import type { SessionRepository } from '../../src/db/types.js';
+import type { SyncCounts } from '../../src/domain/index.js';
 import {
   createPostgresSchema,
   createSqlServerDatabase,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { StudentRow, TeacherRow } from '../../src/db/types.js';
+import type { StudentRow, TeacherRow } from '../../src/domain/index.js';
 import { POSTGRES_URL } from '../support/postgres.js';
 
 /**

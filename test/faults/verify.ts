@@ -7,7 +7,7 @@
  */
 import { parseUser } from '../../src/clever/api/index.js';
 import { rosterTable } from '../../src/db/school/columns.js';
-import type { RosterEntity, SyncCounts } from '../../src/db/types.js';
+import type { RosterEntity, SyncCounts } from '../../src/domain/index.js';
 import { invalidReasons, mapUser } from '../../src/sync/validate.js';
 import { rawQuery as query, type SyncEnv } from '../sync/integration/support.js';
 

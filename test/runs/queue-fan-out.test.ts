@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CleverSchool } from '../../src/clever/api/types.js';
 import { CleverApiError } from '../../src/clever/http/errors.js';
-import type { SyncTrigger } from '../../src/db/types.js';
+import type { SyncTrigger } from '../../src/domain/index.js';
 import { createSyncLauncher } from '../../src/runs/launcher.js';
 import { createQueueFanOut } from '../../src/runs/queue-fan-out.js';
 import type { SchoolSyncMessage } from '../../src/runs/queue-message.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { columnName, type FieldDef, SCHOOL_DATABASE, tableName } from '../../../prisma/models.js';
-import type { RosterEntity, RosterRow } from '../types.js';
+import type { RosterEntity, RosterRow } from '../../domain/index.js';
 
 /**
  * The roster tables' columns, read from the model description (prisma/models.ts) so the bulk

@@ -1,8 +1,9 @@
+import type { RosterEntity, RosterRow } from '../../domain/index.js';
 import { ValidationError } from '../../errors.js';
 import type { SchoolPrismaClient } from '../client.js';
 import type { DatabaseRunner } from '../retry.js';
 import { sqlserverRosterSql } from '../sqlserver/sql.js';
-import type { RosterEntity, RosterRow, SchoolRosterRepository, UpsertPlan, UpsertResult } from '../types.js';
+import type { SchoolRosterRepository, UpsertPlan, UpsertResult } from '../types.js';
 import type { DatabaseProvider } from '../url.js';
 import { type PreparedRow, prepareRows, rosterTable } from './columns.js';
 import { type RosterSql, type SqlStatement, standardRosterSql } from './sql.js';

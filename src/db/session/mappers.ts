@@ -1,14 +1,13 @@
-import type { SyncHistory, SyncRun } from '../../generated/session-postgresql/client.js';
 import type {
   SyncCounts,
   SyncEntity,
-  SyncHistoryRecord,
-  SyncRunRecord,
   SyncRunScope,
   SyncStatus,
   SyncTrigger,
   SyncType,
-} from '../types.js';
+} from '../../domain/index.js';
+import type { SyncHistory, SyncRun } from '../../generated/session-postgresql/client.js';
+import type { SyncHistoryRecord, SyncRunRecord } from '../types.js';
 
 /** Count columns (`processedCount` ..) <-> SyncCounts, shared by sync_runs and sync_history. */
 export const COUNT_KEYS = [

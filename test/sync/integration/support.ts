@@ -29,7 +29,8 @@ import {
 } from '../../../src/db/index.js';
 import { applyMigrations } from '../../../src/db/migrate/apply.js';
 import { sqlserverDriverConfig } from '../../../src/db/sqlserver/driver-config.js';
-import type { RosterEntity, SessionRepository } from '../../../src/db/types.js';
+import type { SessionRepository } from '../../../src/db/types.js';
+import type { RosterEntity } from '../../../src/domain/index.js';
 import { mapStudent, mapTeacher } from '../../../src/sync/mapping.js';
 import { createSyncService } from '../../../src/sync/sync-service.js';
 import type { SyncAlert, SyncService, SyncTuning } from '../../../src/sync/types.js';

@@ -21,20 +21,18 @@ import type {
   DistrictRecord,
   DistrictUpsert,
   LeaseResult,
-  RosterEntity,
-  RosterRow,
   SchoolDatabaseProvider,
   SchoolDatabaseRef,
   SchoolRecord,
   SchoolRosterRepository,
   SchoolUpsert,
   SessionRepository,
-  SyncCounts,
   SyncHistoryRecord,
   SyncRunRecord,
   UpsertPlan,
   UpsertResult,
 } from '../../../src/db/types.js';
+import type { RosterEntity, RosterRow, SyncCounts } from '../../../src/domain/index.js';
 import { AppError } from '../../../src/errors.js';
 
 const zero = (): SyncCounts => ({

@@ -1,0 +1,13 @@
+/** Types and pure helpers every layer shares (docs/architecture.md, "Domain"). */
+export type { RosterEntity, RosterRow, StudentRow, TeacherRow } from './roster.js';
+export {
+  addCounts,
+  type SyncCounts,
+  type SyncEntity,
+  type SyncRunScope,
+  type SyncStatus,
+  type SyncTrigger,
+  type SyncType,
+  sumCounts,
+  zeroCounts,
+} from './runs.js';
