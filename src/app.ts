@@ -1,41 +1,55 @@
 import type { TokenCredential } from '@azure/identity';
 import type { DestinationStream } from 'pino';
-import { type CleverApiClientWithMetrics, createCleverApiClient } from './clever/api/client.js';
-import { CleverAuthService } from './clever/auth/clever-auth-service.js';
-import { clientCredentialsFrom } from './clever/auth/client-credentials.js';
-import { CleverHttpClients } from './clever/http/client.js';
-import type { AppConfig } from './config/app-config.js';
-import { appConfigurationSource } from './config/app-configuration.js';
-import { loadConfig, loadConfigSync, readLocalSettings } from './config/load.js';
-import type { RawSettings } from './config/parse.js';
-import { readSecretEnvironment } from './config/secret-environment.js';
-import { createSchoolDatabaseProvider, type SchoolDatabaseConnectionFactory } from './db/school/provider.js';
-import { createSessionRepository } from './db/session/repository.js';
-import type { SessionRepository } from './db/types.js';
-import { CleverAuthHealthCheck } from './health/clever-auth-health.js';
-import { keyVaultHealthFrom } from './health/key-vault-health.js';
-import { createSyncLauncher, type SyncLauncher } from './runs/launcher.js';
-import { createQueueFanOut } from './runs/queue-fan-out.js';
-import { createRunDispatcher } from './runs/run-dispatch.js';
-import { createQueueClient, createRunQueue, createSchoolQueue } from './runs/school-queue.js';
-import { createAzureCredential } from './secrets/azure-credential.js';
-import type { CredentialStore } from './secrets/credential-store.js';
-import { EnvCredentialStore } from './secrets/env-credential-store.js';
-import { KeyVaultCredentialStore } from './secrets/key-vault-credential-store.js';
+import { type CleverApiClientWithMetrics, createCleverApiClient } from './clever/api/index.js';
+import { CleverAuthService, clientCredentialsFrom } from './clever/auth/index.js';
+import { CleverHttpClients } from './clever/http/index.js';
+import type { AppConfig, RawSettings } from './config/index.js';
+import {
+  appConfigurationSource,
+  loadConfig,
+  loadConfigSync,
+  readLocalSettings,
+  readSecretEnvironment,
+} from './config/index.js';
+import type { SessionRepository } from './db/index.js';
+import {
+  createSchoolDatabaseProvider,
+  createSessionRepository,
+  type SchoolDatabaseConnectionFactory,
+} from './db/index.js';
+import { CleverAuthHealthCheck, keyVaultHealthFrom } from './health/index.js';
+import {
+  createQueueClient,
+  createQueueFanOut,
+  createRunDispatcher,
+  createRunQueue,
+  createSchoolQueue,
+  createSyncLauncher,
+  type SyncLauncher,
+} from './runs/index.js';
+import type { CredentialStore } from './secrets/index.js';
 import {
   CLEVER_CLIENT_ID_SECRET,
   CLEVER_CLIENT_SECRET_SECRET,
+  createAzureCredential,
   districtTokenSecretName,
-} from './secrets/secret-names.js';
-import { RequiredSecretsMonitor } from './secrets/startup-validation.js';
-import { createSyncService } from './sync/sync-service.js';
-import type { SyncRunCompletion, SyncService } from './sync/types.js';
-import { createTelemetryFromConfig } from './telemetry/app-insights.js';
-import { appInsightsLogSink } from './telemetry/log-sink.js';
-import { createLogger, type Logger } from './telemetry/logger.js';
-import { registerSecret } from './telemetry/redact.js';
-import { trackRateLimitWait, trackRunCompleted } from './telemetry/sync-events.js';
-import { noopTelemetry, type Telemetry } from './telemetry/telemetry.js';
+  EnvCredentialStore,
+  KeyVaultCredentialStore,
+  RequiredSecretsMonitor,
+} from './secrets/index.js';
+import type { SyncRunCompletion, SyncService } from './sync/index.js';
+import { createSyncService } from './sync/index.js';
+import {
+  appInsightsLogSink,
+  createLogger,
+  createTelemetryFromConfig,
+  type Logger,
+  noopTelemetry,
+  registerSecret,
+  type Telemetry,
+  trackRateLimitWait,
+  trackRunCompleted,
+} from './telemetry/index.js';
 
 /** Everything a function handler, the CLI or the local runner needs, built once per worker. */
 export interface AppServices {
@@ -314,8 +328,7 @@ export async function createSyncServices(app: AppServices): Promise<SyncServices
           queue: createRunQueue(hostQueue(config.sync.runQueueName)),
           leaseSeconds: config.sync.leaseSeconds,
           districtIds: config.clever.districtIds,
-          isDistrictConnected: async (cleverDistrictId) =>
-            (await app.cleverAuth.listDistricts()).some((token) => token.districtId === cleverDistrictId),
+          tokens: app.cleverAuth,
           logger,
           onRunCompleted,
         });

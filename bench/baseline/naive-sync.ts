@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { parseUser } from '../../src/clever/api/parse.js';
 import { createSchoolPrismaClient } from '../../src/db/client.js';
-import { mapStudent, mapTeacher } from '../../src/sync/mapping.js';
+import { mapStudent, mapTeacher } from '../../src/sync/execute/mapping.js';
 
 export interface NaiveSyncOptions {
   baseUrl: string;

@@ -13,7 +13,8 @@ import { createCleverApiClient, parseUser } from '../../src/clever/api/index.js'
 import { type PreparedRow, prepareRows, rosterTable } from '../../src/db/school/columns.js';
 import { sqliteFilePath } from '../../src/db/url.js';
 import type { RosterEntity } from '../../src/domain/index.js';
-import { mapUser, preparePage } from '../../src/sync/validate.js';
+import { streamOf } from '../../src/sync/execute/streams.js';
+import { preparePage } from '../../src/sync/execute/validate.js';
 import type { ChangedUser, DbFloorJob, JobResult } from '../lib/types.js';
 import { appServicesFor, timed } from './common.js';
 
@@ -47,9 +48,13 @@ async function gatherRoster(job: DbFloorJob): Promise<SchoolWrites[]> {
         for (const school of schools) {
           const writes = emptyWrites(school.id);
           for await (const page of api.getStudents(school.id))
-            writes.upserts.students.push(...prepareRows('students', preparePage('students', page).rows));
+            writes.upserts.students.push(
+              ...prepareRows('students', preparePage(streamOf('students'), page).rows),
+            );
           for await (const page of api.getTeachers(school.id))
-            writes.upserts.teachers.push(...prepareRows('teachers', preparePage('teachers', page).rows));
+            writes.upserts.teachers.push(
+              ...prepareRows('teachers', preparePage(streamOf('teachers'), page).rows),
+            );
           out.push(writes);
         }
       }
@@ -74,7 +79,7 @@ function writesOfChanges(changes: ChangedUser[]): SchoolWrites[] {
   for (const change of changes) {
     const entity: RosterEntity = change.role === 'teacher' ? 'teachers' : 'students';
     if (change.record) {
-      const row = mapUser(entity, parseUser(change.record));
+      const row = streamOf(entity).rowOf(parseUser(change.record));
       if (row) {
         const [prepared] = prepareRows(entity, [row]);
         for (const schoolId of change.schoolIds) at(schoolId).upserts[entity].push(prepared!);

@@ -4,9 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { HttpFunctionOptions, HttpResponseInit, LogHandler, Timer } from '@azure/functions';
 import azureFunctions from '@azure/functions';
 import { toLogObject } from '../errors.js';
-import { hostRoutePrefix } from '../functions/host-routes.js';
-import { ALL_HTTP_METHODS } from '../functions/http-responses.js';
-import type { RegisteredFunction } from '../functions/registry.js';
+import type { RegisteredFunction } from '../functions/index.js';
+import { ALL_HTTP_METHODS, hostRoutePrefix } from '../functions/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { type CompiledRoute, compileRoute } from './route-template.js';
 

@@ -3,7 +3,7 @@
  * waits, redrawn in place on stderr (stdout stays clean for the summary or --json). On anything
  * that is not a TTY it prints nothing: CI logs get the summary only.
  */
-import type { SyncProgress } from '../sync/types.js';
+import type { SyncProgress } from '../sync/index.js';
 import type { CliIo } from './output.js';
 
 export interface RateLimitStats {

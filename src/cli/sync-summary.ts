@@ -2,8 +2,8 @@
  * The end-of-run report of `clever-sync sync` (and the demo): a per-school table for people, the
  * same facts as one JSON document for machines. Ids and counts only: no names, no student data.
  */
-import type { CleverApiMetrics } from '../clever/api/metrics.js';
-import type { SyncRunResult } from '../sync/types.js';
+import type { CleverApiMetrics } from '../clever/api/index.js';
+import type { SyncRunResult } from '../sync/index.js';
 import { type Cell, formatDuration, formatTable } from './output.js';
 
 export interface SyncReport {

@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { parseKeyVaultSecretIdentifier, SecretClient } from '@azure/keyvault-secrets';
 import { AppError } from '../errors.js';
-import { registerSecret } from '../telemetry/redact.js';
+import { registerSecret } from '../telemetry/index.js';
 import type { RemoteSettingsSource } from './load.js';
 import type { RawSettings } from './parse.js';
 

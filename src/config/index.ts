@@ -1,6 +1,7 @@
 export type { AppConfig } from './app-config.js';
 export { toAppConfig } from './app-config.js';
 export { type AppConfigurationSourceOptions, appConfigurationSource } from './app-configuration.js';
+export { CLEVER_URL_RULE, isAllowedCleverUrl } from './clever-urls.js';
 export {
   type LoadConfigOptions,
   loadConfig,

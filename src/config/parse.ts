@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { redactText } from '../telemetry/redact.js';
+import { redactText } from '../telemetry/index.js';
 import { SECRET_SETTING_KEYS, SETTINGS, type SettingSpec, type Settings } from './settings.js';
 
 /** Azure leaves `@Microsoft.KeyVault(...)` as the literal value when it cannot resolve the reference. */

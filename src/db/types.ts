@@ -161,6 +161,13 @@ export interface SessionRepository {
     recordFailure(id: number): Promise<number>;
     setRequiresFullSync(id: number, value: boolean): Promise<void>;
     setEventsCursor(id: number, cursor: string | null): Promise<void>;
+    /**
+     * Schools an incremental pass found no change for: each cursor moves from `from` to `to` (when
+     * `to` is newer) and success is recorded as by `recordSuccess`, in one statement per distinct
+     * `from`. A school whose cursor is no longer `from` (another run moved it) is left alone.
+     * Returns how many schools were updated.
+     */
+    advanceCursors(schools: { id: number; from: string }[], to: string | null, at: Date): Promise<number>;
     setDatabase(
       id: number,
       database: { databaseName: string | null; connectionSecretName: string | null },
@@ -210,6 +217,8 @@ export interface SessionRepository {
     tryAcquire(key: string, holder: string, ttlSeconds: number): Promise<LeaseResult>;
     renew(key: string, holder: string, ttlSeconds: number): Promise<boolean>;
     release(key: string, holder: string): Promise<void>;
+    /** Holders of the unexpired leases among `keys` (one read, for many keys at once). */
+    holders(keys: string[]): Promise<Map<string, string>>;
   };
   /** Cheap connectivity check (SELECT 1). */
   ping(): Promise<void>;

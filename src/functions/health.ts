@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { type AppServices, getAppServices, getSyncServices } from '../app.js';
 import { asAppError } from '../errors.js';
-import { redactText } from '../telemetry/redact.js';
+import { redactText } from '../telemetry/index.js';
 import { json, serverErrorBody } from './http-responses.js';
 import { registerHttp } from './registry.js';
 

@@ -1,8 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
 import { asAppError, ConflictError, ValidationError } from '../errors.js';
-import { RUN_ID_PATTERN, statusPath, toRunView } from '../runs/run-view.js';
-import { parseSyncQuery } from '../runs/sync-request.js';
+import { parseSyncQuery, RUN_ID_PATTERN, statusPath, toRunView } from '../runs/index.js';
 import { redactText } from '../telemetry/index.js';
 import { errorResponse, json } from './http-responses.js';
 import { registerHttp } from './registry.js';

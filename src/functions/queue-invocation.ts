@@ -1,8 +1,8 @@
 import type { InvocationContext } from '@azure/functions';
 import { ValidationError } from '../errors.js';
-import type { QueueInvocationDeps } from '../runs/recorded-run.js';
+import type { QueueInvocationDeps } from '../runs/index.js';
 import type { Logger } from '../telemetry/index.js';
-import { trackRunCompleted } from '../telemetry/sync-events.js';
+import { trackRunCompleted } from '../telemetry/index.js';
 import type { SyncFunctionsDeps } from './sync-deps.js';
 
 /** host.json `extensions.queues.maxDequeueCount`, mirrored so the handlers know their last attempt. */

@@ -1,5 +1,5 @@
 import { loadConfigSync, type RawSettings, SETTINGS } from '../config/index.js';
-import { checkSchedule, DEFAULT_TIMER_SCHEDULE } from '../runs/schedule.js';
+import { checkSchedule, DEFAULT_TIMER_SCHEDULE } from '../runs/index.js';
 import { createLogger, type Logger } from '../telemetry/index.js';
 
 /**

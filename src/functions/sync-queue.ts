@@ -1,6 +1,5 @@
 import type { InvocationContext, StorageQueueHandler } from '@azure/functions';
-import { parseSchoolSyncMessage } from '../runs/queue-message.js';
-import { processSchoolMessage } from '../runs/queue-worker.js';
+import { parseSchoolSyncMessage, processSchoolMessage } from '../runs/index.js';
 import { startQueueInvocation } from './queue-invocation.js';
 import { registrationSettings } from './registration-settings.js';
 import { registerStorageQueue } from './registry.js';

@@ -1,6 +1,5 @@
 import type { InvocationContext, StorageQueueHandler } from '@azure/functions';
-import { parseRunMessage } from '../runs/run-message.js';
-import { processRunMessage } from '../runs/run-worker.js';
+import { parseRunMessage, processRunMessage } from '../runs/index.js';
 import { startQueueInvocation } from './queue-invocation.js';
 import { registrationSettings } from './registration-settings.js';
 import { registerStorageQueue } from './registry.js';

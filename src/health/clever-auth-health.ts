@@ -1,8 +1,7 @@
-import type { AuthCheckResult } from '../clever/auth/clever-auth-service.js';
+import type { AuthCheckResult } from '../clever/auth/index.js';
 import { type AppError, asAppError } from '../errors.js';
-import type { Logger } from '../telemetry/logger.js';
-import { redactText } from '../telemetry/redact.js';
-import { noopTelemetry, TELEMETRY_EVENTS, type Telemetry } from '../telemetry/telemetry.js';
+import type { Logger } from '../telemetry/index.js';
+import { noopTelemetry, redactText, TELEMETRY_EVENTS, type Telemetry } from '../telemetry/index.js';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 

@@ -1,5 +1,4 @@
-import type { CredentialStore } from '../secrets/credential-store.js';
-import type { RequiredSecretsMonitor } from '../secrets/startup-validation.js';
+import type { CredentialStore, RequiredSecretsMonitor } from '../secrets/index.js';
 import type { KeyVaultHealth } from './clever-auth-health.js';
 
 /** Key Vault's part of the health report, from the store's last read and the startup validation. */

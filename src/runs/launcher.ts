@@ -8,7 +8,7 @@
  * in its own process (it shows progress and the result).
  */
 import type { SyncTrigger } from '../domain/index.js';
-import type { SyncProgress, SyncRunResult, SyncService } from '../sync/types.js';
+import type { SyncProgress, SyncRunResult, SyncService } from '../sync/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { QueueFanOut } from './queue-fan-out.js';
 import type { RunDispatcher } from './run-dispatch.js';

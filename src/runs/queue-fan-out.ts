@@ -12,13 +12,19 @@
  * are registered and queued, schools it stopped sharing are archived and not queued.
  */
 import { randomUUID } from 'node:crypto';
-import type { DistrictRecord, SchoolRecord, SessionRepository } from '../db/types.js';
+import type { DistrictRecord, SchoolRecord, SessionRepository } from '../db/index.js';
 import type { SyncTrigger } from '../domain/index.js';
 import { AppError, toLogObject } from '../errors.js';
-import { refreshAttachedRun } from '../sync/attached-run.js';
-import { summarizeError } from '../sync/history.js';
-import { leaseKeys } from '../sync/leases.js';
-import type { DistrictSchoolsRefresh, SyncRunCompletion, SyncService, SyncTarget } from '../sync/types.js';
+import {
+  type DistrictSchoolsRefresh,
+  leaseKeys,
+  parseIdSelector,
+  refreshAttachedRun,
+  type SyncRunCompletion,
+  type SyncService,
+  type SyncTarget,
+  summarizeError,
+} from '../sync/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { SCHOOL_SYNC_MESSAGE_VERSION, type SchoolSyncMessage } from './queue-message.js';
 import { QueuedRunLeases } from './queued-run-leases.js';
@@ -74,18 +80,20 @@ export function createQueueFanOut(deps: QueueFanOutDeps) {
     const allowed = (district: DistrictRecord | null): district is DistrictRecord =>
       district?.isActive === true && (!wanted || wanted.has(district.cleverDistrictId));
     if (target.scope === 'school') {
+      const selector = parseIdSelector(target.schoolId, 'schoolId');
       const school =
-        typeof target.schoolId === 'number'
-          ? await session.schools.findById(target.schoolId)
-          : await session.schools.findByCleverId(target.schoolId);
+        selector.kind === 'internal'
+          ? await session.schools.findById(selector.id)
+          : await session.schools.findByCleverId(selector.id);
       if (!school?.isActive || !allowed(await session.districts.findById(school.districtId))) return null;
       return { scopeId: school.id, district: null, schools: [school] };
     }
     if (target.scope === 'district') {
+      const selector = parseIdSelector(target.districtId, 'districtId');
       const district =
-        typeof target.districtId === 'number'
-          ? await session.districts.findById(target.districtId)
-          : await session.districts.findByCleverId(target.districtId);
+        selector.kind === 'internal'
+          ? await session.districts.findById(selector.id)
+          : await session.districts.findByCleverId(selector.id);
       if (!allowed(district)) return null;
       const schools = await session.schools.list({ districtId: district.id, activeOnly: true });
       return { scopeId: district.id, district, schools };

@@ -10,11 +10,10 @@
  * SyncHistory holds the failure and the school's consecutive-failure alert counts it.
  */
 
-import type { SessionRepository } from '../db/types.js';
+import type { SessionRepository } from '../db/index.js';
 import { AppError, ConflictError, NotFoundError, toLogObject } from '../errors.js';
-import { refreshAttachedRun } from '../sync/attached-run.js';
-import { leaseKeys, runIdOfHolder } from '../sync/leases.js';
-import type { SyncRunResult, SyncService } from '../sync/types.js';
+import type { SyncRunResult, SyncService } from '../sync/index.js';
+import { leaseKeys, refreshAttachedRun, runIdOfHolder } from '../sync/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { scopeLeaseKey } from './queue-fan-out.js';
 import type { SchoolSyncMessage } from './queue-message.js';

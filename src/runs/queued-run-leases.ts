@@ -5,10 +5,10 @@
  * request takes them, and renews them while it refreshes the school lists (which reads Clever and
  * may outlast a short SYNC_LEASE_SECONDS); from then on the queue invocations renew.
  */
-import type { SessionRepository } from '../db/types.js';
+import type { SessionRepository } from '../db/index.js';
 import { ConflictError, toLogObject } from '../errors.js';
-import { runIdOfHolder } from '../sync/leases.js';
-import type { SyncTarget } from '../sync/types.js';
+import type { SyncTarget } from '../sync/index.js';
+import { runIdOfHolder } from '../sync/index.js';
 import type { Logger } from '../telemetry/index.js';
 
 /** Every queue invocation of a run renews and finally releases the run's leases under this holder. */

@@ -4,9 +4,9 @@
  * it (its run lease proves it alive). And how such a run ends when it cannot go on: Failed, with
  * a message safe to show, and a completion event, which the "failed runs" alert reads.
  */
-import type { SessionRepository, SyncRunRecord } from '../db/types.js';
+import type { SessionRepository, SyncRunRecord } from '../db/index.js';
 import { zeroCounts } from '../domain/index.js';
-import type { SyncRunCompletion } from '../sync/types.js';
+import type { SyncRunCompletion } from '../sync/index.js';
 import type { Logger } from '../telemetry/index.js';
 
 /** What a queue invocation working on a recorded run needs (run messages and school messages alike). */

@@ -11,11 +11,11 @@
  * default), and the worker renews them when it starts.
  */
 import { randomUUID } from 'node:crypto';
-import type { SessionRepository } from '../db/types.js';
+import type { CleverTokenProvider } from '../clever/auth/index.js';
+import type { SessionRepository } from '../db/index.js';
 import type { SyncTrigger } from '../domain/index.js';
-import { AppError, NotFoundError, toLogObject } from '../errors.js';
-import { leaseKeys } from '../sync/leases.js';
-import type { SyncRunCompletion, SyncTarget } from '../sync/types.js';
+import { AppError, toLogObject } from '../errors.js';
+import { leaseKeys, resolveTarget, type SyncRunCompletion, type SyncTarget } from '../sync/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { QueuedRunLeases } from './queued-run-leases.js';
 import { endRecordedRun, recordRunningRun } from './recorded-run.js';
@@ -29,8 +29,8 @@ export interface RunDispatcherDeps {
   leaseSeconds: number;
   /** CLEVER_DISTRICT_IDS: only these districts are synced (undefined = every connected district). */
   districtIds?: string[] | undefined;
-  /** Whether Clever lists a token for the district (asked only of districts SessionDb does not know as active). */
-  isDistrictConnected: (cleverDistrictId: string) => Promise<boolean>;
+  /** The app's district tokens (asked only about districts SessionDb does not know as active). */
+  tokens: Pick<CleverTokenProvider, 'listDistricts'>;
   logger: Logger;
   /** Telemetry for a run that fails before it is queued. */
   onRunCompleted?: (run: SyncRunCompletion) => void;
@@ -44,7 +44,7 @@ export interface DispatchedRun {
 }
 
 /** What the dispatcher resolved: the message's target, the scope lease and the leases of enclosing runs. */
-interface ResolvedTarget {
+interface DispatchTarget {
   scopeId: number | null;
   target: RunMessage['target'];
   scopeLease: string;
@@ -56,49 +56,33 @@ export function createRunDispatcher(deps: RunDispatcherDeps) {
   const now = deps.clock ?? (() => new Date());
   const { session } = deps;
 
-  /** The engine's own checks (src/sync/sync-service.ts `resolve`), with the same messages. */
-  async function resolve(target: SyncTarget): Promise<ResolvedTarget> {
-    if (target.scope === 'all') {
-      return { scopeId: null, target: { scope: 'all' }, scopeLease: leaseKeys.all(), enclosing: [] };
+  /** The engine's own resolution (the same 404s), and the leases a run of the target takes. */
+  async function resolve(target: SyncTarget): Promise<DispatchTarget> {
+    const resolved = await resolveTarget(target, {
+      session,
+      tokens: deps.tokens,
+      districtIds: deps.districtIds,
+    });
+    if (resolved.scope === 'all') {
+      return { scopeId: null, target: { scope: 'all' }, scopeLease: resolved.leaseKey, enclosing: [] };
     }
-    if (target.scope === 'district') {
-      const byId = typeof target.districtId === 'number' || /^\d+$/.test(target.districtId);
-      const record = byId
-        ? await session.districts.findById(Number(target.districtId))
-        : await session.districts.findByCleverId(String(target.districtId).toLowerCase());
-      if (!record && byId) throw new NotFoundError(`District ${target.districtId} is not known`);
-      const cleverDistrictId = record?.cleverDistrictId ?? String(target.districtId).toLowerCase();
-      if (deps.districtIds && !deps.districtIds.includes(cleverDistrictId)) {
-        throw new NotFoundError(
-          `District ${cleverDistrictId} is not among the configured districts (CLEVER_DISTRICT_IDS)`,
-        );
-      }
-      if (!record?.isActive && !(await deps.isDistrictConnected(cleverDistrictId))) {
-        throw new NotFoundError(`District ${cleverDistrictId} has not authorized the app`);
-      }
+    if (resolved.scope === 'district') {
       return {
-        scopeId: record?.id ?? null,
+        scopeId: resolved.scopeId,
         // A district SessionDb does not know yet is onboarded by the engine, from its Clever id.
-        target: { scope: 'district', districtId: record?.id ?? cleverDistrictId },
-        scopeLease: leaseKeys.district(cleverDistrictId),
+        target: {
+          scope: 'district',
+          districtId: resolved.district.record?.id ?? resolved.district.cleverDistrictId,
+        },
+        scopeLease: resolved.leaseKey,
         enclosing: [leaseKeys.all()],
       };
     }
-    const byId = typeof target.schoolId === 'number' || /^\d+$/.test(target.schoolId);
-    const shown = byId ? Number(target.schoolId) : String(target.schoolId).toLowerCase();
-    const school =
-      typeof shown === 'number'
-        ? await session.schools.findById(shown)
-        : await session.schools.findByCleverId(shown);
-    if (!school) throw new NotFoundError(`School ${shown} is not known (a district sync registers schools)`);
-    if (!school.isActive) throw new NotFoundError(`School ${shown} is archived: Clever no longer shares it`);
-    const district = await session.districts.findById(school.districtId);
-    if (!district) throw new NotFoundError(`District of school ${shown} is not known`);
     return {
-      scopeId: school.id,
-      target: { scope: 'school', schoolId: school.id },
-      scopeLease: leaseKeys.school(school.id),
-      enclosing: [leaseKeys.all(), leaseKeys.district(district.cleverDistrictId)],
+      scopeId: resolved.scopeId,
+      target: { scope: 'school', schoolId: resolved.school.id },
+      scopeLease: resolved.leaseKey,
+      enclosing: [leaseKeys.all(), leaseKeys.district(resolved.district.cleverDistrictId)],
     };
   }
 

@@ -2,7 +2,7 @@
  * The public view of a sync run, read from its SyncRun row so that any instance can answer
  * `GET /api/sync/runs/{runId}` (the run may be going on in another process or on the queue).
  */
-import type { SyncRunRecord } from '../db/types.js';
+import type { SyncRunRecord } from '../db/index.js';
 import type { SyncCounts, SyncStatus } from '../domain/index.js';
 
 export interface RunView {

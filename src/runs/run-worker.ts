@@ -14,10 +14,10 @@
  *   so a poisoned message never leaves a run Running.
  */
 import { randomUUID } from 'node:crypto';
-import type { SessionRepository } from '../db/types.js';
+import type { SessionRepository } from '../db/index.js';
 import { AppError, ConflictError, NotFoundError, toLogObject, ValidationError } from '../errors.js';
-import { leaseKeys, runIdOfHolder } from '../sync/leases.js';
-import type { SyncRunResult, SyncService } from '../sync/types.js';
+import type { SyncRunResult, SyncService } from '../sync/index.js';
+import { leaseKeys, runIdOfHolder } from '../sync/index.js';
 import { QueuedRunLeases, queueHolder } from './queued-run-leases.js';
 import { endRecordedRun, type QueueInvocationDeps, runningRunOf } from './recorded-run.js';
 import type { RunMessage } from './run-message.js';

@@ -3,7 +3,7 @@
  * `POST /api/sync?schoolId=...` and `clever-sync sync --school ...` accept and reject the same input.
  */
 import { ValidationError } from '../errors.js';
-import type { SyncTarget } from '../sync/types.js';
+import { ID_RULE, type IdSelector, type SyncTarget, toIdSelector } from '../sync/index.js';
 import { safeEcho } from './safe-echo.js';
 
 export interface SyncRequest {
@@ -14,9 +14,6 @@ export interface SyncRequest {
   force: boolean;
 }
 
-/** An internal id (positive integer) or a Clever id (24 hex characters). */
-const INTERNAL_ID = /^[1-9]\d{0,9}$/;
-const CLEVER_ID = /^[0-9a-f]{24}$/i;
 const BOOLEAN_VALUES: Record<string, boolean> = { '': true, true: true, '1': true, false: false, '0': false };
 
 export const SYNC_QUERY_PARAMETERS = ['schoolId', 'districtId', 'full', 'dryRun', 'force'] as const;
@@ -85,14 +82,12 @@ export function parseSyncQuery(query: URLSearchParams): SyncRequest {
   return parseSyncRequest(Object.fromEntries(seen) as RawSyncRequest);
 }
 
-function parseId(name: string, value: string | undefined, problems: string[]): number | string | undefined {
+/** The engine's id rules (src/sync/plan/selector.ts), applied once here for HTTP and the CLI. */
+function parseId(name: string, value: string | undefined, problems: string[]): IdSelector | undefined {
   if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (INTERNAL_ID.test(trimmed)) return Number(trimmed);
-  if (CLEVER_ID.test(trimmed)) return trimmed.toLowerCase();
-  problems.push(
-    `${name} must be an internal id (a positive integer) or a Clever id (24 hexadecimal characters), got "${safeEcho(trimmed)}"`,
-  );
+  const selector = toIdSelector(value);
+  if (selector) return selector;
+  problems.push(`${name} must be ${ID_RULE}, got "${safeEcho(value.trim())}"`);
   return undefined;
 }
 

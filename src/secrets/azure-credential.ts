@@ -1,5 +1,5 @@
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import type { AppConfig } from '../config/app-config.js';
+import type { AppConfig } from '../config/index.js';
 
 /**
  * The Azure identity used for Key Vault and App Configuration: the Function App's managed identity

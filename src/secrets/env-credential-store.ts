@@ -1,5 +1,5 @@
-import { type SecretEnvironment, secretEnvironmentVariable } from '../config/secret-environment.js';
-import { registerSecret } from '../telemetry/redact.js';
+import { type SecretEnvironment, secretEnvironmentVariable } from '../config/index.js';
+import { registerSecret } from '../telemetry/index.js';
 import { type CredentialStore, type CredentialStoreStatus, SecretNotFoundError } from './credential-store.js';
 import { assertValidSecretName } from './secret-names.js';
 

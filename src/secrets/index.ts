@@ -20,6 +20,7 @@ export {
   CLEVER_CLIENT_SECRET_SECRET,
   DISTRICT_TOKEN_SECRET_PREFIX,
   districtTokenSecretName,
+  isSecretNameSafe,
   SCHOOL_DATABASE_URL_SECRET_PREFIX,
   SESSION_DATABASE_URL_SECRET,
   schoolDatabaseUrlSecretName,

@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
-import type { Logger } from '../telemetry/logger.js';
-import { registerSecret } from '../telemetry/redact.js';
+import type { Logger } from '../telemetry/index.js';
+import { registerSecret } from '../telemetry/index.js';
 import {
   type CredentialStore,
   type CredentialStoreStatus,

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import type { Logger } from '../telemetry/logger.js';
+import type { Logger } from '../telemetry/index.js';
 import type { CredentialStore } from './credential-store.js';
 
 export type SecretOutcome = 'present' | 'missing' | 'unavailable';

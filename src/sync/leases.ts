@@ -8,9 +8,9 @@
 
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SessionRepository } from '../db/types.js';
+import type { SessionRepository } from '../db/index.js';
 import type { Logger } from '../telemetry/index.js';
-import { errorForLog } from './error-text.js';
+import { errorForLog } from './report/error-text.js';
 
 export const leaseKeys = {
   all: (): string => 'sync:all',

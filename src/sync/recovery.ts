@@ -6,7 +6,7 @@
  * or held by another run, nobody is finishing the row.
  */
 import { randomUUID } from 'node:crypto';
-import type { SessionRepository, SyncHistoryRecord } from '../db/types.js';
+import type { SessionRepository, SyncHistoryRecord } from '../db/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { leaseKeys, runIdOfHolder } from './leases.js';
 

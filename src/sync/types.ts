@@ -3,10 +3,10 @@
  * pass in and get back. Internal helpers live next to the code that uses them.
  */
 
-import type { CleverApiClient } from '../clever/api/types.js';
-import type { CleverTokenProvider } from '../clever/auth/token-provider.js';
-import type { AppConfig } from '../config/app-config.js';
-import type { SchoolDatabaseProvider, SchoolRecord, SessionRepository } from '../db/types.js';
+import type { CleverApiClient } from '../clever/api/index.js';
+import type { CleverTokenProvider } from '../clever/auth/index.js';
+import type { AppConfig } from '../config/index.js';
+import type { SchoolDatabaseProvider, SchoolRecord, SessionRepository } from '../db/index.js';
 import type {
   RosterEntity,
   SyncCounts,
@@ -16,6 +16,7 @@ import type {
   SyncType,
 } from '../domain/index.js';
 import type { Logger } from '../telemetry/index.js';
+import type { IdSelector } from './plan/selector.js';
 
 /** An alert for operators: the composition root forwards it to Application Insights (trackEvent). */
 export interface SyncAlert {
@@ -42,12 +43,6 @@ export interface SyncTuning {
   archiveGuardMinRows?: number;
   /** Clever keeps events this many days; an older cursor means a full sync. Default 30. */
   eventsRetentionDays?: number;
-  /**
-   * What an incremental run does when events are off (SYNC_EVENTS_ENABLED=false or the district
-   * has no Events access): `full` (default) or `compare-last-modified`, a full pull that writes
-   * only rows whose Clever last_modified is newer than the previous run's (see docs/sync.md).
-   */
-  withoutEvents?: 'full' | 'compare-last-modified';
   /** Districts synced at once by syncAllDistricts. Default 1. */
   maxConcurrentDistricts?: number;
   /**
@@ -129,12 +124,15 @@ export interface SyncOptions {
   onProgress?: (progress: SyncProgress) => void;
 }
 
+/**
+ * What a run covers. Ids are SessionDb's internal id or Clever's id (plan/selector.ts): callers at
+ * the edge (HTTP, CLI, queue messages) parse them once into an IdSelector; a number or a string is
+ * accepted for programmatic callers and parsed by the same rules.
+ */
 export type SyncTarget =
   | { scope: 'all' }
-  /** Internal int id (number or digit string) or Clever district id. */
-  | { scope: 'district'; districtId: number | string }
-  /** Internal int id (number or digit string) or Clever school id. */
-  | { scope: 'school'; schoolId: number | string };
+  | { scope: 'district'; districtId: IdSelector | number | string }
+  | { scope: 'school'; schoolId: IdSelector | number | string };
 
 export interface EntityPlan {
   creates: number;
@@ -170,7 +168,8 @@ export interface EntitySyncResult {
   error?: string;
   /** Beginning-of-year mode: inactive rows hard-deleted. */
   purged?: number;
-  plan?: EntityPlan;
+  /** The mass-archive guard's reason, when it held (or, in a dry run, would hold) this roster. */
+  holdReason?: string;
 }
 
 export type SchoolSyncStatus = 'Succeeded' | 'Failed' | 'Held' | 'Skipped';

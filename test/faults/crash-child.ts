@@ -9,13 +9,15 @@ import { CleverAuthService } from '../../src/clever/auth/index.js';
 import { CleverHttpClients } from '../../src/clever/http/index.js';
 import { loadConfigSync } from '../../src/config/index.js';
 import { createSchoolDatabaseProvider, createSessionRepository } from '../../src/db/index.js';
-import { createSyncService } from '../../src/sync/sync-service.js';
+import { createSyncService } from '../../src/sync/service.js';
 import { silentLogger } from '../../src/telemetry/index.js';
 
 const input = JSON.parse(process.env.CRASH_CHILD_CONFIG ?? '{}') as {
   settings: Record<string, string>;
   sessionUrl: string;
   schoolTemplate: string;
+  /** A full run: every school pulls its rosters (the parent kills the child mid-pull). */
+  full?: boolean;
 };
 const config = loadConfigSync(input.settings);
 const logger = silentLogger();
@@ -35,6 +37,6 @@ const service = createSyncService({
   config: { ...config.sync, leaseSeconds: 1 },
   logger,
 });
-const started = await service.start({ scope: 'all' }, { trigger: 'timer' });
+const started = await service.start({ scope: 'all' }, { trigger: 'timer', full: input.full ?? false });
 process.stdout.write(`${JSON.stringify({ runId: started.runId })}\n`);
 await started.done;

@@ -526,7 +526,7 @@ export const SCENARIOS: FaultScenario[] = [
     async run(ctx) {
       ctx.env.emulator.faults.set([{ kind: 'latency', route: USERS, latencyMs: 300 }]);
       const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CRASH_CHILD], {
-        env: { ...process.env, CRASH_CHILD_CONFIG: JSON.stringify({ ...ctx.env.urls }) },
+        env: { ...process.env, CRASH_CHILD_CONFIG: JSON.stringify({ ...ctx.env.urls, full: true }) },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       try {
@@ -537,8 +537,9 @@ export const SCENARIOS: FaultScenario[] = [
           if (rows.some((r) => r.status === 'Running' && r.schoolId !== null)) break;
           await sleep(50);
         }
+        const exited = child.exitCode !== null ? Promise.resolve() : once(child, 'exit');
         child.kill('SIGKILL');
-        await once(child, 'exit');
+        await exited;
         ctx.env.emulator.faults.clear();
         await sleep(1_500); // the child's leases last one second
         const recovered = await ctx.env.service.recoverAbandoned();

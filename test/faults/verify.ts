@@ -8,7 +8,8 @@
 import { parseUser } from '../../src/clever/api/index.js';
 import { rosterTable } from '../../src/db/school/columns.js';
 import type { RosterEntity, SyncCounts } from '../../src/domain/index.js';
-import { invalidReasons, mapUser } from '../../src/sync/validate.js';
+import { streamOf } from '../../src/sync/execute/streams.js';
+import { invalidReasons } from '../../src/sync/execute/validate.js';
 import { rawQuery as query, type SyncEnv } from '../sync/integration/support.js';
 
 const ENTITIES: RosterEntity[] = ['students', 'teachers'];
@@ -82,7 +83,7 @@ export async function verifyAfterRecovery(
           ? env.emulator.truth.studentsOfSchool(school.cleverSchoolId)
           : env.emulator.truth.teachersOfSchool(school.cleverSchoolId);
       for (const record of records) {
-        const row = mapUser(entity, parseUser(record));
+        const row = streamOf(entity).rowOf(parseUser(record));
         if (!row || invalidReasons(row).length > 0) continue;
         expected.set(row.cleverId, row as unknown as Record<string, unknown>);
       }

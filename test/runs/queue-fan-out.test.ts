@@ -185,7 +185,7 @@ describe('dry runs in the queue mode', () => {
       session: w.session,
       queue: { name: 'test-runs', send: async (messages) => void runs.push(...messages) },
       leaseSeconds: 600,
-      isDistrictConnected: async () => true,
+      tokens: w.tokens,
       logger,
       clock: () => w.clock.now,
     });

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { AppConfig } from '../../config/index.js';
 import { AppError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../telemetry/index.js';
-import type { CleverTokenProvider } from '../auth/token-provider.js';
+import type { CleverTokenProvider } from '../auth/index.js';
 import { CleverHttpClients } from '../http/index.js';
 import { DistrictApi } from './district-api.js';
 import { type CleverApiMetrics, createMetrics } from './metrics.js';

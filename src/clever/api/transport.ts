@@ -11,7 +11,7 @@ import {
 import type { AppConfig } from '../../config/index.js';
 import { toLogObject } from '../../errors.js';
 import { type Logger, registerSecret } from '../../telemetry/index.js';
-import type { CleverTokenProvider } from '../auth/token-provider.js';
+import type { CleverTokenProvider } from '../auth/index.js';
 import {
   CleverApiError,
   type CleverHttpClients,

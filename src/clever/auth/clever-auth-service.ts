@@ -1,10 +1,10 @@
-import type { AppConfig } from '../../config/app-config.js';
+import type { AppConfig } from '../../config/index.js';
 import { toLogObject } from '../../errors.js';
-import type { CredentialStore } from '../../secrets/credential-store.js';
-import { districtTokenSecretName, isSecretNameSafe } from '../../secrets/secret-names.js';
-import type { Logger } from '../../telemetry/logger.js';
-import type { CleverHttpClients } from '../http/client.js';
-import { createRetryPolicy, logRetry, type RetryingPolicy } from '../http/retry.js';
+import type { CredentialStore } from '../../secrets/index.js';
+import { districtTokenSecretName, isSecretNameSafe } from '../../secrets/index.js';
+import type { Logger } from '../../telemetry/index.js';
+import type { CleverHttpClients } from '../http/index.js';
+import { createRetryPolicy, logRetry, type RetryingPolicy } from '../http/index.js';
 import { basicAuthorization, type ClientCredentialsSource } from './client-credentials.js';
 import { listDistrictIds } from './district-listing.js';
 import { credentialsNotConfigured, districtDisconnected, tokenStillRejected } from './errors.js';

@@ -1,7 +1,7 @@
 import { AppError } from '../../errors.js';
-import type { CredentialStore } from '../../secrets/credential-store.js';
-import { CLEVER_CLIENT_ID_SECRET, CLEVER_CLIENT_SECRET_SECRET } from '../../secrets/secret-names.js';
-import { registerSecret } from '../../telemetry/redact.js';
+import type { CredentialStore } from '../../secrets/index.js';
+import { CLEVER_CLIENT_ID_SECRET, CLEVER_CLIENT_SECRET_SECRET } from '../../secrets/index.js';
+import { registerSecret } from '../../telemetry/index.js';
 
 export interface ClientCredentials {
   clientId: string;

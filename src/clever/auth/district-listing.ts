@@ -1,8 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
-import { CleverApiError } from '../http/errors.js';
-import { sendCleverRequest } from '../http/request.js';
-import type { RetryingPolicy } from '../http/retry.js';
+import type { RetryingPolicy } from '../http/index.js';
+import { CleverApiError, sendCleverRequest } from '../http/index.js';
 
 const districtListSchema = z.object({
   data: z.array(z.object({ data: z.object({ id: z.string().min(1) }).loose() }).loose()),

@@ -3,7 +3,7 @@ import {
   CLEVER_CLIENT_ID_SECRET,
   CLEVER_CLIENT_SECRET_SECRET,
   DISTRICT_TOKEN_SECRET_PREFIX,
-} from '../../secrets/secret-names.js';
+} from '../../secrets/index.js';
 
 export function credentialsNotConfigured(): AppError {
   return new AppError(

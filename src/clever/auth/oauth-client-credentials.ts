@@ -1,9 +1,8 @@
 import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
-import { registerSecret } from '../../telemetry/redact.js';
-import { CleverApiError, safeRequestPath } from '../http/errors.js';
-import { sendCleverRequest } from '../http/request.js';
-import type { RetryingPolicy } from '../http/retry.js';
+import { registerSecret } from '../../telemetry/index.js';
+import type { RetryingPolicy } from '../http/index.js';
+import { CleverApiError, safeRequestPath, sendCleverRequest } from '../http/index.js';
 
 export interface IssuedToken {
   accessToken: string;

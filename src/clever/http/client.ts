@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
-import { CLEVER_URL_RULE, isAllowedCleverUrl } from '../../config/clever-urls.js';
+import { CLEVER_URL_RULE, isAllowedCleverUrl } from '../../config/index.js';
 import { ConfigError } from '../../errors.js';
 
 export interface CleverHttpClientOptions {

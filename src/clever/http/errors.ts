@@ -1,6 +1,6 @@
 import { type AxiosRequestConfig, type AxiosResponse, isAxiosError } from 'axios';
 import { AppError, type ErrorCode } from '../../errors.js';
-import { redactText } from '../../telemetry/redact.js';
+import { redactText } from '../../telemetry/index.js';
 
 /** How a Clever call failed: no answer at all, too slow, an HTTP error status, or an unusable body. */
 export type CleverFailureKind = 'network' | 'timeout' | 'http' | 'invalid-response';

@@ -8,7 +8,7 @@ import {
   retry,
 } from 'cockatiel';
 import { AppError, toLogObject } from '../../errors.js';
-import type { Logger } from '../../telemetry/logger.js';
+import type { Logger } from '../../telemetry/index.js';
 
 /** Any policy (a retry, or a retry wrapped with a breaker) that tells the work its attempt number. */
 export type RetryingPolicy = IPolicy<IRetryContext>;

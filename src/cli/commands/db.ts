@@ -1,9 +1,12 @@
 import { type AppServices, databaseOptions, schoolDatabaseOptions } from '../../app.js';
-import { type ApplyMigrationsResult, applyMigrations } from '../../db/migrate/apply.js';
-import { createSchoolDatabaseProvider } from '../../db/school/provider.js';
-import { createSessionRepository } from '../../db/session/repository.js';
-import type { SchoolDatabaseRef, SessionRepository } from '../../db/types.js';
-import { describeDatabase } from '../../db/url.js';
+import type { SchoolDatabaseRef, SessionRepository } from '../../db/index.js';
+import {
+  type ApplyMigrationsResult,
+  applyMigrations,
+  createSchoolDatabaseProvider,
+  createSessionRepository,
+  describeDatabase,
+} from '../../db/index.js';
 import { AppError, asAppError } from '../../errors.js';
 import { type CliIo, EXIT, type ExitCode, formatTable, printJson } from '../output.js';
 

@@ -1,6 +1,6 @@
-import type { SyncRunRecord } from '../../db/types.js';
+import type { SyncRunRecord } from '../../db/index.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
-import { RUN_ID_PATTERN, toRunView } from '../../runs/run-view.js';
+import { RUN_ID_PATTERN, toRunView } from '../../runs/index.js';
 import type { CliServices } from '../context.js';
 import {
   type CliIo,

@@ -1,5 +1,5 @@
-import type { CleverApiMetrics } from '../../clever/api/metrics.js';
-import { parseSyncRequest } from '../../runs/sync-request.js';
+import type { CleverApiMetrics } from '../../clever/api/index.js';
+import { parseSyncRequest } from '../../runs/index.js';
 import type { CliServices } from '../context.js';
 import { type CliIo, type ExitCode, exitCodeForStatus, printJson } from '../output.js';
 import { createProgressDisplay } from '../progress.js';

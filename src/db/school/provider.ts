@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TokenCredential } from '@azure/identity';
 import { AppError } from '../../errors.js';
-import { isSecretNameSafe, schoolDatabaseUrlSecretName } from '../../secrets/secret-names.js';
+import { isSecretNameSafe, schoolDatabaseUrlSecretName } from '../../secrets/index.js';
 import { type Logger, silentLogger } from '../../telemetry/index.js';
 import { applyMigrations, type MigrationState, readMigrationState } from '../migrate/apply.js';
 import { createDatabaseRunner, type DatabaseRunner } from '../retry.js';

@@ -2,6 +2,7 @@ import type { SessionPrismaClient } from '../client.js';
 import { isConstraintViolation } from '../errors.js';
 import type { DatabaseRunner } from '../retry.js';
 import type { LeaseResult, SessionRepository } from '../types.js';
+import { chunked } from './mappers.js';
 
 /**
  * Leases are rows keyed by name with an expiry. Acquiring is an INSERT; when the row exists, a
@@ -52,6 +53,20 @@ export function leasesRepository(
     },
     async release(key, holder) {
       await run('release lease', () => client.lease.deleteMany({ where: { key, holder } }));
+    },
+    async holders(keys) {
+      const held = new Map<string, string>();
+      const at = now();
+      for (const batch of chunked(keys)) {
+        const rows = await run('read leases', () =>
+          client.lease.findMany({
+            where: { key: { in: batch }, expiresAt: { gt: at } },
+            select: { key: true, holder: true },
+          }),
+        );
+        for (const row of rows) held.set(row.key, row.holder);
+      }
+      return held;
     },
   };
 }

@@ -207,6 +207,34 @@ export function schoolsRepository(
         client.school.update({ where: { id }, data: { eventsCursor: cursor } }),
       );
     },
+    async advanceCursors(schools, to, at) {
+      const byCursor = new Map<string, number[]>();
+      for (const school of schools)
+        byCursor.set(school.from, [...(byCursor.get(school.from) ?? []), school.id]);
+      let updated = 0;
+      for (const [from, ids] of byCursor) {
+        // Event ids are ObjectIds: hex text order is time order (as compareEventIds in src/sync).
+        const newer =
+          to !== null &&
+          (to.length === from.length ? to.toLowerCase() > from.toLowerCase() : to.length > from.length);
+        const next = newer ? to : from;
+        for (const batch of chunked(ids)) {
+          const { count } = await run('update schools', () =>
+            client.school.updateMany({
+              where: { id: { in: batch }, eventsCursor: from },
+              data: {
+                eventsCursor: next,
+                consecutiveFailures: 0,
+                lastSuccessfulSyncAt: at,
+                requiresFullSync: false,
+              },
+            }),
+          );
+          updated += count;
+        }
+      }
+      return updated;
+    },
     async setDatabase(id, database) {
       await run('update school', () =>
         client.school.update({

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserRecord } from '../../../emulator/index.js';
 import { parseUser } from '../../../src/clever/api/index.js';
-import { foldEvents } from '../../../src/sync/events.js';
-import { mapStudent } from '../../../src/sync/mapping.js';
+import { foldEvents } from '../../../src/sync/execute/events.js';
+import { mapStudent } from '../../../src/sync/execute/mapping.js';
 import {
   createSyncEnv,
   expectDatabasesMatchEmulator,
@@ -250,7 +250,7 @@ describe.each<Provider>(['sqlite', 'postgresql'])(
         ]);
         const fold = foldEvents(events, new Map([[s1, '000000000000000000000000']]));
         expect(fold).toMatchObject({ ignored: 4, unreadable: 0 });
-        expect([...fold.bySchool.get(s1)!.students.keys()]).toEqual([kids[0]!.id]);
+        expect([...fold.bySchool.get(s1)!.entities.get('students')!.ops.keys()]).toEqual([kids[0]!.id]);
 
         const result = await env.service.syncAllDistricts({ trigger: 'test' });
         expect(result.status).toBe('Succeeded');

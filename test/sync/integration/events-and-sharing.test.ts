@@ -89,7 +89,7 @@ describe('events fallbacks and sharing changes (SQLite)', () => {
     expect(again.districts[0]!.schools.every((s) => s.syncType === 'Incremental')).toBe(true);
   });
 
-  it('without Events access pulls in full every run; compare mode writes only changed rows', async () => {
+  it('without Events access pulls in full every run, writing only the rows that changed', async () => {
     env.emulator.admin.setEventsEnabled(env.districtId, false);
     const [s1] = schoolIds(env) as [string];
     env.emulator.admin.createUser(env.districtId, { role: 'student', schoolId: s1 });
@@ -100,13 +100,12 @@ describe('events fallbacks and sharing changes (SQLite)', () => {
     for (const school of await env.session.schools.list({ activeOnly: true }))
       expect(school.eventsCursor).toBeNull();
 
-    env.restart({ tuning: { withoutEvents: 'compare-last-modified' } });
     const student = [...env.emulator.truth.studentsOfSchool(s1)][0]!;
     env.emulator.admin.updateUser(student.id, { name: { first: 'Changed' } });
     const compared = await env.service.syncAllDistricts({ trigger: 'test' });
     expect(compared.status).toBe('Succeeded');
     const s1Result = compared.districts[0]!.schools.find((s) => s.cleverSchoolId === s1)!;
-    expect(s1Result).toMatchObject({ syncType: 'Reconciliation', reason: 'no-events-cursor' });
+    expect(s1Result).toMatchObject({ syncType: 'Full', reason: 'no-events-cursor' });
     const students = s1Result.entities.find((e) => e.entity === 'students')!;
     expect(students.counts.updated).toBe(1);
     expect(students.unchanged).toBe(students.counts.processed - 1);

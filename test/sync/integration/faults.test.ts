@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CleverApiClient, CleverDistrictApi } from '../../../src/clever/api/types.js';
-import { createSyncService } from '../../../src/sync/sync-service.js';
+import { createSyncService } from '../../../src/sync/service.js';
 import { createSyncEnv, expectDatabasesMatchEmulator, type SyncEnv, schoolIds } from './support.js';
 
 /** Faults injected by the emulator (real HTTP): parallel schools, one failing school, 429s and 5xx. */

@@ -183,6 +183,22 @@ export class FakeSession implements SessionRepository {
     setEventsCursor: async (id, cursor) => {
       this.school(id).eventsCursor = cursor;
     },
+    advanceCursors: async (schools, to, at) => {
+      let updated = 0;
+      for (const { id, from } of schools) {
+        const row = this.schoolRows.find((s) => s.id === id);
+        if (!row || row.eventsCursor !== from) continue;
+        const newer = to !== null && (to.length === from.length ? to > from : to.length > from.length);
+        Object.assign(row, {
+          eventsCursor: newer ? to : from,
+          consecutiveFailures: 0,
+          lastSuccessfulSyncAt: at,
+          requiresFullSync: false,
+        });
+        updated += 1;
+      }
+      return updated;
+    },
     setDatabase: async (id, db) => {
       Object.assign(this.school(id), db);
     },
@@ -288,6 +304,14 @@ export class FakeSession implements SessionRepository {
     },
     release: async (key, holder) => {
       if (this.leaseRows.get(key)?.holder === holder) this.leaseRows.delete(key);
+    },
+    holders: async (keys) => {
+      const held = new Map<string, string>();
+      for (const key of keys) {
+        const current = this.leaseRows.get(key);
+        if (current && current.expiresAt > this.leaseNow) held.set(key, current.holder);
+      }
+      return held;
     },
   };
 

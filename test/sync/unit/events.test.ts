@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { CleverEvent } from '../../../src/clever/api/types.js';
-import { checkArchiveGuard } from '../../../src/sync/archive-guard.js';
+import { checkArchiveGuard } from '../../../src/sync/execute/archive-guard.js';
+import { type FoldResult, foldEvents } from '../../../src/sync/execute/events.js';
 import {
   compareEventIds,
   EVENTS_START,
-  foldEvents,
   oldestCursor,
   startingAfter,
-} from '../../../src/sync/events.js';
+} from '../../../src/sync/plan/events-cursor.js';
+
+/** The operations the fold gave one roster of one school (empty when it touched none). */
+const opsOf = (fold: FoldResult, school: string, entity: 'students' | 'teachers') =>
+  fold.bySchool.get(school)?.entities.get(entity)?.ops ?? new Map();
 
 const S1 = '5a0000000000000000000001';
 const S2 = '5a0000000000000000000002';
@@ -56,15 +60,15 @@ describe('event cursor helpers', () => {
 describe('foldEvents', () => {
   it('upserts created and updated users in each of their schools', () => {
     const fold = foldEvents([userEvent(1, 'created', { student: { school: S1, schools: [S1, S2] } })], all());
-    expect(fold.bySchool.get(S1)?.students.get(U)?.kind).toBe('upsert');
-    expect(fold.bySchool.get(S2)?.students.get(U)?.kind).toBe('upsert');
+    expect(opsOf(fold, S1, 'students').get(U)?.kind).toBe('upsert');
+    expect(opsOf(fold, S2, 'students').get(U)?.kind).toBe('upsert');
     expect(fold.bySchool.has(S3)).toBe(false);
   });
 
   it('archives a deleted user in every school it was in', () => {
     const fold = foldEvents([userEvent(1, 'deleted', { student: { schools: [S1, S2] } })], all());
-    expect(fold.bySchool.get(S1)?.students.get(U)).toEqual({ kind: 'archive' });
-    expect(fold.bySchool.get(S2)?.students.get(U)).toEqual({ kind: 'archive' });
+    expect(opsOf(fold, S1, 'students').get(U)).toEqual({ kind: 'archive' });
+    expect(opsOf(fold, S2, 'students').get(U)).toEqual({ kind: 'archive' });
   });
 
   it('archives a user who moved in the old school and upserts it in the new one', () => {
@@ -75,8 +79,8 @@ describe('foldEvents', () => {
       { roles: { student: { school: S1, schools: [S1] } } },
     );
     const fold = foldEvents([moved], all());
-    expect(fold.bySchool.get(S1)?.students.get(U)).toEqual({ kind: 'archive' });
-    expect(fold.bySchool.get(S2)?.students.get(U)?.kind).toBe('upsert');
+    expect(opsOf(fold, S1, 'students').get(U)).toEqual({ kind: 'archive' });
+    expect(opsOf(fold, S2, 'students').get(U)?.kind).toBe('upsert');
   });
 
   it('archives the role a user lost and keeps the other one', () => {
@@ -87,8 +91,8 @@ describe('foldEvents', () => {
       { roles: { student: { schools: [S1] } } },
     );
     const fold = foldEvents([lost], all());
-    expect(fold.bySchool.get(S1)?.students.get(U)).toEqual({ kind: 'archive' });
-    expect(fold.bySchool.get(S1)?.teachers.get(U)?.kind).toBe('upsert');
+    expect(opsOf(fold, S1, 'students').get(U)).toEqual({ kind: 'archive' });
+    expect(opsOf(fold, S1, 'teachers').get(U)?.kind).toBe('upsert');
   });
 
   it('lets the last event of a page decide (delete then re-share = upsert)', () => {
@@ -99,7 +103,7 @@ describe('foldEvents', () => {
       ],
       all(),
     );
-    expect(fold.bySchool.get(S1)?.students.get(U)?.kind).toBe('upsert');
+    expect(opsOf(fold, S1, 'students').get(U)?.kind).toBe('upsert');
     expect(fold.bySchool.get(S1)?.events).toBe(2);
   });
 
@@ -110,7 +114,7 @@ describe('foldEvents', () => {
     ]);
     const fold = foldEvents([userEvent(3, 'created', { student: { schools: [S1, S2] } })], cursors);
     expect(fold.bySchool.has(S1)).toBe(false);
-    expect(fold.bySchool.get(S2)?.students.get(U)?.kind).toBe('upsert');
+    expect(opsOf(fold, S2, 'students').get(U)?.kind).toBe('upsert');
   });
 
   it('ignores schools outside the pass, other record types, and unreadable records', () => {
@@ -133,8 +137,10 @@ describe('foldEvents', () => {
       object: { id: U, district: 'd1', name: { first: '', last: '' }, roles: { student: { schools: [S1] } } },
     };
     const fold = foldEvents([nameless], all());
-    expect(fold.bySchool.get(S1)?.students.size).toBe(0);
-    expect(fold.bySchool.get(S1)?.invalid.students).toEqual([{ cleverId: U, reasons: ['missing_name'] }]);
+    expect(opsOf(fold, S1, 'students').size).toBe(0);
+    expect(fold.bySchool.get(S1)?.entities.get('students')?.invalid).toEqual([
+      { cleverId: U, reasons: ['missing_name'] },
+    ]);
   });
 });
 

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { parseUser } from '../../../src/clever/api/parse.js';
 import type { CleverSchool, CleverUser } from '../../../src/clever/api/types.js';
-import { mapSchool, mapStudent, mapTeacher, parseDob, roleSchools, text } from '../../../src/sync/mapping.js';
-import { invalidReasons, preparePage } from '../../../src/sync/validate.js';
+import {
+  mapSchool,
+  mapStudent,
+  mapTeacher,
+  parseDob,
+  roleSchools,
+  text,
+} from '../../../src/sync/execute/mapping.js';
+import { streamOf } from '../../../src/sync/execute/streams.js';
+import { invalidReasons, preparePage } from '../../../src/sync/execute/validate.js';
 
 const A = 'aaaaaaaaaaaaaaaaaaaaaaaa';
 const S1 = '5a0000000000000000000001';
@@ -225,7 +233,7 @@ describe('control characters', () => {
   });
 
   it('refuses an id with a control character instead of turning it into another id', () => {
-    const page = preparePage('students', [user({ id: `${A.slice(0, 23)}\u0000` })]);
+    const page = preparePage(streamOf('students'), [user({ id: `${A.slice(0, 23)}\u0000` })]);
     expect(page.rows).toHaveLength(0);
     expect(page.invalid[0]?.reasons).toContain('missing_id');
   });
@@ -306,7 +314,7 @@ describe('validation and page preparation', () => {
     const schoolless = user({ id: 'c'.repeat(24), roles: { student: { schools: [] } } });
     const teacherOnly = user({ id: 'd'.repeat(24), roles: { teacher: { schools: [S1] } } });
     const repeat = user({ name: { first: 'Later', last: 'Wins' } });
-    const page = preparePage('students', [good, nameless, schoolless, teacherOnly, repeat]);
+    const page = preparePage(streamOf('students'), [good, nameless, schoolless, teacherOnly, repeat]);
     expect(page.received).toBe(4);
     expect(page.rows.map((r) => [r.cleverId, r.firstName])).toEqual([[A, 'Later']]);
     expect(page.invalid).toEqual([

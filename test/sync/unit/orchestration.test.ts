@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../../src/errors.js';
-import { refreshAttachedRun } from '../../../src/sync/attached-run.js';
-import { EVENTS_START } from '../../../src/sync/events.js';
+import { EVENTS_START } from '../../../src/sync/plan/events-cursor.js';
+import { refreshAttachedRun } from '../../../src/sync/report/attached-run.js';
 import type { SyncProgress, SyncRunCompletion } from '../../../src/sync/types.js';
 import { hexId, makeStudent } from '../support/fakes.js';
 import { advance, expectedRoster, fakeWorld } from '../support/harness.js';
@@ -265,8 +265,8 @@ describe('incremental sync through events', () => {
     expect(late.districts[0]!.schools.every((s) => s.reason === 'cursor-expired')).toBe(true);
   });
 
-  it('without Events access: full pulls and no cursor; in compare mode unchanged rows are not written', async () => {
-    const w = fakeWorld({ schools: 1, students: 6, tuning: { withoutEvents: 'compare-last-modified' } });
+  it('without Events access: full pulls and no cursor; unchanged rows are recognised by their content hash', async () => {
+    const w = fakeWorld({ schools: 1, students: 6 });
     w.clever.state(w.districtId).eventsEnabled = false;
     const first = await w.service.syncAllDistricts();
     expect(first.districts[0]!.warnings.join()).toMatch(/events unavailable/);
@@ -285,14 +285,13 @@ describe('incremental sync through events', () => {
     const gone = state.users.find((u, i) => u.roles.student && i !== index)!;
     state.users = state.users.filter((u) => u !== gone);
     const roster = w.provider.roster(w.schoolIds[0]!);
-    roster.rowsWritten = 0;
 
     const second = await w.service.syncAllDistricts();
     const students = second.districts[0]!.schools[0]!.entities.find((e) => e.entity === 'students')!;
-    expect(students.syncType).toBe('Reconciliation');
+    expect(students.syncType).toBe('Full');
+    expect(second.districts[0]!.schools[0]!.reason).toBe('no-events-cursor');
     expect(students.counts).toMatchObject({ processed: 5, updated: 1, archived: 1 });
     expect(students.unchanged).toBe(4);
-    expect(roster.rowsWritten).toBe(1);
     expect(roster.active('students')).toEqual(expectedRoster(w, w.schoolIds[0]!, 'student'));
   });
 });

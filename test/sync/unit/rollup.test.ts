@@ -1,28 +1,45 @@
 import { describe, expect, it } from 'vitest';
-import { districtStatus, runStatus } from '../../../src/sync/rollup.js';
+import { districtStatus, runStatus } from '../../../src/sync/report/rollup.js';
 import type { SchoolSyncStatus } from '../../../src/sync/types.js';
 
 /** The status rules, one row each: what the parts were, and what the whole must say. */
 describe('district status', () => {
-  const cases: [string, string | undefined, SchoolSyncStatus[], boolean, string][] = [
-    ['no schools', undefined, [], false, 'Succeeded'],
-    ['no schools, list held', undefined, [], true, 'Held'],
-    ['district-level error', 'boom', ['Succeeded'], false, 'Failed'],
-    ['all succeeded', undefined, ['Succeeded', 'Succeeded'], false, 'Succeeded'],
-    ['one held', undefined, ['Succeeded', 'Held'], false, 'Held'],
-    ['list held, schools fine', undefined, ['Succeeded'], true, 'Held'],
-    ['one failed', undefined, ['Succeeded', 'Failed'], false, 'PartiallySucceeded'],
-    ['one failed, one held', undefined, ['Held', 'Failed'], false, 'PartiallySucceeded'],
-    ['all failed', undefined, ['Failed', 'Failed'], false, 'Failed'],
-    ['one skipped (another run)', undefined, ['Succeeded', 'Skipped'], false, 'PartiallySucceeded'],
-    ['all skipped (another run)', undefined, ['Skipped', 'Skipped'], false, 'Skipped'],
+  type List = { held: boolean; failed?: boolean };
+  const ok: List = { held: false };
+  const cases: [string, string | undefined, SchoolSyncStatus[], List, string][] = [
+    ['no schools', undefined, [], ok, 'Succeeded'],
+    ['no schools, list held', undefined, [], { held: true }, 'Held'],
+    ['district-level error', 'boom', ['Succeeded'], ok, 'Failed'],
+    ['all succeeded', undefined, ['Succeeded', 'Succeeded'], ok, 'Succeeded'],
+    ['one held', undefined, ['Succeeded', 'Held'], ok, 'Held'],
+    ['list held, schools fine', undefined, ['Succeeded'], { held: true }, 'Held'],
+    ['one failed', undefined, ['Succeeded', 'Failed'], ok, 'PartiallySucceeded'],
+    ['one failed, one held', undefined, ['Held', 'Failed'], ok, 'PartiallySucceeded'],
+    ['all failed', undefined, ['Failed', 'Failed'], ok, 'Failed'],
+    ['one skipped (another run)', undefined, ['Succeeded', 'Skipped'], ok, 'PartiallySucceeded'],
+    ['all skipped (another run)', undefined, ['Skipped', 'Skipped'], ok, 'Skipped'],
+    [
+      'list failed, its known schools synced (queue)',
+      undefined,
+      ['Succeeded'],
+      { held: false, failed: true },
+      'PartiallySucceeded',
+    ],
+    ['list failed, no school synced', undefined, [], { held: false, failed: true }, 'Failed'],
+    [
+      'list failed and held schools',
+      undefined,
+      ['Held'],
+      { held: false, failed: true },
+      'PartiallySucceeded',
+    ],
   ];
-  it.each(cases)('%s', (_name, error, schools, listHeld, expected) => {
+  it.each(cases)('%s', (_name, error, schools, list, expected) => {
     expect(
       districtStatus(
         error,
         schools.map((status) => ({ status })),
-        listHeld,
+        list,
       ),
     ).toBe(expected);
   });

@@ -4,9 +4,9 @@
  * breaks a sync.
  */
 
-import type { Logger } from '../telemetry/index.js';
+import type { Logger } from '../../telemetry/index.js';
+import type { SyncAlert, SyncAlertSink } from '../types.js';
 import { errorForLog } from './error-text.js';
-import type { SyncAlert, SyncAlertSink } from './types.js';
 
 export async function emitAlert(
   logger: Logger,

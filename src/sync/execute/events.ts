@@ -5,41 +5,12 @@
  * upsert (the user belongs to the school now) or archive (deleted, unshared, moved away, role
  * removed). Applying that fold is idempotent, so a page can be re-applied after a crash.
  */
-import { parseUser } from '../clever/api/parse.js';
-import type { CleverEvent, CleverUser } from '../clever/api/types.js';
-import type { RosterEntity, RosterRow } from '../domain/index.js';
+import { type CleverEvent, type CleverUser, parseUser } from '../../clever/api/index.js';
+import type { RosterEntity, RosterRow } from '../../domain/index.js';
+import { compareEventIds } from '../plan/events-cursor.js';
 import { roleSchools } from './mapping.js';
-import { type InvalidRecord, invalidReasons, mapUser } from './validate.js';
-
-/**
- * Stored as a school's cursor when a full sync found no events at all: "before the first event".
- * Never sent to Clever (an unknown `starting_after` id is rejected); it reads from the start.
- */
-export const EVENTS_START = '000000000000000000000000';
-
-/** Orders Clever event ids (24-hex ObjectIds, ascending with time); shorter ids sort first. */
-export function compareEventIds(a: string, b: string): number {
-  if (a.length !== b.length) return a.length - b.length;
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/** The `starting_after` to send for a cursor (undefined = from the oldest retained event). */
-export function startingAfter(cursor: string): string | undefined {
-  return cursor === EVENTS_START ? undefined : cursor;
-}
-
-/** The oldest of several cursors: where one district-wide read must start. */
-export function oldestCursor(cursors: readonly string[]): string | undefined {
-  let oldest: string | undefined;
-  for (const cursor of cursors)
-    if (oldest === undefined || compareEventIds(cursor, oldest) < 0) oldest = cursor;
-  return oldest;
-}
-
-const ROLE_OF: Record<RosterEntity, 'student' | 'teacher'> = { students: 'student', teachers: 'teacher' };
-export const ROSTER_ENTITIES: readonly RosterEntity[] = ['students', 'teachers'];
+import { ROSTER_STREAMS } from './streams.js';
+import { type InvalidRecord, invalidReasons } from './validate.js';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -66,13 +37,19 @@ function previousSchools(event: CleverEvent, role: 'student' | 'teacher'): strin
   return roleSchools({ school: typeof old.school === 'string' ? old.school : undefined, schools }).all;
 }
 
-export type RosterOp<E extends RosterEntity> = { kind: 'upsert'; row: RosterRow<E> } | { kind: 'archive' };
+export type RosterOp<E extends RosterEntity = RosterEntity> =
+  | { kind: 'upsert'; row: RosterRow<E> }
+  | { kind: 'archive' };
+
+/** One roster of one school in a page of events: the final operation per Clever user id. */
+export interface EntityOps {
+  ops: Map<string, RosterOp>;
+  invalid: InvalidRecord[];
+}
 
 export interface SchoolOps {
-  /** Per entity, per Clever user id: the final operation of this page. */
-  students: Map<string, RosterOp<'students'>>;
-  teachers: Map<string, RosterOp<'teachers'>>;
-  invalid: { students: InvalidRecord[]; teachers: InvalidRecord[] };
+  /** Per roster entity, the users this page touched. */
+  entities: Map<RosterEntity, EntityOps>;
   /** Events that touched this school (for counts). */
   events: number;
 }
@@ -82,8 +59,17 @@ export interface FoldResult {
   bySchool: Map<string, SchoolOps>;
   /** User events whose record could not be read. */
   unreadable: number;
-  /** Events of other record types (schools, sections...), ignored by roster sync. */
+  /** Events of other record types (districts, schools, sections...), not roster changes of users. */
   ignored: number;
+}
+
+function entityOps(school: SchoolOps, entity: RosterEntity): EntityOps {
+  let ops = school.entities.get(entity);
+  if (!ops) {
+    ops = { ops: new Map(), invalid: [] };
+    school.entities.set(entity, ops);
+  }
+  return ops;
 }
 
 /**
@@ -100,7 +86,7 @@ export function foldEvents(events: readonly CleverEvent[], cursors: ReadonlyMap<
     if (cursor === undefined || compareEventIds(eventId, cursor) <= 0) return null;
     let ops = bySchool.get(schoolId);
     if (!ops) {
-      ops = { students: new Map(), teachers: new Map(), invalid: { students: [], teachers: [] }, events: 0 };
+      ops = { entities: new Map(), events: 0 };
       bySchool.set(schoolId, ops);
     }
     return ops;
@@ -118,38 +104,33 @@ export function foldEvents(events: readonly CleverEvent[], cursors: ReadonlyMap<
       continue;
     }
     const touched = new Set<SchoolOps>();
-    for (const entity of ROSTER_ENTITIES) {
-      const role = user.roles[ROLE_OF[entity]];
+    for (const stream of ROSTER_STREAMS) {
+      const role = user.roles[stream.role];
       const current = action === 'deleted' || !role ? [] : roleSchools(role).all;
       const before = [
-        ...previousSchools(event, ROLE_OF[entity]),
+        ...previousSchools(event, stream.role),
         ...(action === 'deleted' && role ? roleSchools(role).all : []),
       ];
-      const row = current.length > 0 ? mapUser(entity, user) : null;
+      const row = current.length > 0 ? stream.rowOf(user) : null;
       const reasons = row ? invalidReasons(row) : [];
 
       for (const schoolId of current) {
-        const ops = opsFor(schoolId, event.id);
-        if (!ops) continue;
-        touched.add(ops);
-        if (row && reasons.length === 0) {
-          (ops[entity] as Map<string, RosterOp<typeof entity>>).set(user.id, {
-            kind: 'upsert',
-            row,
-          } as RosterOp<typeof entity>);
-        } else {
-          ops.invalid[entity].push({ cleverId: user.id, reasons });
-        }
+        const school = opsFor(schoolId, event.id);
+        if (!school) continue;
+        touched.add(school);
+        const ops = entityOps(school, stream.entity);
+        if (row && reasons.length === 0) ops.ops.set(user.id, { kind: 'upsert', row });
+        else ops.invalid.push({ cleverId: user.id, reasons });
       }
       for (const schoolId of before) {
         if (current.includes(schoolId)) continue;
-        const ops = opsFor(schoolId, event.id);
-        if (!ops) continue;
-        touched.add(ops);
-        ops[entity].set(user.id, { kind: 'archive' });
+        const school = opsFor(schoolId, event.id);
+        if (!school) continue;
+        touched.add(school);
+        entityOps(school, stream.entity).ops.set(user.id, { kind: 'archive' });
       }
     }
-    for (const ops of touched) ops.events += 1;
+    for (const school of touched) school.events += 1;
   }
   return { bySchool, unreadable, ignored };
 }

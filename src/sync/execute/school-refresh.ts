@@ -2,62 +2,74 @@
  * The school-list part of a run on its own (SyncService.refreshSchools). The queue fan-out runs it
  * before enqueueing one message per school, so a queued run covers the schools Clever started
  * sharing and skips those it stopped sharing, as an in-process run does. It is the in-process
- * district sync's own code (discoverDistricts, refreshDistrict, refreshSchools with its guard),
- * plus provisioning the databases of never-synced schools, which an in-process run does as each
- * school starts and the queue workers would otherwise do one by one.
+ * district pipeline's own first half (discovery, the district's record and school list with its
+ * guard), plus provisioning the databases of never-synced schools, which an in-process run does as
+ * each school starts and the queue workers would otherwise do one by one.
  */
 import pLimit from 'p-limit';
-import type { DistrictRecord, SchoolRecord } from '../db/types.js';
-import { zeroCounts } from '../domain/index.js';
-import type { Logger } from '../telemetry/index.js';
-import type { RunContext } from './context.js';
-import { discoverDistricts } from './discovery.js';
-import type { DistrictTarget } from './district-sync.js';
+import type { CleverApiClient } from '../../clever/api/index.js';
+import type {
+  DistrictRecord,
+  SchoolDatabaseProvider,
+  SchoolRecord,
+  SessionRepository,
+} from '../../db/index.js';
+import { zeroCounts } from '../../domain/index.js';
+import type { Logger } from '../../telemetry/index.js';
+import { leaseKeys } from '../leases.js';
+import type { DistrictTarget, ResolvedTarget } from '../plan/target.js';
+import { describeError, errorForLog } from '../report/error-text.js';
+import type { DistrictSchoolsRefresh, DistrictSyncResult } from '../types.js';
+import { type DiscoveryDeps, discoverDistricts } from './discovery.js';
 import { type DistrictTrace, startDistrictTrace } from './district-trace.js';
-import { describeError, errorForLog } from './error-text.js';
-import { leaseKeys } from './leases.js';
-import { provisionIfNeverSynced } from './school-sync.js';
-import { refreshDistrict, refreshSchools } from './schools-list.js';
-import type { DistrictSchoolsRefresh, DistrictSyncResult } from './types.js';
+import type { Run } from './run.js';
+import { refreshDistrictAndList } from './school-list.js';
+import { provisionIfNeverSynced } from './school-pull.js';
 
-export type RefreshScope =
-  | { scope: 'all' }
-  | { scope: 'district'; district: DistrictTarget }
-  | { scope: 'school'; school: SchoolRecord; district: DistrictRecord };
+export interface RefreshDeps extends DiscoveryDeps {
+  session: Pick<SessionRepository, 'districts' | 'schools' | 'history'>;
+  databases: SchoolDatabaseProvider;
+  clever: Pick<CleverApiClient, 'forDistrict'>;
+}
 
-export async function refreshScope(ctx: RunContext, target: RefreshScope): Promise<DistrictSchoolsRefresh[]> {
+export async function refreshScope(
+  run: Run,
+  deps: RefreshDeps,
+  target: ResolvedTarget,
+): Promise<DistrictSchoolsRefresh[]> {
   if (target.scope === 'school') {
     // A run of one school never re-lists its district (in either mode): the school is the list.
     const { district, school } = target;
     return [{ ...outcome(district.id, district.cleverDistrictId), schools: [school] }];
   }
-  if (target.scope === 'district') return [await refreshDistrictSchools(ctx, target.district)];
-  const discovery = await discoverDistricts(ctx);
-  const limit = pLimit(ctx.settings.maxConcurrentDistricts);
+  if (target.scope === 'district') return [await refreshDistrictSchools(run, deps, target.district)];
+  const discovery = await discoverDistricts(run, deps);
+  const limit = pLimit(run.settings.maxConcurrentDistricts);
   const refreshed = await Promise.all(
-    discovery.targets.map((t) => limit(() => refreshDistrictSchools(ctx, t))),
+    discovery.targets.map((t) => limit(() => refreshDistrictSchools(run, deps, t))),
   );
   return [...refreshed, ...discovery.notConnected.map(notConnected)];
 }
 
 /** One district: its lease, record and school list, then databases for schools that never synced. */
-export async function refreshDistrictSchools(
-  ctx: RunContext,
+async function refreshDistrictSchools(
+  run: Run,
+  deps: RefreshDeps,
   target: DistrictTarget,
 ): Promise<DistrictSchoolsRefresh> {
-  const logger = ctx.logger.child({
+  const logger = run.logger.child({
     cleverDistrictId: target.cleverDistrictId,
     districtId: target.record?.id,
   });
   const key = leaseKeys.district(target.cleverDistrictId);
-  const lease = await ctx.leases.acquire(key);
+  const lease = await run.acquire(key);
   // The queue fan-out holds its run's scope lease under a holder of its own: that is this run.
-  if (!lease.acquired && lease.runningRunId !== ctx.runId) {
+  if (!lease.acquired && lease.runningRunId !== run.id) {
     logger.info({ runningRunId: lease.runningRunId }, 'school list not refreshed: another run is syncing it');
     return {
       ...outcome(target.record?.id ?? null, target.cleverDistrictId),
       status: 'Skipped',
-      schools: await knownSchools(ctx, target.record),
+      schools: await knownSchools(deps, target.record),
       warnings: [`already being synced by run ${lease.runningRunId}`],
       runningRunId: lease.runningRunId,
     };
@@ -65,13 +77,18 @@ export async function refreshDistrictSchools(
   let district = target.record;
   let trace: DistrictTrace | undefined;
   try {
-    trace = await startDistrictTrace(ctx, target.cleverDistrictId, district, logger);
-    district = trace.district;
-    const api = ctx.deps.clever.forDistrict(target.cleverDistrictId);
-    district = await refreshDistrict(ctx, api, district, target.cleverDistrictId);
-    const list = await refreshSchools(ctx, api, district, logger);
+    trace = await startDistrictTrace(run, deps.session, target.cleverDistrictId, district, logger);
+    const refreshed = await refreshDistrictAndList(
+      run,
+      deps,
+      target.cleverDistrictId,
+      trace.district,
+      logger,
+    );
+    district = refreshed.district;
+    const { list } = refreshed;
     const listed = list.schools.flatMap((s) => (s.record ? [s.record] : []));
-    const { schools, provisioned } = await provisionNew(ctx, listed, logger);
+    const { schools, provisioned } = await provisionNew(run, deps, listed, logger);
     logger.info(
       { schools: schools.length, schoolChanges: list.changes, provisioned, held: list.held },
       'school list refreshed',
@@ -86,7 +103,6 @@ export async function refreshDistrictSchools(
       warnings: list.warnings,
     };
   } catch (caught) {
-    const error = describeError(caught);
     logger.error(
       { err: errorForLog(caught) },
       'school list refresh failed; using the schools SessionDb knows',
@@ -96,13 +112,13 @@ export async function refreshDistrictSchools(
     return {
       ...outcome(district?.id ?? null, target.cleverDistrictId),
       status: 'Failed',
-      schools: await knownSchools(ctx, district),
-      error,
+      schools: await knownSchools(deps, district),
+      error: describeError(caught),
     };
   } finally {
     await trace?.finish();
     // A no-op when the run's fan-out holds it: that lease lives as long as the run.
-    await ctx.leases.release(key);
+    await run.release(key);
   }
 }
 
@@ -112,7 +128,8 @@ export async function refreshDistrictSchools(
  * provisions again and records the failure in its SyncHistory, where operators look.
  */
 async function provisionNew(
-  ctx: RunContext,
+  run: Run,
+  deps: RefreshDeps,
   schools: SchoolRecord[],
   logger: Logger,
 ): Promise<{ schools: SchoolRecord[]; provisioned: number }> {
@@ -120,9 +137,13 @@ async function provisionNew(
   const updated = await Promise.all(
     schools.map((school) => {
       if (school.lastSuccessfulSyncAt !== null) return school;
-      return ctx.limiter(async () => {
+      return run.limiter(async () => {
         try {
-          const ref = await provisionIfNeverSynced(ctx, school);
+          const ref = await provisionIfNeverSynced(
+            run,
+            { databases: deps.databases, schools: deps.session.schools },
+            school,
+          );
           provisioned += 1;
           return { ...school, databaseName: ref.databaseName };
         } catch (error) {
@@ -138,9 +159,9 @@ async function provisionNew(
   return { schools: updated, provisioned };
 }
 
-async function knownSchools(ctx: RunContext, district: DistrictRecord | null): Promise<SchoolRecord[]> {
+async function knownSchools(deps: RefreshDeps, district: DistrictRecord | null): Promise<SchoolRecord[]> {
   if (!district) return [];
-  return ctx.deps.session.schools.list({ districtId: district.id, activeOnly: true });
+  return deps.session.schools.list({ districtId: district.id, activeOnly: true });
 }
 
 function outcome(districtId: number | null, cleverDistrictId: string): DistrictSchoolsRefresh {

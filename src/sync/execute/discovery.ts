@@ -4,12 +4,20 @@
  * marked inactive and skipped; a configured district without a token is reported, not synced.
  */
 
-import type { DistrictRecord } from '../db/types.js';
-import { zeroCounts } from '../domain/index.js';
-import type { RunContext } from './context.js';
-import type { DistrictTarget } from './district-sync.js';
-import { describeError } from './error-text.js';
-import type { DistrictSyncResult } from './types.js';
+import type { CleverTokenProvider } from '../../clever/auth/index.js';
+import type { DistrictRecord, SessionRepository } from '../../db/index.js';
+import { zeroCounts } from '../../domain/index.js';
+import type { DistrictTarget } from '../plan/target.js';
+import { describeError } from '../report/error-text.js';
+import type { DistrictSyncResult } from '../types.js';
+import type { Run } from './run.js';
+
+export interface DiscoveryDeps {
+  tokens: Pick<CleverTokenProvider, 'listDistricts'>;
+  districts: SessionRepository['districts'];
+  /** CLEVER_DISTRICT_IDS (undefined = every connected district). */
+  districtIds?: string[] | undefined;
+}
 
 export interface Discovery {
   targets: DistrictTarget[];
@@ -26,7 +34,7 @@ function notAuthorizedError(cleverDistrictId: string): string {
     : 'not a Clever district id (24 hexadecimal characters): check CLEVER_DISTRICT_IDS';
 }
 
-/** A district this run could not sync: counted as failed by the run's status (rollup.ts). */
+/** A district this run could not sync: counted as failed by the run's status (report/rollup.ts). */
 function unsynced(
   districtId: number | null,
   cleverDistrictId: string,
@@ -49,8 +57,8 @@ function unsynced(
   };
 }
 
-export async function discoverDistricts(ctx: RunContext): Promise<Discovery> {
-  const entry = await ctx.history.start({
+export async function discoverDistricts(run: Run, deps: DiscoveryDeps): Promise<Discovery> {
+  const entry = await run.history.start({
     districtId: null,
     schoolId: null,
     entity: 'districts',
@@ -58,11 +66,11 @@ export async function discoverDistricts(ctx: RunContext): Promise<Discovery> {
   });
   const counts = zeroCounts();
   try {
-    const tokens = await ctx.deps.tokens.listDistricts();
+    const tokens = await deps.tokens.listDistricts();
     const connected = new Set(tokens.map((t) => t.districtId));
-    const known = await ctx.deps.session.districts.list();
+    const known = await deps.districts.list();
     const byCleverId = new Map<string, DistrictRecord>(known.map((d) => [d.cleverDistrictId, d]));
-    const wanted = ctx.deps.districtIds ? [...new Set(ctx.deps.districtIds)] : [...connected].sort();
+    const wanted = deps.districtIds ? [...new Set(deps.districtIds)] : [...connected].sort();
 
     const warnings: string[] = [];
     const notConnected: DistrictSyncResult[] = [];
@@ -70,11 +78,11 @@ export async function discoverDistricts(ctx: RunContext): Promise<Discovery> {
       if (!district.isActive || connected.has(district.cleverDistrictId)) continue;
       counts.archived += 1;
       warnings.push(`district ${district.cleverDistrictId} disconnected: marked inactive`);
-      ctx.logger.warn(
+      run.logger.warn(
         { cleverDistrictId: district.cleverDistrictId },
         'district disconnected (no token any more): marked inactive',
       );
-      if (!ctx.options.dryRun) await ctx.deps.session.districts.setActive(district.id, false);
+      if (!run.options.dryRun) await deps.districts.setActive(district.id, false);
       // Reported in the run (which it fails, in part): a district that stops syncing needs a person.
       notConnected.push(
         unsynced(district.id, district.cleverDistrictId, DISCONNECTED_ERROR, { disconnected: true }),
@@ -88,7 +96,7 @@ export async function discoverDistricts(ctx: RunContext): Promise<Discovery> {
       if (!connected.has(cleverDistrictId)) {
         counts.invalid += 1;
         if (notConnected.some((d) => d.cleverDistrictId === cleverDistrictId)) continue;
-        ctx.logger.warn(
+        run.logger.warn(
           { cleverDistrictId: cleverDistrictId.slice(0, 64) },
           'configured district has not authorized the app: skipped',
         );

@@ -5,20 +5,33 @@
  * far likelier a sharing problem than a district closing its schools.
  */
 
-import type { CleverDistrictApi } from '../clever/api/types.js';
-import type { DistrictRecord, SchoolRecord, SchoolUpsert } from '../db/types.js';
-import type { SyncCounts } from '../domain/index.js';
-import { zeroCounts } from '../domain/index.js';
-import type { Logger } from '../telemetry/index.js';
+import type { CleverApiClient, CleverDistrictApi } from '../../clever/api/index.js';
+import type {
+  DistrictRecord,
+  SchoolDatabaseProvider,
+  SchoolRecord,
+  SchoolUpsert,
+  SessionRepository,
+} from '../../db/index.js';
+import type { SyncCounts } from '../../domain/index.js';
+import { zeroCounts } from '../../domain/index.js';
+import type { Logger } from '../../telemetry/index.js';
+import type { SchoolTarget } from '../plan/school-plan.js';
+import { describeError, errorForLog } from '../report/error-text.js';
+import type { SchoolSyncResult } from '../types.js';
 import { checkArchiveGuard } from './archive-guard.js';
-import type { RunContext } from './context.js';
-import { describeError, errorForLog } from './error-text.js';
 import { mapSchool, parseTimestamp } from './mapping.js';
 import { prefetchOne } from './pages.js';
-import type { SchoolTarget } from './school-sync.js';
-import type { SchoolSyncResult } from './types.js';
+import type { Run } from './run.js';
+import { schoolBook } from './school-book.js';
 import { archiveUnsharedSchools } from './unshared-schools.js';
 import { isUsableCleverId } from './validate.js';
+
+export interface SchoolListDeps {
+  api: CleverDistrictApi;
+  session: Pick<SessionRepository, 'schools'>;
+  databases: SchoolDatabaseProvider;
+}
 
 export interface SchoolListOutcome {
   changes: SyncCounts;
@@ -30,14 +43,14 @@ export interface SchoolListOutcome {
   warnings: string[];
 }
 
-export async function refreshSchools(
-  ctx: RunContext,
-  api: CleverDistrictApi,
+export async function refreshSchoolList(
+  run: Run,
+  deps: SchoolListDeps,
   district: DistrictRecord | null,
   logger: Logger,
 ): Promise<SchoolListOutcome> {
-  const dryRun = ctx.options.dryRun;
-  const entry = await ctx.history.start({
+  const dryRun = run.options.dryRun;
+  const entry = await run.history.start({
     districtId: district?.id ?? null,
     schoolId: null,
     entity: 'schools',
@@ -50,13 +63,13 @@ export async function refreshSchools(
   try {
     const known = new Map<string, SchoolRecord>();
     if (district)
-      for (const s of await ctx.deps.session.schools.list({ districtId: district.id }))
+      for (const s of await deps.session.schools.list({ districtId: district.id }))
         known.set(s.cleverSchoolId, s);
     const activeBefore = [...known.values()].filter((s) => s.isActive).length;
     const seen = new Set<string>();
     const newInDryRun: string[] = [];
 
-    for await (const page of prefetchOne(api.getSchools({ pageSize: ctx.settings.pageSize }))) {
+    for await (const page of prefetchOne(deps.api.getSchools({ pageSize: run.settings.pageSize }))) {
       const byId = new Map<string, SchoolUpsert>();
       for (const school of page) {
         const mapped = mapSchool(school);
@@ -75,7 +88,7 @@ export async function refreshSchools(
       for (const s of valid) seen.add(s.cleverSchoolId);
       if (!dryRun && district) {
         if (valid.length > 0) {
-          const result = await ctx.deps.session.schools.upsertMany(district.id, valid);
+          const result = await deps.session.schools.upsertMany(district.id, valid);
           changes.created += result.created;
           changes.updated += result.updated;
           changes.restored += result.restored;
@@ -96,9 +109,9 @@ export async function refreshSchools(
       activeBefore,
       wouldArchive: missing.length,
       pulled: seen.size,
-      fraction: ctx.settings.archiveGuardFraction,
-      minRows: Math.min(ctx.settings.archiveGuardMinRows, 3),
-      force: ctx.options.force,
+      fraction: run.settings.archiveGuardFraction,
+      minRows: Math.min(run.settings.archiveGuardMinRows, 3),
+      force: run.options.force,
     });
     if (guard.hold) {
       warnings.push(`schools: ${guard.reason}`);
@@ -108,11 +121,20 @@ export async function refreshSchools(
       );
     } else if (missing.length > 0) {
       if (!dryRun && district) {
-        const outcome = await archiveUnsharedSchools(ctx, missing, logger);
+        const outcome = await archiveUnsharedSchools(
+          run,
+          {
+            databases: deps.databases,
+            schools: deps.session.schools,
+            book: schoolBook(run, deps.session.schools),
+          },
+          missing,
+          logger,
+        );
         unshared.push(...outcome.results);
         for (const school of outcome.kept) notYetArchived.add(school.cleverSchoolId);
         const keep = [...seen, ...notYetArchived];
-        changes.archived = await ctx.deps.session.schools.archiveMissing(district.id, keep, ctx.now());
+        changes.archived = await deps.session.schools.archiveMissing(district.id, keep, run.now());
       } else {
         changes.archived = missing.length;
       }
@@ -121,7 +143,7 @@ export async function refreshSchools(
 
     let schools: SchoolTarget[];
     if (!dryRun && district) {
-      const active = await ctx.deps.session.schools.list({ districtId: district.id, activeOnly: true });
+      const active = await deps.session.schools.list({ districtId: district.id, activeOnly: true });
       // Unshared, but its roster could not be archived yet: it stays active in SessionDb, unsynced.
       schools = active
         .filter((record) => !notYetArchived.has(record.cleverSchoolId))
@@ -153,22 +175,49 @@ export async function refreshSchools(
 
 /** Upserts the district from Clever (a dry run only reads). */
 export async function refreshDistrict(
-  ctx: RunContext,
+  run: Run,
+  districts: SessionRepository['districts'],
   api: CleverDistrictApi,
   known: DistrictRecord | null,
   cleverDistrictId: string,
 ): Promise<DistrictRecord | null> {
   const clever = await api.getDistrict();
-  if (ctx.options.dryRun) return known ?? (await ctx.deps.session.districts.findByCleverId(cleverDistrictId));
-  const record = await ctx.deps.session.districts.upsert({
+  if (run.options.dryRun) return known ?? (await districts.findByCleverId(cleverDistrictId));
+  const record = await districts.upsert({
     cleverDistrictId,
     name: clever.name?.trim() || cleverDistrictId,
     cleverState: clever.state ?? null,
     cleverLastSync: parseTimestamp(clever.last_sync),
   });
   if (!record.isActive) {
-    await ctx.deps.session.districts.setActive(record.id, true);
+    await districts.setActive(record.id, true);
     return { ...record, isActive: true };
   }
   return record;
+}
+
+/**
+ * The district's record and its school list, read from Clever and written to SessionDb: the first
+ * half of every district run, in process or before a queue fan-out.
+ */
+export async function refreshDistrictAndList(
+  run: Run,
+  deps: {
+    session: Pick<SessionRepository, 'districts' | 'schools'>;
+    databases: SchoolDatabaseProvider;
+    clever: Pick<CleverApiClient, 'forDistrict'>;
+  },
+  cleverDistrictId: string,
+  known: DistrictRecord | null,
+  logger: Logger,
+): Promise<{ district: DistrictRecord | null; api: CleverDistrictApi; list: SchoolListOutcome }> {
+  const api = deps.clever.forDistrict(cleverDistrictId);
+  const district = await refreshDistrict(run, deps.session.districts, api, known, cleverDistrictId);
+  const list = await refreshSchoolList(
+    run,
+    { api, session: deps.session, databases: deps.databases },
+    district,
+    logger,
+  );
+  return { district, api, list };
 }

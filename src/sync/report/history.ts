@@ -3,10 +3,10 @@
  * district's school list), completed with its final status and exact counts when it ends. Dry
  * runs write no history (they change nothing; their plan lives in the SyncRun summary).
  */
-import type { SessionRepository } from '../db/types.js';
-import type { SyncCounts, SyncEntity, SyncStatus, SyncTrigger, SyncType } from '../domain/index.js';
-import { redactText } from '../telemetry/redact.js';
-import { FINAL_WRITE_BUDGET_MS, settle } from './settle.js';
+import type { SessionRepository } from '../../db/index.js';
+import type { SyncCounts, SyncEntity, SyncStatus, SyncTrigger, SyncType } from '../../domain/index.js';
+import { redactText } from '../../telemetry/index.js';
+import { FINAL_WRITE_BUDGET_MS, settle } from '../settle.js';
 
 export interface HistoryOutcome {
   status: Exclude<SyncStatus, 'Running'>;

@@ -7,13 +7,12 @@
  * A district Clever lists for the first time gets its SessionDb row before anything else, named by
  * its id until `/districts/{id}` answers, so even its first failures are recorded and counted.
  */
-import type { DistrictRecord } from '../db/types.js';
-import { zeroCounts } from '../domain/index.js';
-import type { Logger } from '../telemetry/index.js';
-import { districtFailingAlert, emitAlert } from './alerts.js';
-import type { RunContext } from './context.js';
-import { describeError, errorForLog } from './error-text.js';
-import type { HistoryEntry } from './history.js';
+import type { DistrictRecord, SessionRepository } from '../../db/index.js';
+import { zeroCounts } from '../../domain/index.js';
+import type { Logger } from '../../telemetry/index.js';
+import { districtFailingAlert } from '../report/alerts.js';
+import { describeError, errorForLog } from '../report/error-text.js';
+import type { Run } from './run.js';
 
 export interface DistrictTrace {
   /** The district's SessionDb row (null only in a dry run of a district SessionDb does not know). */
@@ -23,18 +22,18 @@ export interface DistrictTrace {
 }
 
 export async function startDistrictTrace(
-  ctx: RunContext,
+  run: Run,
+  session: Pick<SessionRepository, 'districts' | 'history'>,
   cleverDistrictId: string,
   known: DistrictRecord | null,
   logger: Logger,
 ): Promise<DistrictTrace> {
-  const session = ctx.deps.session;
   const district =
     known ??
-    (ctx.options.dryRun
+    (run.options.dryRun
       ? null
       : await session.districts.upsert({ cleverDistrictId, name: cleverDistrictId }));
-  const entry: HistoryEntry = await ctx.history.start({
+  const entry = await run.history.start({
     districtId: district?.id ?? null,
     schoolId: null,
     entity: 'districts',
@@ -50,21 +49,19 @@ export async function startDistrictTrace(
           counts: zeroCounts(),
           errorSummary: message,
         });
-        if (message === null || district === null || ctx.options.dryRun) return;
-        const failures = await consecutiveFailures(ctx, district.id);
-        if (failures >= ctx.settings.alertAfterFailures) {
-          await emitAlert(
-            logger,
-            ctx.deps.alerts,
-            districtFailingAlert({
-              runId: ctx.runId,
-              districtId: district.id,
-              cleverDistrictId,
-              consecutiveFailures: failures,
-              error: message,
-            }),
-          );
-        }
+        if (message === null || district === null || run.options.dryRun) return;
+        const failures = await consecutiveFailures(session, district.id, run.settings.alertAfterFailures);
+        if (failures < run.settings.alertAfterFailures) return;
+        await run.alert(
+          districtFailingAlert({
+            runId: run.id,
+            districtId: district.id,
+            cleverDistrictId,
+            consecutiveFailures: failures,
+            error: message,
+          }),
+          logger,
+        );
       } catch (caught) {
         logger.error({ err: errorForLog(caught) }, 'could not record the district outcome');
       }
@@ -73,11 +70,15 @@ export async function startDistrictTrace(
 }
 
 /** Failed `districts` rows of the district, newest first, up to its last success. */
-async function consecutiveFailures(ctx: RunContext, districtId: number): Promise<number> {
-  const rows = await ctx.deps.session.history.list({
+async function consecutiveFailures(
+  session: Pick<SessionRepository, 'history'>,
+  districtId: number,
+  alertAfter: number,
+): Promise<number> {
+  const rows = await session.history.list({
     districtId,
     entity: 'districts',
-    limit: Math.max(50, ctx.settings.alertAfterFailures),
+    limit: Math.max(50, alertAfter),
   });
   let streak = 0;
   for (const row of rows) {

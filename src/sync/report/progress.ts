@@ -4,12 +4,12 @@
  * any instance. Row updates are chained so they land in order and never overlap.
  */
 
-import type { SessionRepository } from '../db/types.js';
-import type { SyncCounts } from '../domain/index.js';
-import { addCounts, zeroCounts } from '../domain/index.js';
-import type { Logger } from '../telemetry/index.js';
+import type { SessionRepository } from '../../db/index.js';
+import type { SyncCounts } from '../../domain/index.js';
+import { addCounts, zeroCounts } from '../../domain/index.js';
+import type { Logger } from '../../telemetry/index.js';
+import type { SchoolSyncResult, SyncProgress } from '../types.js';
 import { errorForLog } from './error-text.js';
-import type { SchoolSyncResult, SyncProgress } from './types.js';
 
 export class RunTracker {
   districtsTotal = 0;

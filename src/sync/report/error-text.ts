@@ -5,7 +5,7 @@
  * body, and a roster body is student data. So for those only the code, request, status and the
  * client's own description of the problem (`details.problem`, which never quotes the body) are kept.
  */
-import { AppError, toLogObject } from '../errors.js';
+import { AppError, toLogObject } from '../../errors.js';
 
 function quotesBody(error: AppError): boolean {
   return error.details.kind === 'invalid-response';

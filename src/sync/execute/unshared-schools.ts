@@ -9,15 +9,22 @@
  * This runs only when the school list passed the mass-archive guard (a district unsharing many of
  * its schools at once is held before anything here happens).
  */
-import type { SchoolRecord } from '../db/types.js';
-import type { SyncCounts } from '../domain/index.js';
-import { addCounts, zeroCounts } from '../domain/index.js';
-import type { Logger } from '../telemetry/index.js';
-import type { RunContext } from './context.js';
-import { describeError, errorForLog } from './error-text.js';
-import { ROSTER_ENTITIES } from './events.js';
-import { recordFailure } from './school-sync.js';
-import type { SchoolSyncResult } from './types.js';
+import type { SchoolDatabaseProvider, SchoolRecord, SessionRepository } from '../../db/index.js';
+import type { SyncCounts } from '../../domain/index.js';
+import { addCounts, zeroCounts } from '../../domain/index.js';
+import type { Logger } from '../../telemetry/index.js';
+import { describeError, errorForLog } from '../report/error-text.js';
+import type { SchoolSyncResult } from '../types.js';
+import type { Run } from './run.js';
+import type { SchoolBook } from './school-book.js';
+import { refOf } from './school-pull.js';
+import { ROSTER_ENTITIES } from './streams.js';
+
+export interface UnsharedDeps {
+  databases: SchoolDatabaseProvider;
+  schools: SessionRepository['schools'];
+  book: SchoolBook;
+}
 
 export const UNSHARED_WARNING = 'school no longer shared by Clever: its roster was archived';
 
@@ -29,14 +36,15 @@ export interface UnsharedOutcome {
 }
 
 export async function archiveUnsharedSchools(
-  ctx: RunContext,
+  run: Run,
+  deps: UnsharedDeps,
   schools: readonly SchoolRecord[],
   logger: Logger,
 ): Promise<UnsharedOutcome> {
   const results: SchoolSyncResult[] = [];
   const kept: SchoolRecord[] = [];
   for (const school of schools) {
-    const result = await archiveRoster(ctx, school, logger);
+    const result = await archiveRoster(run, deps, school, logger);
     results.push(result);
     if (result.status === 'Failed') kept.push(school);
   }
@@ -44,7 +52,8 @@ export async function archiveUnsharedSchools(
 }
 
 async function archiveRoster(
-  ctx: RunContext,
+  run: Run,
+  deps: UnsharedDeps,
   school: SchoolRecord,
   logger: Logger,
 ): Promise<SchoolSyncResult> {
@@ -62,15 +71,10 @@ async function archiveRoster(
   try {
     // A school that never synced has no rows to archive (and may have no database).
     if (school.lastSuccessfulSyncAt !== null || school.databaseName !== null) {
-      const roster = await ctx.deps.schoolDatabases.forSchool({
-        id: school.id,
-        cleverSchoolId: school.cleverSchoolId,
-        connectionSecretName: school.connectionSecretName,
-        databaseName: school.databaseName,
-      });
-      const at = ctx.now();
+      const roster = await deps.databases.forSchool(refOf(school));
+      const at = run.now();
       for (const entity of ROSTER_ENTITIES) {
-        const entry = await ctx.history.start({
+        const entry = await run.history.start({
           districtId: school.districtId,
           schoolId: school.id,
           entity,
@@ -79,7 +83,7 @@ async function archiveRoster(
         const entityCounts: SyncCounts = zeroCounts();
         try {
           // Rows "not seen by this run" are all of them: this run pulls nothing for the school.
-          entityCounts.archived = await roster.archiveUnseen(entity, ctx.runId, at);
+          entityCounts.archived = await roster.archiveUnseen(entity, run.id, at);
         } catch (error) {
           await entry
             .complete({ status: 'Failed', counts: entityCounts, errorSummary: describeError(error) })
@@ -90,7 +94,7 @@ async function archiveRoster(
         addCounts(counts, entityCounts);
       }
     }
-    await ctx.deps.session.schools.setRequiresFullSync(school.id, true);
+    await deps.schools.setRequiresFullSync(school.id, true);
     log.info({ archived: counts.archived }, 'archived the roster of a school no longer shared');
     return {
       ...base,
@@ -102,7 +106,7 @@ async function archiveRoster(
   } catch (error) {
     const message = `school no longer shared by Clever, but its roster could not be archived: ${describeError(error)}`;
     log.error({ err: errorForLog(error) }, 'could not archive the roster of a school no longer shared');
-    await recordFailure(ctx, school, message);
+    await deps.book.failed(school, message);
     return {
       ...base,
       status: 'Failed',

@@ -10,7 +10,7 @@
  * - Held (the mass-archive guard) shows only when nothing failed or was skipped: those need
  *   attention first, and the held school still shows in the per-school results.
  */
-import type { DistrictSyncResult, SchoolSyncResult, SyncRunResult } from './types.js';
+import type { DistrictSyncResult, SchoolSyncResult, SyncRunResult } from '../types.js';
 
 export type DistrictStatus = DistrictSyncResult['status'];
 export type RunStatus = SyncRunResult['status'];
@@ -25,19 +25,24 @@ function rollup(tally: Tally): DistrictStatus {
   return tally.held > 0 ? 'Held' : 'Succeeded';
 }
 
-/** A district's status from its own error, its school list and its schools' outcomes. */
+/**
+ * A district's status from its own error, its school list and its schools' outcomes. A school list
+ * that could not be refreshed while its schools still synced (from the list SessionDb knew, as the
+ * queue fan-out does) is one failed part among them.
+ */
 export function districtStatus(
   error: string | undefined,
   schools: readonly Pick<SchoolSyncResult, 'status'>[],
-  schoolListHeld: boolean,
+  schoolList: { held: boolean; failed?: boolean },
 ): DistrictStatus {
   if (error) return 'Failed';
+  const listFailed = schoolList.failed ? 1 : 0;
   return rollup({
-    total: schools.length,
-    failed: schools.filter((s) => s.status === 'Failed').length,
+    total: schools.length + listFailed,
+    failed: schools.filter((s) => s.status === 'Failed').length + listFailed,
     skipped: schools.filter((s) => s.status === 'Skipped').length,
     partial: 0,
-    held: schools.filter((s) => s.status === 'Held').length + (schoolListHeld ? 1 : 0),
+    held: schools.filter((s) => s.status === 'Held').length + (schoolList.held ? 1 : 0),
   });
 }
 

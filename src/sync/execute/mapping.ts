@@ -11,9 +11,9 @@ import type {
   CleverTeacher,
   CleverTeacherRole,
   CleverUser,
-} from '../clever/api/types.js';
-import type { SchoolUpsert } from '../db/types.js';
-import type { StudentRow, TeacherRow } from '../domain/index.js';
+} from '../../clever/api/index.js';
+import type { SchoolUpsert } from '../../db/index.js';
+import type { StudentRow, TeacherRow } from '../../domain/index.js';
 
 /**
  * C0/C1 control characters other than tab, line feed and carriage return. PostgreSQL refuses a NUL

@@ -3,9 +3,9 @@
  * is skipped and reported by its Clever id and reason codes only: names, emails and dates of
  * birth never reach a log line.
  */
-import type { CleverUser } from '../clever/api/types.js';
-import type { RosterEntity, RosterRow } from '../domain/index.js';
-import { mapStudent, mapTeacher } from './mapping.js';
+import type { CleverUser } from '../../clever/api/index.js';
+import type { RosterEntity, RosterRow } from '../../domain/index.js';
+import type { RosterStream } from './streams.js';
 
 export type InvalidReason = 'missing_id' | 'missing_name' | 'missing_school' | 'missing_role';
 
@@ -40,10 +40,6 @@ export function invalidReasons(row: {
   return reasons;
 }
 
-export function mapUser<E extends RosterEntity>(entity: E, user: CleverUser): RosterRow<E> | null {
-  return (entity === 'students' ? mapStudent(user) : mapTeacher(user)) as RosterRow<E> | null;
-}
-
 export interface PreparedPage<E extends RosterEntity> {
   /** Valid rows, one per Clever id (the last occurrence wins). */
   rows: RosterRow<E>[];
@@ -58,13 +54,13 @@ export interface PreparedPage<E extends RosterEntity> {
  * not touch a row twice).
  */
 export function preparePage<E extends RosterEntity>(
-  entity: E,
+  stream: RosterStream<E>,
   users: readonly CleverUser[],
 ): PreparedPage<E> {
   const byId = new Map<string, RosterRow<E> | InvalidRecord>();
   const anonymous: InvalidRecord[] = [];
   for (const user of users) {
-    const row = mapUser(entity, user);
+    const row = stream.rowOf(user);
     const id = typeof user?.id === 'string' ? user.id.trim() : '';
     if (row === null) {
       const record: InvalidRecord = { cleverId: id, reasons: ['missing_role'] };

@@ -1,0 +1,291 @@
+/**
+ * A full pull of one school: take its lease, open where its rows go (its database, provisioned on
+ * its first sync; in a dry run the planning writer), read each roster stream page by page through
+ * an EntityApplier, archive what Clever no longer lists (guarded), then record the outcome. Every
+ * error is caught here: one school never stops the others.
+ */
+import type { CleverDistrictApi } from '../../clever/api/index.js';
+import type {
+  SchoolDatabaseProvider,
+  SchoolDatabaseRef,
+  SchoolRecord,
+  SchoolRosterRepository,
+  SessionRepository,
+} from '../../db/index.js';
+import { sumCounts, zeroCounts } from '../../domain/index.js';
+import { AppError } from '../../errors.js';
+import type { Logger } from '../../telemetry/index.js';
+import type { SchoolPlan } from '../plan/school-plan.js';
+import { describeError, errorForLog } from '../report/error-text.js';
+import type { EntitySyncResult, SchoolSyncResult } from '../types.js';
+import { EntityApplier } from './entity-applier.js';
+import { prefetchOne } from './pages.js';
+import type { Run } from './run.js';
+import type { SchoolBook } from './school-book.js';
+import { type RosterStream, streamOf } from './streams.js';
+import { preparePage } from './validate.js';
+import { databaseWriter, emptyPlan, PlanningWriter, type RosterWriter } from './writers.js';
+
+export interface SchoolPullDeps {
+  api: CleverDistrictApi;
+  databases: SchoolDatabaseProvider;
+  schools: SessionRepository['schools'];
+  book: SchoolBook;
+}
+
+type FullPlan = Extract<SchoolPlan, { kind: 'full' }>;
+
+export async function pullSchool(
+  run: Run,
+  deps: SchoolPullDeps,
+  plan: FullPlan,
+  /** The events cursor this pull establishes (taken before it); null without Events access. */
+  cursorAfter: string | null,
+): Promise<SchoolSyncResult> {
+  const { school } = plan;
+  const record = school.record;
+  const logger = run.logger.child({ schoolId: record?.id, cleverSchoolId: school.cleverSchoolId });
+  const started = Date.now();
+  const base = {
+    schoolId: record?.id ?? null,
+    cleverSchoolId: school.cleverSchoolId,
+    districtId: school.districtId,
+    syncType: 'Full' as const,
+    reason: plan.reason,
+  };
+
+  const lease = await run.acquire(plan.leaseKey);
+  if (!lease.acquired) {
+    logger.info({ runningRunId: lease.runningRunId }, 'school skipped: another run is syncing it');
+    return {
+      ...base,
+      status: 'Skipped',
+      entities: [],
+      counts: zeroCounts(),
+      durationMs: Date.now() - started,
+      warnings: [`already being synced by run ${lease.runningRunId}`],
+      runningRunId: lease.runningRunId,
+    };
+  }
+
+  logger.info({ reason: plan.reason }, 'school sync started');
+  const entities: EntitySyncResult[] = [];
+  try {
+    const writer = await openWriter(run, deps, record);
+    for (const entity of plan.entities) {
+      const outcome = await pullEntity(run, deps.api, writer, streamOf(entity), school, cursorAfter, logger);
+      entities.push(outcome.result);
+      // Rows written before the failure stay counted (the school's result sums `entities`).
+      if (outcome.failure !== undefined) throw outcome.failure;
+    }
+    const held = entities.filter((e) => e.status === 'Held');
+    const warnings = entities.flatMap((e) => e.warnings);
+    if (record) {
+      // Rows were upserted but nothing archived: stay on full pulls until the archive is applied.
+      if (held.length > 0) await deps.book.held(record, warnings, { stayFull: true });
+      else await deps.book.succeeded(record, cursorAfter);
+    }
+    const counts = sumCounts(entities.map((e) => e.counts));
+    const status = held.length > 0 ? 'Held' : 'Succeeded';
+    const durationMs = Date.now() - started;
+    logger.info({ status, durationMs, counts }, 'school sync finished');
+    return {
+      ...base,
+      status,
+      entities,
+      counts,
+      durationMs,
+      warnings,
+      ...(writer instanceof PlanningWriter ? { plan: schoolPlanOf(plan, writer, entities) } : {}),
+    };
+  } catch (error) {
+    const message = describeError(error);
+    logger.error(
+      {
+        err: errorForLog(error),
+        durationMs: Date.now() - started,
+        databaseFailure: isDatabaseFailure(error),
+      },
+      isDatabaseFailure(error) ? 'school sync failed: database connection failure' : 'school sync failed',
+    );
+    if (record) {
+      // Failed before any roster started (e.g. the database was unreachable): still leave a trace.
+      if (entities.length === 0) await recordFailedEntities(run, record, 'Full', message, plan.entities);
+      await deps.book.failed(record, message);
+    }
+    return {
+      ...base,
+      status: 'Failed',
+      entities,
+      counts: sumCounts(entities.map((e) => e.counts)),
+      durationMs: Date.now() - started,
+      error: message,
+      warnings: entities.flatMap((e) => e.warnings),
+    };
+  } finally {
+    await run.release(plan.leaseKey);
+  }
+}
+
+/** One roster of the school, pulled in full. A failure is returned with the counts so far. */
+async function pullEntity(
+  run: Run,
+  api: CleverDistrictApi,
+  writer: RosterWriter,
+  stream: RosterStream,
+  school: FullPlan['school'],
+  cursorAfter: string | null,
+  logger: Logger,
+): Promise<{ result: EntitySyncResult; failure?: unknown }> {
+  const entry = await run.history.start({
+    districtId: school.districtId,
+    schoolId: school.record?.id ?? null,
+    entity: stream.entity,
+    syncType: 'Full',
+    eventCursor: cursorAfter,
+  });
+  const applier = new EntityApplier(run, writer, stream.entity, 'Full', entry, logger);
+  let lastModified: Date | null = null;
+  try {
+    await applier.rememberActiveRows();
+    let pulled = 0;
+    for await (const page of prefetchOne(stream.read(api, school.cleverSchoolId, run.settings.pageSize))) {
+      const prepared = preparePage(stream, page);
+      applier.received(prepared.received);
+      // Listed but unreadable: the user is still shared, so the last good row stays (never archived).
+      await applier.skipInvalid(prepared.invalid, true);
+      await applier.upsert(prepared.rows);
+      pulled += prepared.rows.length;
+      for (const row of prepared.rows) {
+        const modified = row.cleverLastModified;
+        if (modified && (!lastModified || modified > lastModified)) lastModified = modified;
+      }
+      run.tracker.records(prepared.received);
+    }
+    // The pull completed without error: now (and only now) absent rows may be archived.
+    await applier.archiveUnseen(pulled);
+    const purgeBefore = run.options.purgeInactiveBefore;
+    if (!applier.held && purgeBefore !== null)
+      await applier.purgeInactive(purgeBefore === 'run-end' ? run.now() : purgeBefore);
+    // A dry run reports what the guard would do in its plan (wouldHold); it held nothing back.
+    const status = applier.held && writer.writes ? 'Held' : 'Succeeded';
+    return {
+      result: await applier.complete(status, { eventCursor: cursorAfter, lastSyncTimestamp: lastModified }),
+    };
+  } catch (error) {
+    return { result: await applier.complete('Failed', { error: describeError(error) }), failure: error };
+  }
+}
+
+/**
+ * Where the school's rows go. A real run writes to its database, provisioned first when the school
+ * never synced; a dry run plans against it, or against nothing when it has no database yet.
+ */
+async function openWriter(
+  run: Run,
+  deps: Pick<SchoolPullDeps, 'databases' | 'schools'>,
+  record: SchoolRecord | null,
+): Promise<RosterWriter> {
+  if (run.options.dryRun) {
+    const noDatabase = !record || (record.lastSuccessfulSyncAt === null && record.databaseName === null);
+    return new PlanningWriter(noDatabase ? null : await deps.databases.forSchool(refOf(record)));
+  }
+  if (!record) throw new Error('a school SessionDb does not know is only ever planned');
+  return databaseWriter(await openSchoolDatabase(run, deps, record));
+}
+
+export async function openSchoolDatabase(
+  run: Run,
+  deps: Pick<SchoolPullDeps, 'databases' | 'schools'>,
+  record: SchoolRecord,
+): Promise<SchoolRosterRepository> {
+  return deps.databases.forSchool(await provisionIfNeverSynced(run, deps, record));
+}
+
+/**
+ * A school that never synced gets its database provisioned (where the provider can create
+ * databases; elsewhere this only migrates) and SessionDb records the database name. Provisioning
+ * is idempotent, so the school-list refresh of a queued run and the school's own sync may both
+ * call this. Returns where the school's roster lives.
+ */
+export async function provisionIfNeverSynced(
+  run: Pick<Run, 'logger'>,
+  deps: Pick<SchoolPullDeps, 'databases' | 'schools'>,
+  record: SchoolRecord,
+): Promise<SchoolDatabaseRef> {
+  const ref = refOf(record);
+  if (record.lastSuccessfulSyncAt !== null) return ref;
+  const provisioned = await deps.databases.provision(ref);
+  if (provisioned.databaseName !== record.databaseName) {
+    await deps.schools.setDatabase(record.id, {
+      databaseName: provisioned.databaseName,
+      connectionSecretName: record.connectionSecretName,
+    });
+    ref.databaseName = provisioned.databaseName;
+  }
+  if (provisioned.created) run.logger.info({ schoolId: record.id }, 'provisioned school database');
+  return ref;
+}
+
+export function refOf(record: SchoolRecord): SchoolDatabaseRef {
+  return {
+    id: record.id,
+    cleverSchoolId: record.cleverSchoolId,
+    connectionSecretName: record.connectionSecretName,
+    databaseName: record.databaseName,
+  };
+}
+
+/** Failed SyncHistory rows for a school whose sync failed before its rosters started. */
+export async function recordFailedEntities(
+  run: Run,
+  record: SchoolRecord,
+  syncType: 'Full' | 'Incremental',
+  message: string,
+  entities: FullPlan['entities'],
+): Promise<void> {
+  for (const entity of entities) {
+    try {
+      const entry = await run.history.start({
+        districtId: record.districtId,
+        schoolId: record.id,
+        entity,
+        syncType,
+      });
+      await entry.complete({ status: 'Failed', counts: zeroCounts(), errorSummary: message });
+    } catch (error) {
+      run.logger.warn(
+        { schoolId: record.id, err: errorForLog(error) },
+        'could not record the failure in SyncHistory',
+      );
+    }
+  }
+}
+
+export function isDatabaseFailure(error: unknown): boolean {
+  return (
+    error instanceof AppError &&
+    (error.code === 'DATABASE_UNAVAILABLE' ||
+      error.code === 'DATABASE_ERROR' ||
+      error.code === 'DATABASE_NOT_MIGRATED')
+  );
+}
+
+/** A dry run's per-school plan, from what the planning writer saw and the guard decided. */
+function schoolPlanOf(plan: FullPlan, writer: PlanningWriter, entities: EntitySyncResult[]) {
+  const entityPlan = (entity: 'students' | 'teachers') => {
+    const result = entities.find((e) => e.entity === entity);
+    if (!result) return emptyPlan();
+    const planned = { ...writer.planOf(entity), invalid: result.counts.invalid };
+    return result.holdReason === undefined
+      ? planned
+      : { ...planned, wouldHold: true, holdReason: result.holdReason };
+  };
+  return {
+    schoolId: plan.school.record?.id ?? null,
+    cleverSchoolId: plan.school.cleverSchoolId,
+    newSchool: plan.school.record === null,
+    students: entityPlan('students'),
+    teachers: entityPlan('teachers'),
+  };
+}
