@@ -8,6 +8,7 @@ import {
   appConfigurationSource,
   loadConfig,
   loadConfigSync,
+  processEnvironment,
   readLocalSettings,
   readSecretEnvironment,
 } from './config/index.js';
@@ -69,7 +70,7 @@ export interface AppServices {
 }
 
 export interface CreateAppServicesOptions {
-  /** Settings source; defaults to process.env (read only by src/config). */
+  /** Settings source; defaults to the process environment (read only by src/config). */
   env?: RawSettings;
   /** local.settings.json to read when running outside the Functions host (CLI). */
   localSettingsPath?: string;
@@ -87,7 +88,7 @@ export interface CreateAppServicesOptions {
  * sync use cases). Nothing else constructs these services in production code.
  */
 export async function createAppServices(options: CreateAppServicesOptions = {}): Promise<AppServices> {
-  const env = options.env ?? process.env;
+  const env = options.env ?? processEnvironment();
   // App Configuration needs an identity before the full configuration exists: derive it from the
   // environment alone (AZURE_CREDENTIAL_KIND / AZURE_CLIENT_ID are never read from App Configuration).
   const local = options.localSettingsPath ? readLocalSettings(options.localSettingsPath) : {};

@@ -6,6 +6,7 @@ export {
   type LoadConfigOptions,
   loadConfig,
   loadConfigSync,
+  processEnvironment,
   type RemoteSettingsSource,
   readLocalSettings,
 } from './load.js';

@@ -4,6 +4,11 @@ import { type AppConfig, toAppConfig } from './app-config.js';
 import { parseSettings, type RawSettings } from './parse.js';
 import { SETTINGS } from './settings.js';
 
+/** The process environment: read here, and only here (every other module is given its settings). */
+export function processEnvironment(): RawSettings {
+  return process.env;
+}
+
 /** Reads remote settings (Azure App Configuration); returns key -> value with Key Vault references resolved. */
 export type RemoteSettingsSource = (options: {
   endpoint: string;
@@ -26,7 +31,7 @@ export interface LoadConfigOptions {
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<AppConfig> {
   const local = options.localSettingsPath ? readLocalSettings(options.localSettingsPath) : {};
-  const environment: RawSettings = { ...local, ...pickKnown(options.env ?? process.env) };
+  const environment: RawSettings = { ...local, ...pickKnown(options.env ?? processEnvironment()) };
 
   const endpoint = environment.APP_CONFIG_ENDPOINT?.trim();
   let remote: RawSettings = {};
