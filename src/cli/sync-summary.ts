@@ -3,7 +3,7 @@
  * same facts as one JSON document for machines. Ids and counts only: no names, no student data.
  */
 import type { CleverApiMetrics } from '../clever/api/index.js';
-import type { SyncRunResult } from '../sync/index.js';
+import { type RunSummary, runSummary, type SyncRunResult } from '../sync/index.js';
 import { type Cell, formatDuration, formatTable } from './output.js';
 
 export interface SyncReport {
@@ -20,27 +20,8 @@ export interface SyncReport {
     CleverApiMetrics,
     'requests' | 'retries' | 'rateLimited' | 'rateLimitWaits' | 'rateLimitWaitMs'
   >;
-  districts: {
-    cleverDistrictId: string;
-    status: string;
-    error?: string | undefined;
-    /** Clever no longer lists the district's token: the run marked it inactive. */
-    disconnected?: boolean | undefined;
-    /** Why the district's school list was held (mass-archive guard), when it was. */
-    heldReasons?: string[] | undefined;
-    schools: {
-      schoolId: number | null;
-      cleverSchoolId: string;
-      status: string;
-      syncType: string;
-      reason?: string | undefined;
-      counts: SyncRunResult['counts'];
-      error?: string | undefined;
-      /** Why the school was held (mass-archive guard), when it was. */
-      heldReasons?: string[] | undefined;
-      plan?: unknown;
-    }[];
-  }[];
+  /** Per district and school, as the SyncRun row's summary records them (src/sync runSummary). */
+  districts: RunSummary['districts'];
   warnings: string[];
   error?: string | undefined;
 }
@@ -69,26 +50,7 @@ export function buildSyncReport(result: SyncRunResult, metrics: CleverApiMetrics
       rateLimitWaits: metrics.rateLimitWaits,
       rateLimitWaitMs: metrics.rateLimitWaitMs,
     },
-    districts: result.districts.map((d) => ({
-      cleverDistrictId: d.cleverDistrictId,
-      status: d.status,
-      error: d.error,
-      ...(d.disconnected ? { disconnected: true } : {}),
-      ...(d.status === 'Held' && !d.schools.some((s) => s.status === 'Held')
-        ? { heldReasons: d.warnings.filter((w) => w.startsWith('schools:')) }
-        : {}),
-      schools: d.schools.map((s) => ({
-        schoolId: s.schoolId,
-        cleverSchoolId: s.cleverSchoolId,
-        status: s.status,
-        syncType: s.syncType,
-        reason: s.reason,
-        counts: s.counts,
-        error: s.error,
-        ...(s.status === 'Held' ? { heldReasons: s.warnings } : {}),
-        ...(s.plan ? { plan: s.plan } : {}),
-      })),
-    })),
+    districts: runSummary(result).districts,
     warnings: result.warnings,
     ...(result.error ? { error: result.error } : {}),
   };
@@ -171,15 +133,16 @@ export function needsAttention(report: SyncReport): string[] {
         `district ${d.cleverDistrictId} ${d.status === 'Skipped' ? 'not synced' : 'failed'}: ${d.error}`,
       );
     }
-    if (d.heldReasons?.length) {
+    const listHeld = d.warnings.filter((w) => w.startsWith('schools:'));
+    if (d.status === 'Held' && listHeld.length > 0 && !d.schools.some((s) => s.status === 'Held')) {
       lines.push(
-        `district ${d.cleverDistrictId} school list held (${d.heldReasons.join('; ')}); to apply: clever-sync sync --district ${d.cleverDistrictId} --force`,
+        `district ${d.cleverDistrictId} school list held (${listHeld.join('; ')}); to apply: clever-sync sync --district ${d.cleverDistrictId} --force`,
       );
     }
     for (const s of d.schools) {
       if (s.status === 'Held') {
         lines.push(
-          `school ${s.cleverSchoolId} held (${(s.heldReasons ?? []).join('; ') || 'mass-archive guard'}); to apply: clever-sync sync --school ${s.cleverSchoolId} --force`,
+          `school ${s.cleverSchoolId} held (${(s.warnings ?? []).join('; ') || 'mass-archive guard'}); to apply: clever-sync sync --school ${s.cleverSchoolId} --force`,
         );
       } else if (s.error) {
         lines.push(`school ${s.cleverSchoolId} failed: ${s.error}`);

@@ -9,7 +9,7 @@ import type {
   RosterRow,
   SyncCounts,
   SyncEntity,
-  SyncRunScope,
+  SyncRunHeader,
   SyncStatus,
   SyncTrigger,
   SyncType,
@@ -111,16 +111,8 @@ export interface SyncHistoryRecord {
 }
 
 /** One row per run (a timer firing, a manual request): the status URL reads this. */
-export interface SyncRunRecord {
-  runId: string;
-  scope: SyncRunScope;
-  /** Internal id of the district or school when scope is not 'all'. */
-  scopeId: number | null;
-  trigger: SyncTrigger;
-  full: boolean;
-  dryRun: boolean;
+export interface SyncRunRecord extends SyncRunHeader {
   status: SyncStatus;
-  startedAt: Date;
   completedAt: Date | null;
   schoolsTotal: number;
   schoolsCompleted: number;

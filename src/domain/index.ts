@@ -4,6 +4,7 @@ export {
   addCounts,
   type SyncCounts,
   type SyncEntity,
+  type SyncRunHeader,
   type SyncRunScope,
   type SyncStatus,
   type SyncTrigger,

@@ -31,6 +31,18 @@ export interface SyncCounts {
 
 export type SyncRunScope = 'all' | 'district' | 'school';
 
+/** What identifies a run wherever it appears: its SyncRun row, its result, its views. */
+export interface SyncRunHeader {
+  runId: string;
+  scope: SyncRunScope;
+  /** Internal id of the district or school when scope is not 'all'. */
+  scopeId: number | null;
+  trigger: SyncTrigger;
+  full: boolean;
+  dryRun: boolean;
+  startedAt: Date;
+}
+
 export function zeroCounts(): SyncCounts {
   return { processed: 0, created: 0, updated: 0, archived: 0, restored: 0, failed: 0, invalid: 0 };
 }

@@ -14,25 +14,4 @@ export { summarizeError } from './report/history.js';
 export { type RunSummary, runSummary } from './report/result.js';
 export { runStatus } from './report/rollup.js';
 export { createSyncService } from './service.js';
-export type {
-  DistrictSchoolsRefresh,
-  DistrictSyncResult,
-  EntityPlan,
-  EntitySyncResult,
-  SchoolRefreshOptions,
-  SchoolRefreshResult,
-  SchoolSyncPlan,
-  SchoolSyncResult,
-  SchoolSyncStatus,
-  StartedSync,
-  SyncAlert,
-  SyncAlertSink,
-  SyncOptions,
-  SyncProgress,
-  SyncRunCompletion,
-  SyncRunResult,
-  SyncService,
-  SyncServiceDeps,
-  SyncTarget,
-  SyncTuning,
-} from './types.js';
+export type * from './types.js';

@@ -10,6 +10,7 @@ import type { SchoolDatabaseProvider, SchoolRecord, SessionRepository } from '..
 import type {
   RosterEntity,
   SyncCounts,
+  SyncRunHeader,
   SyncRunScope,
   SyncStatus,
   SyncTrigger,
@@ -228,15 +229,8 @@ export interface SyncRunCompletion {
   districts: { cleverDistrictId: string; status: string; counts: SyncCounts }[];
 }
 
-export interface SyncRunResult {
-  runId: string;
-  scope: SyncRunScope;
-  scopeId: number | null;
-  trigger: SyncTrigger;
-  full: boolean;
-  dryRun: boolean;
+export interface SyncRunResult extends SyncRunHeader {
   status: Exclude<SyncStatus, 'Running'>;
-  startedAt: Date;
   completedAt: Date;
   durationMs: number;
   districts: DistrictSyncResult[];

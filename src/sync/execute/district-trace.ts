@@ -14,14 +14,14 @@ import { districtFailingAlert } from '../report/alerts.js';
 import { describeError, errorForLog } from '../report/error-text.js';
 import type { Run } from './run.js';
 
-export interface DistrictTrace {
+interface DistrictTrace {
   /** The district's SessionDb row (null only in a dry run of a district SessionDb does not know). */
   readonly district: DistrictRecord | null;
   /** Completes the district's history row; on failure, counts the streak and alerts. */
   finish(error?: unknown): Promise<void>;
 }
 
-export async function startDistrictTrace(
+async function startDistrictTrace(
   run: Run,
   session: Pick<SessionRepository, 'districts' | 'history'>,
   cleverDistrictId: string,
@@ -86,4 +86,28 @@ async function consecutiveFailures(
     streak += 1;
   }
   return streak;
+}
+
+/**
+ * Runs the district's own work under its trace: the SyncHistory row completes with the work's
+ * outcome (a thrown error fails it, counts the streak and may alert) and the error goes on up.
+ */
+export async function traceDistrict<T>(
+  run: Run,
+  session: Pick<SessionRepository, 'districts' | 'history'>,
+  cleverDistrictId: string,
+  known: DistrictRecord | null,
+  logger: Logger,
+  work: (district: DistrictRecord | null) => Promise<T>,
+): Promise<T> {
+  const trace = await startDistrictTrace(run, session, cleverDistrictId, known, logger);
+  let result: T;
+  try {
+    result = await work(trace.district);
+  } catch (error) {
+    await trace.finish(error);
+    throw error;
+  }
+  await trace.finish();
+  return result;
 }

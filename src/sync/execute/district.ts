@@ -21,7 +21,7 @@ import type { DistrictTarget } from '../plan/target.js';
 import { describeError, errorForLog } from '../report/error-text.js';
 import { districtStatus } from '../report/rollup.js';
 import type { DistrictSyncResult, SchoolSyncResult } from '../types.js';
-import { type DistrictTrace, startDistrictTrace } from './district-trace.js';
+import { traceDistrict } from './district-trace.js';
 import { runIncrementalPass } from './incremental.js';
 import type { Run } from './run.js';
 import { schoolBook } from './school-book.js';
@@ -71,38 +71,29 @@ export async function syncDistrict(
   let outcome: SchoolsOutcome = { schools: [], mode: noMode(), eventsCursor: null };
   let error: string | undefined;
   let listHeld = false;
-  let trace: DistrictTrace | undefined;
   try {
-    trace = await startDistrictTrace(run, deps.session, target.cleverDistrictId, district, logger);
-    const refreshed = await refreshDistrictAndList(
-      run,
-      deps,
-      target.cleverDistrictId,
-      trace.district,
-      logger,
-    );
-    district = refreshed.district;
-    const { api, list } = refreshed;
-    schoolChanges = list.changes;
-    warnings.push(...list.warnings);
-    listHeld = list.held;
-    run.tracker.addSchools(list.unshared.length);
-    for (const result of list.unshared) {
-      schools.push(result);
-      run.tracker.schoolFinished(result);
-    }
-    outcome = await syncDistrictSchools(run, { ...deps, api }, list.schools, logger, warnings);
-    schools.push(...outcome.schools);
-    if (!run.options.dryRun && district && outcome.eventsCursor !== null) {
-      await deps.session.districts.setEventsCursor(district.id, outcome.eventsCursor, run.now());
-    }
+    await traceDistrict(run, deps.session, target.cleverDistrictId, district, logger, async (known) => {
+      const refreshed = await refreshDistrictAndList(run, deps, target.cleverDistrictId, known, logger);
+      district = refreshed.district;
+      const { api, list } = refreshed;
+      schoolChanges = list.changes;
+      warnings.push(...list.warnings);
+      listHeld = list.held;
+      run.tracker.addSchools(list.unshared.length);
+      for (const result of list.unshared) {
+        schools.push(result);
+        run.tracker.schoolFinished(result);
+      }
+      outcome = await syncDistrictSchools(run, { ...deps, api }, list.schools, logger, warnings);
+      schools.push(...outcome.schools);
+      if (!run.options.dryRun && district && outcome.eventsCursor !== null) {
+        await deps.session.districts.setEventsCursor(district.id, outcome.eventsCursor, run.now());
+      }
+    });
   } catch (caught) {
     error = describeError(caught);
     logger.error({ err: errorForLog(caught) }, 'district sync failed');
-    await trace?.finish(caught);
-    trace = undefined;
   } finally {
-    await trace?.finish();
     await run.release(leaseKey);
   }
 

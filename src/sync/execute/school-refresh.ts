@@ -21,7 +21,7 @@ import type { DistrictTarget, ResolvedTarget } from '../plan/target.js';
 import { describeError, errorForLog } from '../report/error-text.js';
 import type { DistrictSchoolsRefresh, DistrictSyncResult } from '../types.js';
 import { type DiscoveryDeps, discoverDistricts } from './discovery.js';
-import { type DistrictTrace, startDistrictTrace } from './district-trace.js';
+import { traceDistrict } from './district-trace.js';
 import type { Run } from './run.js';
 import { refreshDistrictAndList } from './school-list.js';
 import { provisionIfNeverSynced } from './school-pull.js';
@@ -75,40 +75,39 @@ async function refreshDistrictSchools(
     };
   }
   let district = target.record;
-  let trace: DistrictTrace | undefined;
   try {
-    trace = await startDistrictTrace(run, deps.session, target.cleverDistrictId, district, logger);
-    const refreshed = await refreshDistrictAndList(
+    return await traceDistrict(
       run,
-      deps,
+      deps.session,
       target.cleverDistrictId,
-      trace.district,
+      district,
       logger,
+      async (known) => {
+        const refreshed = await refreshDistrictAndList(run, deps, target.cleverDistrictId, known, logger);
+        district = refreshed.district;
+        const { list } = refreshed;
+        const listed = list.schools.flatMap((s) => (s.record ? [s.record] : []));
+        const { schools, provisioned } = await provisionNew(run, deps, listed, logger);
+        logger.info(
+          { schools: schools.length, schoolChanges: list.changes, provisioned, held: list.held },
+          'school list refreshed',
+        );
+        return {
+          ...outcome(district?.id ?? null, target.cleverDistrictId),
+          status: list.held ? 'Held' : 'Succeeded',
+          schoolChanges: list.changes,
+          schools,
+          provisioned,
+          unshared: list.unshared.length,
+          warnings: list.warnings,
+        } satisfies DistrictSchoolsRefresh;
+      },
     );
-    district = refreshed.district;
-    const { list } = refreshed;
-    const listed = list.schools.flatMap((s) => (s.record ? [s.record] : []));
-    const { schools, provisioned } = await provisionNew(run, deps, listed, logger);
-    logger.info(
-      { schools: schools.length, schoolChanges: list.changes, provisioned, held: list.held },
-      'school list refreshed',
-    );
-    return {
-      ...outcome(district?.id ?? null, target.cleverDistrictId),
-      status: list.held ? 'Held' : 'Succeeded',
-      schoolChanges: list.changes,
-      schools,
-      provisioned,
-      unshared: list.unshared.length,
-      warnings: list.warnings,
-    };
   } catch (caught) {
     logger.error(
       { err: errorForLog(caught) },
       'school list refresh failed; using the schools SessionDb knows',
     );
-    await trace?.finish(caught);
-    trace = undefined;
     return {
       ...outcome(district?.id ?? null, target.cleverDistrictId),
       status: 'Failed',
@@ -116,7 +115,6 @@ async function refreshDistrictSchools(
       error: describeError(caught),
     };
   } finally {
-    await trace?.finish();
     // A no-op when the run's fan-out holds it: that lease lives as long as the run.
     await run.release(key);
   }
