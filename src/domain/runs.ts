@@ -4,7 +4,7 @@
  */
 
 export type SyncEntity = 'districts' | 'schools' | 'students' | 'teachers';
-export type SyncType = 'Full' | 'Incremental' | 'Reconciliation';
+export type SyncType = 'Full' | 'Incremental';
 /**
  * `Held`: the mass-archive guard kept archives back. `Skipped`: a run whose every part another run
  * was already syncing (nothing done, nothing failed). `Abandoned`: its process ended mid-run.
