@@ -51,6 +51,15 @@ export class DistrictApi implements CleverDistrictApi {
     return this.getOne(`/schools/${segment(schoolId)}`, parseSchool);
   }
 
+  async *getSchoolUsers(schoolId: string, options?: PageOptions): AsyncGenerator<CleverUser[]> {
+    // Each user once per listing, even should Clever repeat one (memory: one id per user of the school).
+    const seen = new Set<string>();
+    for await (const page of this.getPagedData(`/schools/${segment(schoolId)}/users`, parseUser, options)) {
+      const kept = page.filter((user) => !seen.has(user.id) && seen.add(user.id));
+      if (kept.length > 0) yield kept;
+    }
+  }
+
   getStudents(schoolId: string, lastModified?: Date, options?: PageOptions): AsyncIterable<CleverStudent[]> {
     return this.schoolUsers(schoolId, 'student', isStudent, lastModified, options);
   }

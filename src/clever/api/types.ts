@@ -179,6 +179,11 @@ export interface CleverDistrictApi {
    * Students of a school (`/schools/{id}/users?role=student`). Clever has no server-side
    * last_modified filter: `lastModified` filters client-side, after the pages were fetched.
    */
+  /**
+   * `/schools/{id}/users` without a role: every student, teacher and staff member associated with
+   * the school, each once, in one listing (half the requests of a students read plus a teachers read).
+   */
+  getSchoolUsers(schoolId: string, options?: PageOptions): AsyncIterable<CleverUser[]>;
   getStudents(schoolId: string, lastModified?: Date, options?: PageOptions): AsyncIterable<CleverStudent[]>;
   getTeachers(schoolId: string, lastModified?: Date, options?: PageOptions): AsyncIterable<CleverTeacher[]>;
   getUser(userId: string): Promise<CleverUser>;

@@ -22,7 +22,7 @@ import { EntityApplier } from './entity-applier.js';
 import { prefetchOne } from './pages.js';
 import type { Run } from './run.js';
 import type { SchoolBook } from './school-book.js';
-import { type RosterStream, streamOf } from './streams.js';
+import { ROSTER_SOURCES, type RosterSource, type RosterStream, usersOf } from './streams.js';
 import { preparePage } from './validate.js';
 import { databaseWriter, emptyPlan, PlanningWriter, type RosterWriter } from './writers.js';
 
@@ -72,9 +72,11 @@ export async function pullSchool(
   const entities: EntitySyncResult[] = [];
   try {
     const writer = await openWriter(run, deps, record);
-    for (const entity of plan.entities) {
-      const outcome = await pullEntity(run, deps.api, writer, streamOf(entity), school, cursorAfter, logger);
-      entities.push(outcome.result);
+    for (const source of ROSTER_SOURCES) {
+      const streams = source.streams.filter((stream) => plan.entities.includes(stream.entity));
+      if (streams.length === 0) continue;
+      const outcome = await pullSource(run, deps.api, writer, source, streams, school, cursorAfter, logger);
+      entities.push(...outcome.results);
       // Rows written before the failure stay counted (the school's result sums `entities`).
       if (outcome.failure !== undefined) throw outcome.failure;
     }
@@ -127,54 +129,87 @@ export async function pullSchool(
   }
 }
 
-/** One roster of the school, pulled in full. A failure is returned with the counts so far. */
-async function pullEntity(
+/**
+ * The rosters one source fills, pulled in full: each page is read once and handed to every stream
+ * of the source. A failure fails them all (none may archive after an incomplete pull) and is
+ * returned with the counts so far.
+ */
+async function pullSource(
   run: Run,
   api: CleverDistrictApi,
   writer: RosterWriter,
-  stream: RosterStream,
+  source: RosterSource,
+  streams: readonly RosterStream[],
   school: FullPlan['school'],
   cursorAfter: string | null,
   logger: Logger,
-): Promise<{ result: EntitySyncResult; failure?: unknown }> {
-  const entry = await run.history.start({
-    districtId: school.districtId,
-    schoolId: school.record?.id ?? null,
-    entity: stream.entity,
-    syncType: 'Full',
-    eventCursor: cursorAfter,
-  });
-  const applier = new EntityApplier(run, writer, stream.entity, 'Full', entry, logger);
-  let lastModified: Date | null = null;
-  try {
-    await applier.rememberActiveRows();
-    let pulled = 0;
-    for await (const page of prefetchOne(stream.read(api, school.cleverSchoolId, run.settings.pageSize))) {
-      const prepared = preparePage(stream, page);
-      applier.received(prepared.received);
-      // Listed but unreadable: the user is still shared, so the last good row stays (never archived).
-      await applier.skipInvalid(prepared.invalid, true);
-      await applier.upsert(prepared.rows);
-      pulled += prepared.rows.length;
-      for (const row of prepared.rows) {
-        const modified = row.cleverLastModified;
-        if (modified && (!lastModified || modified > lastModified)) lastModified = modified;
-      }
-      run.tracker.records(prepared.received);
-    }
-    // The pull completed without error: now (and only now) absent rows may be archived.
-    await applier.archiveUnseen(pulled);
-    const purgeBefore = run.options.purgeInactiveBefore;
-    if (!applier.held && purgeBefore !== null)
-      await applier.purgeInactive(purgeBefore === 'run-end' ? run.now() : purgeBefore);
-    // A dry run reports what the guard would do in its plan (wouldHold); it held nothing back.
-    const status = applier.held && writer.writes ? 'Held' : 'Succeeded';
-    return {
-      result: await applier.complete(status, { eventCursor: cursorAfter, lastSyncTimestamp: lastModified }),
-    };
-  } catch (error) {
-    return { result: await applier.complete('Failed', { error: describeError(error) }), failure: error };
+): Promise<{ results: EntitySyncResult[]; failure?: unknown }> {
+  const pulls: { stream: RosterStream; applier: EntityApplier; pulled: number; lastModified: Date | null }[] =
+    [];
+  for (const stream of streams) {
+    const entry = await run.history.start({
+      districtId: school.districtId,
+      schoolId: school.record?.id ?? null,
+      entity: stream.entity,
+      syncType: 'Full',
+      eventCursor: cursorAfter,
+    });
+    pulls.push({
+      stream,
+      applier: new EntityApplier(run, writer, stream.entity, 'Full', entry, logger),
+      pulled: 0,
+      lastModified: null,
+    });
   }
+  try {
+    for (const pull of pulls) await pull.applier.rememberActiveRows();
+    for await (const page of prefetchOne(source.read(api, school.cleverSchoolId, run.settings.pageSize))) {
+      for (const pull of pulls) {
+        const prepared = preparePage(pull.stream, usersOf(pull.stream, page, school.cleverSchoolId));
+        pull.applier.received(prepared.received);
+        // Listed but unreadable: the user is still shared, so the last good row stays (never archived).
+        await pull.applier.skipInvalid(prepared.invalid, true);
+        await pull.applier.upsert(prepared.rows);
+        pull.pulled += prepared.rows.length;
+        for (const row of prepared.rows) {
+          const modified = row.cleverLastModified;
+          if (modified && (!pull.lastModified || modified > pull.lastModified)) pull.lastModified = modified;
+        }
+        run.tracker.records(prepared.received);
+      }
+    }
+  } catch (error) {
+    const message = describeError(error);
+    return {
+      results: await Promise.all(pulls.map((pull) => pull.applier.complete('Failed', { error: message }))),
+      failure: error,
+    };
+  }
+  // The pull completed without error: now (and only now) absent rows may be archived.
+  const results: EntitySyncResult[] = [];
+  let failure: unknown;
+  for (const pull of pulls) {
+    const { applier } = pull;
+    if (failure !== undefined) {
+      results.push(await applier.complete('Failed', { error: describeError(failure) }));
+      continue;
+    }
+    try {
+      await applier.archiveUnseen(pull.pulled);
+      const purgeBefore = run.options.purgeInactiveBefore;
+      if (!applier.held && purgeBefore !== null)
+        await applier.purgeInactive(purgeBefore === 'run-end' ? run.now() : purgeBefore);
+      // A dry run reports what the guard would do in its plan (wouldHold); it held nothing back.
+      const status = applier.held && writer.writes ? 'Held' : 'Succeeded';
+      results.push(
+        await applier.complete(status, { eventCursor: cursorAfter, lastSyncTimestamp: pull.lastModified }),
+      );
+    } catch (error) {
+      failure = error;
+      results.push(await applier.complete('Failed', { error: describeError(error) }));
+    }
+  }
+  return failure === undefined ? { results } : { results, failure };
 }
 
 /**

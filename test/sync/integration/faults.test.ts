@@ -32,9 +32,9 @@ function observeConcurrency(client: CleverApiClient): { client: CleverApiClient;
       forDistrict(districtId: string): CleverDistrictApi {
         const api = client.forDistrict(districtId);
         return Object.assign(Object.create(api) as CleverDistrictApi, {
-          // Students and teachers of a school are pulled one after the other: count students only.
-          getStudents: (...args: Parameters<CleverDistrictApi['getStudents']>) =>
-            track(api.getStudents(...args)),
+          // A full pull reads a school's students and teachers in one listing.
+          getSchoolUsers: (...args: Parameters<CleverDistrictApi['getSchoolUsers']>) =>
+            track(api.getSchoolUsers(...args)),
         });
       },
     },
@@ -88,8 +88,12 @@ describe('faults and concurrency against the emulator (SQLite)', () => {
     const school = (await env.session.schools.findByCleverId(bad))!;
     expect(school).toMatchObject({ consecutiveFailures: 1, lastSuccessfulSyncAt: null });
     const rows = await env.session.history.list({ runId: result.runId, schoolId: school.id });
-    expect(rows.map((r) => r.status)).toEqual(['Failed']);
-    expect(rows[0]!.errorSummary).toMatch(/500/);
+    // Students and teachers come from one listing: both rosters failed with it.
+    expect(rows.map((r) => [r.entity, r.status]).sort()).toEqual([
+      ['students', 'Failed'],
+      ['teachers', 'Failed'],
+    ]);
+    for (const row of rows) expect(row.errorSummary).toMatch(/500/);
     expect((await env.session.runs.get(result.runId))?.status).toBe('PartiallySucceeded');
 
     await env.service.syncAllDistricts({ trigger: 'test' });
@@ -156,7 +160,7 @@ describe('faults and concurrency against the emulator (SQLite)', () => {
     expect(result.status).toBe('PartiallySucceeded');
     const failed = result.districts[0]!.schools.find((s) => s.cleverSchoolId === bad)!;
     expect(failed.error).toMatch(
-      /^CLEVER_BAD_RESPONSE: Clever GET \/v3.0\/schools\/[0-9a-f]{24}\/users\?role=student&limit=10 answered 200 with an unusable body/,
+      /^CLEVER_BAD_RESPONSE: Clever GET \/v3.0\/schools\/[0-9a-f]{24}\/users\?limit=10 answered 200 with an unusable body/,
     );
     const school = (await env.session.schools.findByCleverId(bad))!;
     const [row] = await env.session.history.list({ runId: result.runId, schoolId: school.id });

@@ -652,7 +652,7 @@ export class FakeClever implements CleverApiClient {
         fake.active -= 1;
       }
     }
-    const roster = (schoolId: string, role: 'student' | 'teacher', options?: PageOptions) => {
+    const roster = (schoolId: string, role: 'student' | 'teacher' | 'any', options?: PageOptions) => {
       this.onRosterPull?.(schoolId);
       const fail = this.failingSchools.has(schoolId)
         ? new CleverApiError({
@@ -666,7 +666,11 @@ export class FakeClever implements CleverApiClient {
       const users = this.emptySchools.has(schoolId)
         ? []
         : state.users
-            .filter((u) => u.roles[role]?.schools.includes(schoolId))
+            .filter((u) =>
+              role === 'any'
+                ? u.roles.student?.schools.includes(schoolId) || u.roles.teacher?.schools.includes(schoolId)
+                : u.roles[role]?.schools.includes(schoolId),
+            )
             .sort((a, b) => (a.id < b.id ? -1 : 1));
       return paged(users, `roster:${schoolId}`, options?.pageSize ?? this.pageSize, fail);
     };
@@ -685,6 +689,7 @@ export class FakeClever implements CleverApiClient {
           throw new CleverApiError({ kind: 'http', status: 404, method: 'GET', path: `/schools/${id}` });
         return school;
       },
+      getSchoolUsers: (schoolId: string, options?: PageOptions) => roster(schoolId, 'any', options),
       getStudents: (schoolId: string, _lm?: Date, options?: PageOptions) =>
         roster(schoolId, 'student', options) as AsyncIterable<CleverStudent[]>,
       getTeachers: (schoolId: string, _lm?: Date, options?: PageOptions) =>
