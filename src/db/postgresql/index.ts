@@ -31,7 +31,7 @@ export const postgresqlDialect: Dialect = {
     const { pool, schema } = createPostgresPool(url, options);
     // The pool belongs to Prisma: $disconnect ends it.
     const adapter = new PrismaPg(pool, { ...(schema ? { schema } : {}), disposeExternalPool: true });
-    return newPrismaClient(GENERATED[kind], adapter);
+    return newPrismaClient<typeof kind>(GENERATED[kind], adapter);
   },
   async openSchoolConnection(url, options) {
     // The roster SQL runs on the raw pool (measurably faster than through Prisma, bench/db-upsert.ts).

@@ -36,7 +36,7 @@ export const sqlserverDialect: Dialect = {
   async createPrismaClient(kind, url, options) {
     // The adapter's pool belongs to Prisma: $disconnect disposes it.
     const adapter = createSharedMssqlAdapter(sqlserverClientConfig(url, options), options.logger);
-    return newPrismaClient(GENERATED[kind], adapter.factory);
+    return newPrismaClient<typeof kind>(GENERATED[kind], adapter.factory);
   },
   async openSchoolConnection(url, options) {
     const adapter = createSharedMssqlAdapter(sqlserverClientConfig(url, options), options.logger);
