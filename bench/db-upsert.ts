@@ -20,17 +20,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { createSchoolPrismaClient, type SchoolPrismaClient } from '../src/db/client.js';
+import { prismaRosterDatabase } from '../src/db/base/prisma-roster.js';
+import { prepareRows, rosterTable } from '../src/db/base/roster-columns.js';
+import type { RosterDatabase } from '../src/db/base/roster-sql.js';
+import { createSchoolPrismaClient, openSchoolConnection, type SchoolPrismaClient } from '../src/db/client.js';
+import { dialectNamed } from '../src/db/dialects.js';
 import { applyMigrations } from '../src/db/migrate/apply.js';
 import { createDatabaseRunner } from '../src/db/retry.js';
-import { prepareRows, rosterTable } from '../src/db/school/columns.js';
-import { openSchoolConnection } from '../src/db/school/connection.js';
-import {
-  createSchoolRosterRepository,
-  prismaRosterDatabase,
-  type RosterDatabase,
-} from '../src/db/school/repository.js';
-import { sqliteFilePath } from '../src/db/url.js';
+import { createSchoolRosterRepository } from '../src/db/school/repository.js';
+import { sqliteFilePath } from '../src/db/sqlite/url.js';
 import type { StudentRow } from '../src/domain/index.js';
 
 const { values: args } = parseArgs({
@@ -173,7 +171,7 @@ async function interleaved(
 
 function repository(provider: 'sqlite' | 'postgresql', database: RosterDatabase) {
   return createSchoolRosterRepository({
-    provider,
+    sql: dialectNamed(provider).rosterSql,
     run: createDatabaseRunner({ provider, retryCount: 0 }),
     use: (work) => work(database),
   });

@@ -1,7 +1,7 @@
 import { handleWhen, type IBackoff, type IRetryBackoffContext, retry } from 'cockatiel';
 import type { Logger } from '../telemetry/index.js';
+import type { DatabaseProvider } from './base/dialect.js';
 import { type TransientKind, toDatabaseError, transientKind } from './errors.js';
-import type { DatabaseProvider } from './url.js';
 
 export interface DatabaseRetryOptions {
   provider: DatabaseProvider;

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSessionPrismaClient, SQLITE_BUSY_TIMEOUT_MS } from '../../src/db/client.js';
+import { createSessionPrismaClient } from '../../src/db/client.js';
 import { isConstraintViolation, isTransientDatabaseError, toDatabaseError } from '../../src/db/errors.js';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
 import { createDatabaseRunner, RETRY_BUDGET_MS, retryDelayMs } from '../../src/db/retry.js';
+import { SQLITE_BUSY_TIMEOUT_MS } from '../../src/db/sqlite/index.js';
 import { createPostgresSchema, postgresAvailable, tempDir } from './support.js';
 
 /** The shape Prisma Client gives driver errors raised through an adapter. */

@@ -5,9 +5,9 @@ import Database from 'better-sqlite3';
 import mssql from 'mssql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqlserverClientConfig } from '../../src/db/client.js';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
 import { migrationsDirectory, readMigrations } from '../../src/db/migrate/files.js';
+import { sqlserverClientConfig } from '../../src/db/sqlserver/driver-config.js';
 import {
   createPostgresSchema,
   createSqlServerDatabase,

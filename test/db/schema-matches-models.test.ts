@@ -11,9 +11,10 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderSchema } from '../../prisma/derive.js';
 import { DATABASES, PROVIDERS } from '../../prisma/models.js';
+import type { DatabaseKind } from '../../src/db/base/dialect.js';
+import { rosterTable } from '../../src/db/base/roster-columns.js';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
-import { type DatabaseKind, migrationsDirectory, projectRoot } from '../../src/db/migrate/files.js';
-import { rosterTable } from '../../src/db/school/columns.js';
+import { migrationsDirectory, projectRoot } from '../../src/db/migrate/files.js';
 import {
   createPostgresSchema,
   createSqlServerDatabase,

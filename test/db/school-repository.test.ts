@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SchoolPrismaClient } from '../../src/db/client.js';
+import { openSchoolConnection, type SchoolConnection, type SchoolPrismaClient } from '../../src/db/client.js';
+import { dialectFor } from '../../src/db/dialects.js';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
 import { createDatabaseRunner } from '../../src/db/retry.js';
-import { openSchoolConnection, type SchoolConnection } from '../../src/db/school/connection.js';
 import { createSchoolRosterRepository } from '../../src/db/school/repository.js';
 import type { SchoolRosterRepository } from '../../src/db/types.js';
-import { detectProvider } from '../../src/db/url.js';
 import {
   createPostgresSchema,
   createSqlServerDatabase,
@@ -58,8 +57,8 @@ describe.each(targets)('school roster repository on $name', (target) => {
   // Small chunks so every test crosses chunk (and transaction) boundaries.
   const open = (chunkSize = 7): SchoolRosterRepository =>
     createSchoolRosterRepository({
-      provider: detectProvider(url),
-      run: createDatabaseRunner({ provider: detectProvider(url), retryCount: 0 }),
+      sql: dialectFor(url).rosterSql,
+      run: createDatabaseRunner({ provider: dialectFor(url).provider, retryCount: 0 }),
       use: (work) => work(connection.roster),
       chunkSize,
     });

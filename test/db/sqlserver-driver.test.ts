@@ -11,15 +11,16 @@ import { setupServer } from 'msw/node';
 import { Connection } from 'tedious';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseOptions } from '../../src/app.js';
-import { sqlserverClientConfig } from '../../src/db/client.js';
+import { prismaRosterDatabase } from '../../src/db/base/prisma-roster.js';
+import { openSchoolConnection } from '../../src/db/client.js';
 import { applyMigrations, readMigrationState } from '../../src/db/migrate/apply.js';
 import { migrationsDirectory, readMigrations } from '../../src/db/migrate/files.js';
 import { createDatabaseRunner } from '../../src/db/retry.js';
-import { openSchoolConnection } from '../../src/db/school/connection.js';
 import { createSchoolDatabaseProvider } from '../../src/db/school/provider.js';
-import { createSchoolRosterRepository, prismaRosterDatabase } from '../../src/db/school/repository.js';
+import { createSchoolRosterRepository } from '../../src/db/school/repository.js';
 import { createSessionRepository } from '../../src/db/session/repository.js';
-import { sqlserverDriverConfig } from '../../src/db/sqlserver/driver-config.js';
+import { sqlserverClientConfig, sqlserverDriverConfig } from '../../src/db/sqlserver/driver-config.js';
+import { sqlserverDialect } from '../../src/db/sqlserver/index.js';
 import {
   migrationRequestTimeoutMs,
   sqlserverMigrationConfig,
@@ -211,7 +212,7 @@ describe('SQL Server through the real driver stack, against a fake server', () =
     const connection = await openSchoolConnection(server.url());
     try {
       const repo = createSchoolRosterRepository({
-        provider: 'sqlserver',
+        sql: sqlserverDialect.rosterSql,
         run: createDatabaseRunner({ provider: 'sqlserver', retryCount: 0 }),
         use: (work) => work(connection.roster),
         chunkSize: 3,

@@ -6,8 +6,8 @@
 
 import mssql from 'mssql';
 import { describe, expect, it } from 'vitest';
-import { prepareRows, rosterTable } from '../../src/db/school/columns.js';
-import type { SqlStatement } from '../../src/db/school/sql.js';
+import { prepareRows, rosterTable } from '../../src/db/base/roster-columns.js';
+import type { SqlStatement } from '../../src/db/base/roster-sql.js';
 import { bindParameters } from '../../src/db/sqlserver/executor.js';
 import {
   acquireMigrationLockSql,

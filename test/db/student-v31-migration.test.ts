@@ -7,12 +7,12 @@ import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openSchoolConnection } from '../../src/db/client.js';
+import { dialectFor } from '../../src/db/dialects.js';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
 import { migrationsDirectory } from '../../src/db/migrate/files.js';
 import { createDatabaseRunner } from '../../src/db/retry.js';
-import { openSchoolConnection } from '../../src/db/school/connection.js';
 import { createSchoolRosterRepository } from '../../src/db/school/repository.js';
-import { detectProvider } from '../../src/db/url.js';
 import { createPostgresSchema, postgresAvailable, postgresQuery, studentRow, tempDir } from './support.js';
 
 const MIGRATION = '20261201000000_student_v31_fields';
@@ -95,8 +95,8 @@ describe.each([
     const connection = await openSchoolConnection(url);
     try {
       const repository = createSchoolRosterRepository({
-        provider: detectProvider(url),
-        run: createDatabaseRunner({ provider: detectProvider(url), retryCount: 0 }),
+        sql: dialectFor(url).rosterSql,
+        run: createDatabaseRunner({ provider: dialectFor(url).provider, retryCount: 0 }),
         use: (work) => work(connection.roster),
       });
       const row = studentRow(8, { cleverId: 'old000000000000000000001' });

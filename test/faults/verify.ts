@@ -6,7 +6,7 @@
  * Reads go through the raw drivers, never through the code under test.
  */
 import { parseUser } from '../../src/clever/api/index.js';
-import { rosterTable } from '../../src/db/school/columns.js';
+import { rosterTable } from '../../src/db/base/roster-columns.js';
 import type { RosterEntity, SyncCounts } from '../../src/domain/index.js';
 import { streamOf } from '../../src/sync/execute/streams.js';
 import { invalidReasons } from '../../src/sync/execute/validate.js';

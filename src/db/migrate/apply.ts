@@ -1,21 +1,14 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import type { TokenCredential } from '@azure/identity';
 import { AppError } from '../../errors.js';
 import { type Logger, redactText, silentLogger } from '../../telemetry/index.js';
-import { databaseErrorCode, isTransientDatabaseError, toDatabaseError } from '../errors.js';
-import { migrationRequestTimeoutMs, openSqlServerMigrationTarget } from '../sqlserver/migration-target.js';
-import { type DatabaseProvider, describeDatabase, detectProvider, sqliteFilePath } from '../url.js';
-import {
-  type DatabaseKind,
-  type MigrationFile,
-  migrationsDirectory,
-  readMigrations,
-  scriptMatchesChecksum,
-} from './files.js';
-import { openPostgresMigrationTarget } from './postgres-target.js';
-import { openSqliteMigrationTarget } from './sqlite-target.js';
-import type { MigrationRecord, MigrationTarget } from './target.js';
+import type { DatabaseKind, DatabaseProvider, Dialect } from '../base/dialect.js';
+import { databaseErrorCode } from '../base/error-facts.js';
+import type { MigrationRecord, MigrationTarget } from '../base/migration-target.js';
+import { dialectFor } from '../dialects.js';
+import { isTransientDatabaseError, toDatabaseError } from '../errors.js';
+import { describeDatabase } from '../url.js';
+import { type MigrationFile, migrationsDirectory, readMigrations, scriptMatchesChecksum } from './files.js';
 
 export interface ApplyMigrationsOptions {
   url: string;
@@ -40,31 +33,6 @@ export interface ApplyMigrationsResult {
   missingLocally: string[];
 }
 
-const PRISMA_PROVIDER_NAMES: Record<DatabaseProvider, string[]> = {
-  sqlite: ['sqlite'],
-  postgresql: ['postgresql', 'postgres'],
-  sqlserver: ['sqlserver'],
-};
-
-interface TargetOptions {
-  readOnly: boolean;
-  lockTimeoutMs: number;
-  credential: TokenCredential | undefined;
-}
-
-async function openTarget(
-  url: string,
-  provider: DatabaseProvider,
-  options: TargetOptions,
-): Promise<MigrationTarget> {
-  if (provider === 'sqlite') return openSqliteMigrationTarget(url, { readOnly: options.readOnly });
-  if (provider === 'postgresql') return openPostgresMigrationTarget(url, { readOnly: options.readOnly });
-  return openSqlServerMigrationTarget(url, {
-    requestTimeoutMs: migrationRequestTimeoutMs(options.lockTimeoutMs),
-    ...(options.credential ? { credential: options.credential } : {}),
-  });
-}
-
 /**
  * Applies pending migrations the way `prisma migrate deploy` does, so that either tool can take
  * over from the other (Prisma has no programmatic API: prisma/prisma#4703):
@@ -77,20 +45,16 @@ async function openTarget(
  *   writes the error to `logs` and stops.
  */
 export async function applyMigrations(options: ApplyMigrationsOptions): Promise<ApplyMigrationsResult> {
-  const provider = detectProvider(options.url);
-  const key =
-    provider === 'sqlite'
-      ? sqliteFilePath(options.url)
-      : createHash('sha256').update(options.url).digest('hex');
-  return oneAtATime(key, () => apply(options, provider));
+  const dialect = dialectFor(options.url);
+  return oneAtATime(dialect.identity(options.url), () => apply(options, dialect));
 }
 
 const running = new Map<string, Promise<unknown>>();
 
 /**
- * Appliers in one process take turns per database. The database lock excludes other
- * processes, but better-sqlite3 waits for a lock synchronously: a second applier in the same
- * process would block the event loop the first one needs to finish.
+ * Appliers in one process take turns per database (by its identity). The database lock excludes
+ * other processes, but better-sqlite3 waits for a lock synchronously: a second applier in the
+ * same process would block the event loop the first one needs to finish.
  */
 async function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
   const previous = running.get(key) ?? Promise.resolve();
@@ -103,24 +67,24 @@ async function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-async function apply(
-  options: ApplyMigrationsOptions,
-  provider: DatabaseProvider,
-): Promise<ApplyMigrationsResult> {
+async function apply(options: ApplyMigrationsOptions, dialect: Dialect): Promise<ApplyMigrationsResult> {
+  const { provider } = dialect;
   const logger = (options.logger ?? silentLogger()).child({
     component: 'db-migrate',
     database: options.database,
   });
-  const migrations = localMigrations(options, provider);
+  const migrations = localMigrations(options, dialect);
 
   const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-  const target = await openTarget(options.url, provider, {
-    readOnly: false,
-    lockTimeoutMs,
-    credential: options.credential,
-  }).catch((error: unknown) => {
-    throw migrationError(`Cannot connect to the ${options.database} database to migrate it`, error, provider);
-  });
+  const target = await dialect
+    .openMigrationTarget(options.url, connectionOptions(options, lockTimeoutMs))
+    .catch((error: unknown) => {
+      throw migrationError(
+        `Cannot connect to the ${options.database} database to migrate it`,
+        error,
+        provider,
+      );
+    });
   try {
     await target.lock(lockTimeoutMs).catch((error: unknown) => {
       throw migrationError(
@@ -190,14 +154,18 @@ async function apply(
   }
 }
 
+function connectionOptions(options: Pick<ApplyMigrationsOptions, 'credential'>, lockTimeoutMs: number) {
+  return { lockTimeoutMs, ...(options.credential ? { credential: options.credential } : {}) };
+}
+
 /** This version's migrations for the database and provider, checked to be for that provider. */
 function localMigrations(
   options: Pick<ApplyMigrationsOptions, 'database' | 'migrationsDir'>,
-  provider: DatabaseProvider,
+  { provider, prismaProviderNames }: Dialect,
 ): MigrationFile[] {
   const dir = options.migrationsDir ?? migrationsDirectory(options.database, provider);
   const { lockProvider, migrations } = readMigrations(dir);
-  if (lockProvider && !PRISMA_PROVIDER_NAMES[provider].includes(lockProvider)) {
+  if (lockProvider && !prismaProviderNames.includes(lockProvider)) {
     throw new AppError(
       'MIGRATION_FAILED',
       `Migrations in ${dir} are for ${lockProvider}, but the database URL is ${provider}`,
@@ -228,15 +196,14 @@ export interface MigrationState {
 export async function readMigrationState(
   options: Omit<ApplyMigrationsOptions, 'lockTimeoutMs' | 'logger'>,
 ): Promise<MigrationState> {
-  const provider = detectProvider(options.url);
-  const names = localMigrations(options, provider).map((migration) => migration.name);
+  const dialect = dialectFor(options.url);
+  const names = localMigrations(options, dialect).map((migration) => migration.name);
   const missing: MigrationState = { status: 'missing', pending: names, failed: [] };
-  if (provider === 'sqlite' && !existsSync(sqliteFilePath(options.url))) return missing;
-  const target = await openTarget(options.url, provider, {
-    readOnly: true,
-    lockTimeoutMs: DEFAULT_LOCK_TIMEOUT_MS,
-    credential: options.credential,
-  });
+  const target = await dialect.openMigrationReader(
+    options.url,
+    connectionOptions(options, DEFAULT_LOCK_TIMEOUT_MS),
+  );
+  if (!target) return missing;
   try {
     if (!(await target.hasMigrationsTable())) return missing;
     const records = await target.listMigrations();

@@ -3,9 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../../errors.js';
-import type { DatabaseProvider } from '../url.js';
-
-export type DatabaseKind = 'session' | 'school';
+import type { DatabaseKind, DatabaseProvider } from '../base/dialect.js';
 
 export interface MigrationFile {
   /** Folder name, `<yyyyMMddHHmmss>_<name>`: migrations apply in this (lexical) order. */

@@ -3,20 +3,13 @@ import type { TokenCredential } from '@azure/identity';
 import { AppError } from '../../errors.js';
 import { isSecretNameSafe, schoolDatabaseUrlSecretName } from '../../secrets/index.js';
 import { type Logger, silentLogger } from '../../telemetry/index.js';
+import type { DatabaseProvider, Dialect, SchoolConnection } from '../base/dialect.js';
+import { dialectFor } from '../dialects.js';
 import { applyMigrations, type MigrationState, readMigrationState } from '../migrate/apply.js';
 import { createDatabaseRunner, type DatabaseRunner } from '../retry.js';
 import type { SchoolDatabaseProvider, SchoolDatabaseRef, SchoolRosterRepository } from '../types.js';
-import {
-  type DatabaseProvider,
-  databaseIdentity,
-  describeDatabase,
-  detectProvider,
-  registerConnectionSecret,
-  sqlserverSchema,
-} from '../url.js';
-import { openSchoolConnection, type SchoolConnection } from './connection.js';
-import { provisionDatabase } from './provision.js';
-import { createSchoolRosterRepository, rosterSqlFor } from './repository.js';
+import { databaseIdentity, describeDatabase, registerConnectionSecret } from '../url.js';
+import { createSchoolRosterRepository } from './repository.js';
 
 /** Reads one secret; matches CredentialStore.getSecret (src/secrets) without depending on it. */
 export type SecretReader = (secretName: string) => Promise<string | undefined>;
@@ -43,9 +36,10 @@ export interface SchoolDatabaseProviderOptions {
   credential?: TokenCredential;
   /**
    * Providers whose school databases the app migrates itself, on first use and when
-   * provisioning (default SQLite and PostgreSQL). Elsewhere (SQL Server: the app's identity has
-   * db_datareader/db_datawriter only) the first use checks the migration state read-only and
-   * fails the school with DATABASE_NOT_MIGRATED, naming the command that migrates it.
+   * provisioning (default: those whose dialect says so, SQLite and PostgreSQL). Elsewhere (SQL
+   * Server: the app's identity has db_datareader/db_datawriter only) the first use checks the
+   * migration state read-only and fails the school with DATABASE_NOT_MIGRATED, naming the
+   * command that migrates it.
    */
   migrateOnFirstUse?: DatabaseProvider[];
   /** Rows per upsert transaction. */
@@ -67,7 +61,7 @@ export interface SchoolDatabaseConnectionFactory extends SchoolDatabaseProvider 
 }
 
 interface OpenClient {
-  provider: DatabaseProvider;
+  dialect: Dialect;
   client: Promise<SchoolConnection>;
   run: DatabaseRunner;
   active: number;
@@ -109,7 +103,10 @@ export function createSchoolDatabaseProvider(
   const clock = options.clock ?? Date.now;
   const idleMs = (options.idleCloseSeconds ?? 300) * 1_000;
   const maxOpen = options.maxOpenClients ?? 50;
-  const migrateOnFirstUse = new Set(options.migrateOnFirstUse ?? ['sqlite', 'postgresql']);
+  const migratesOnFirstUse = (dialect: Dialect) =>
+    options.migrateOnFirstUse
+      ? options.migrateOnFirstUse.includes(dialect.provider)
+      : dialect.appMigrates.school;
   const secretNameFor = options.secretNameFor ?? schoolDatabaseUrlSecretName;
   const clients = new Map<string, OpenClient>();
   const migrated = new Set<string>();
@@ -185,9 +182,9 @@ export function createSchoolDatabaseProvider(
     ...(options.credential ? { credential: options.credential } : {}),
   };
 
-  const runnerFor = (provider: DatabaseProvider): DatabaseRunner =>
+  const runnerFor = (dialect: Dialect): DatabaseRunner =>
     createDatabaseRunner({
-      provider,
+      provider: dialect.provider,
       logger,
       ...(options.retryCount === undefined ? {} : { retryCount: options.retryCount }),
       ...(options.retryInitialDelayMs === undefined ? {} : { initialDelayMs: options.retryInitialDelayMs }),
@@ -197,14 +194,13 @@ export function createSchoolDatabaseProvider(
    * Makes sure the school's schema is this version's before it is used: migrates it where the
    * app may change schemas, else checks read-only. Once per URL and process while it succeeds.
    */
-  async function ensureMigrated(url: string, school: SchoolDatabaseRef): Promise<void> {
+  async function ensureMigrated(url: string, dialect: Dialect, school: SchoolDatabaseRef): Promise<void> {
     const key = keyOf(url);
     if (migrated.has(key)) return;
-    const provider = detectProvider(url);
-    if (migrateOnFirstUse.has(provider)) {
+    if (migratesOnFirstUse(dialect)) {
       await applyMigrations({ url, logger, ...migrationOptions });
     } else {
-      const state = await runnerFor(provider)('migration state check', () =>
+      const state = await runnerFor(dialect)('migration state check', () =>
         readMigrationState({ url, ...migrationOptions }),
       );
       if (state.status !== 'current') throw notMigrated(school, url, state);
@@ -213,11 +209,11 @@ export function createSchoolDatabaseProvider(
   }
 
   function open(url: string, school: SchoolDatabaseRef): OpenClient {
-    const provider = detectProvider(url);
-    const run = runnerFor(provider);
+    const dialect = dialectFor(url);
+    const run = runnerFor(dialect);
     const client = (async () => {
-      await ensureMigrated(url, school);
-      const created = await openSchoolConnection(url, {
+      await ensureMigrated(url, dialect, school);
+      const created = await dialect.openSchoolConnection(url, {
         logger,
         idleTimeoutMs: idleMs,
         ...(options.poolMax === undefined ? {} : { poolMax: options.poolMax }),
@@ -233,7 +229,7 @@ export function createSchoolDatabaseProvider(
       logger.info({ database: describeDatabase(url) }, 'school database connected');
       return created;
     })();
-    return { provider, client, run, active: 0, lastUsed: clock() };
+    return { dialect, client, run, active: 0, lastUsed: clock() };
   }
 
   /** Runs `work` with the URL's client, opening it if needed; in-use clients are never closed. */
@@ -280,13 +276,11 @@ export function createSchoolDatabaseProvider(
   function repositoryFor(
     url: string,
     school: SchoolDatabaseRef,
-    provider: DatabaseProvider,
-    run: DatabaseRunner,
+    { dialect, run }: OpenClient,
   ): SchoolRosterRepository {
     return createSchoolRosterRepository({
-      provider,
       run,
-      sql: rosterSqlFor(provider, provider === 'sqlserver' ? sqlserverSchema(url) : undefined),
+      sql: dialect.rosterSql,
       ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
       // Each unit of work re-acquires the client, so one closed while idle reopens transparently.
       use: (work) => withClient(url, school, (_entry, connection) => work(connection.roster)),
@@ -304,13 +298,14 @@ export function createSchoolDatabaseProvider(
     openClients: () => clients.size,
     async forSchool(school) {
       const { url } = await resolveUrl(school);
-      const { provider, run } = await withClient(url, school, async (entry) => entry);
-      return repositoryFor(url, school, provider, run);
+      const entry = await withClient(url, school, async (opened) => opened);
+      return repositoryFor(url, school, entry);
     },
     async provision(school) {
       const { url } = await resolveUrl(school);
-      const result = await provisionDatabase(url, logger);
-      await ensureMigrated(url, school);
+      const dialect = dialectFor(url);
+      const result = await dialect.provision(url, logger);
+      await ensureMigrated(url, dialect, school);
       logger.info(
         { schoolId: school.id, database: describeDatabase(url), created: result.created },
         'school database provisioned',

@@ -1,53 +1,18 @@
 import type { RosterEntity, RosterRow } from '../../domain/index.js';
 import { ValidationError } from '../../errors.js';
-import type { SchoolPrismaClient } from '../client.js';
+import { type PreparedRow, prepareRows, rosterTable } from '../base/roster-columns.js';
+import type { RosterDatabase, RosterSql } from '../base/roster-sql.js';
 import type { DatabaseRunner } from '../retry.js';
-import { sqlserverRosterSql } from '../sqlserver/sql.js';
 import type { SchoolRosterRepository, UpsertPlan, UpsertResult } from '../types.js';
-import type { DatabaseProvider } from '../url.js';
-import { type PreparedRow, prepareRows, rosterTable } from './columns.js';
-import { type RosterSql, type SqlStatement, standardRosterSql } from './sql.js';
-
-export interface RosterExecutor {
-  query(statement: SqlStatement): Promise<Record<string, unknown>[]>;
-  execute(statement: SqlStatement): Promise<number>;
-}
-
-export interface RosterDatabase extends RosterExecutor {
-  transaction<T>(work: (tx: RosterExecutor) => Promise<T>): Promise<T>;
-}
 
 /** Lends a database for one unit of work, so the provider knows which clients are in use. */
 export type RosterDatabaseSource = <T>(work: (database: RosterDatabase) => Promise<T>) => Promise<T>;
 
-/**
- * Raw SQL through Prisma Client and its driver adapter ($queryRawUnsafe / $executeRawUnsafe in
- * an interactive transaction): the adapter's pooling, type conversion and error mapping stay
- * in one place, and one multi-row statement per chunk makes Prisma's per-call overhead small
- * (bench/db-upsert.ts measures it against the raw driver).
- */
-export function prismaRosterDatabase(client: SchoolPrismaClient): RosterDatabase {
-  type RawClient = Pick<SchoolPrismaClient, '$queryRawUnsafe' | '$executeRawUnsafe'>;
-  const executor = (raw: RawClient): RosterExecutor => ({
-    query: (statement) => raw.$queryRawUnsafe<Record<string, unknown>[]>(statement.sql, ...statement.params),
-    execute: (statement) => raw.$executeRawUnsafe(statement.sql, ...statement.params),
-  });
-  return {
-    ...executor(client),
-    transaction: (work) =>
-      client.$transaction((tx) => work(executor(tx)), { maxWait: 10_000, timeout: 120_000 }),
-  };
-}
-
-export function rosterSqlFor(provider: DatabaseProvider, sqlserverSchema = 'dbo'): RosterSql {
-  return provider === 'sqlserver' ? sqlserverRosterSql(sqlserverSchema) : standardRosterSql(provider);
-}
-
 export interface SchoolRosterRepositoryOptions {
-  provider: DatabaseProvider;
+  /** The dialect's roster statements (`dialect.rosterSql`). */
+  sql: RosterSql;
   use: RosterDatabaseSource;
   run: DatabaseRunner;
-  sql?: RosterSql;
   /** Rows per transaction (default 1,000; lowered to what one statement's parameters allow). */
   chunkSize?: number;
   now?: () => Date;
@@ -86,8 +51,7 @@ function classify(rows: PreparedRow[], existing: Record<string, unknown>[]): Cla
 }
 
 export function createSchoolRosterRepository(options: SchoolRosterRepositoryOptions): SchoolRosterRepository {
-  const { use, run } = options;
-  const sql = options.sql ?? rosterSqlFor(options.provider);
+  const { use, run, sql } = options;
   const now = options.now ?? (() => new Date());
   const count = (rows: Record<string, unknown>[]) => Number(rows[0]?.n ?? 0);
 

@@ -3,6 +3,17 @@ import type { DatabaseRunner } from '../retry.js';
 import type { SessionRepository, SyncRunRecord } from '../types.js';
 import { countsToColumns, toSyncHistoryRecord, toSyncRunRecord } from './mappers.js';
 
+/**
+ * What abandoning means for sync_history and sync_runs alike: rows still Running that started
+ * before `startedBefore` (their worker died) become Abandoned, completed at `at`.
+ */
+function abandonRunning(startedBefore: Date, at: Date) {
+  return {
+    where: { status: 'Running', startedAt: { lt: startedBefore } },
+    data: { status: 'Abandoned', completedAt: at },
+  };
+}
+
 export function historyRepository(
   client: SessionPrismaClient,
   run: DatabaseRunner,
@@ -70,10 +81,7 @@ export function historyRepository(
     },
     async abandonRunning(startedBefore, at) {
       const { count } = await run('abandon sync history', () =>
-        client.syncHistory.updateMany({
-          where: { status: 'Running', startedAt: { lt: startedBefore } },
-          data: { status: 'Abandoned', completedAt: at },
-        }),
+        client.syncHistory.updateMany(abandonRunning(startedBefore, at)),
       );
       return count;
     },
@@ -113,10 +121,7 @@ export function runsRepository(client: SessionPrismaClient, run: DatabaseRunner)
     },
     async abandonRunning(startedBefore, at) {
       const { count } = await run('abandon sync runs', () =>
-        client.syncRun.updateMany({
-          where: { status: 'Running', startedAt: { lt: startedBefore } },
-          data: { status: 'Abandoned', completedAt: at },
-        }),
+        client.syncRun.updateMany(abandonRunning(startedBefore, at)),
       );
       return count;
     },

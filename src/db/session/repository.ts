@@ -1,10 +1,10 @@
 import type { TokenCredential } from '@azure/identity';
 import { type Logger, silentLogger } from '../../telemetry/index.js';
-import { createSessionPrismaClient } from '../client.js';
+import { dialectFor } from '../dialects.js';
 import { applyMigrations } from '../migrate/apply.js';
 import { createDatabaseRunner } from '../retry.js';
 import type { SessionRepository } from '../types.js';
-import { describeDatabase, detectProvider, registerConnectionSecret } from '../url.js';
+import { describeDatabase, registerConnectionSecret } from '../url.js';
 import { districtsRepository } from './districts.js';
 import { historyRepository, runsRepository } from './history.js';
 import { leasesRepository } from './leases.js';
@@ -23,9 +23,10 @@ export interface SessionRepositoryOptions {
   retryCount?: number;
   retryInitialDelayMs?: number;
   /**
-   * `auto` (default): apply pending migrations when the SessionDb is SQLite, the embedded
-   * default nobody else deploys; server databases are migrated by the deployment
-   * (`clever-sync db migrate`, applyMigrations() or `prisma migrate deploy`). `always` / `never` force it.
+   * `auto` (default): apply pending migrations where the dialect says the app migrates its
+   * SessionDb (SQLite, the embedded default nobody else deploys); server databases are migrated
+   * by the deployment (`clever-sync db migrate`, applyMigrations() or `prisma migrate deploy`).
+   * `always` / `never` force it.
    */
   migrate?: 'auto' | 'always' | 'never';
   migrationsDir?: string;
@@ -44,10 +45,10 @@ export async function createSessionRepository(
   options: SessionRepositoryOptions = {},
 ): Promise<SessionRepository> {
   registerConnectionSecret(url);
-  const provider = detectProvider(url);
+  const dialect = dialectFor(url);
   const logger = (options.logger ?? silentLogger()).child({ component: 'session-db' });
   const migrate = options.migrate ?? 'auto';
-  if (migrate === 'always' || (migrate === 'auto' && provider === 'sqlite')) {
+  if (migrate === 'always' || (migrate === 'auto' && dialect.appMigrates.session)) {
     const result = await applyMigrations({
       url,
       database: 'session',
@@ -59,12 +60,12 @@ export async function createSessionRepository(
   }
 
   const run = createDatabaseRunner({
-    provider,
+    provider: dialect.provider,
     logger,
     ...(options.retryCount === undefined ? {} : { retryCount: options.retryCount }),
     ...(options.retryInitialDelayMs === undefined ? {} : { initialDelayMs: options.retryInitialDelayMs }),
   });
-  const client = await createSessionPrismaClient(url, {
+  const client = await dialect.createPrismaClient('session', url, {
     logger,
     ...(options.poolMax === undefined ? {} : { poolMax: options.poolMax }),
     ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),

@@ -1,7 +1,13 @@
 import type { TokenCredential } from '@azure/identity';
 import sql from 'mssql';
 import { AppError } from '../../errors.js';
-import { sqlserverDatabase, sqlserverHost, sqlserverParameter, sqlserverSchema } from '../url.js';
+import {
+  type ClientOptions,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_POOL_MAX,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from '../base/client-options.js';
+import { sqlserverDatabase, sqlserverHost, sqlserverParameter, sqlserverSchema } from './url.js';
 
 /**
  * The `mssql` configuration of a `sqlserver://` URL, built here instead of by
@@ -85,6 +91,16 @@ export function sqlserverDriverConfig(url: string, options: SqlServerDriverOptio
     },
     ...authentication(parameter, options.credential),
   };
+}
+
+/** The driver config for a URL under the app's client options, their defaults filled in. */
+export function sqlserverClientConfig(url: string, options: ClientOptions): sql.config {
+  return sqlserverDriverConfig(url, {
+    poolMax: options.poolMax ?? DEFAULT_POOL_MAX,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    ...(options.credential ? { credential: options.credential } : {}),
+  });
 }
 
 function authentication(

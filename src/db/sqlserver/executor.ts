@@ -1,6 +1,5 @@
 import sql from 'mssql';
-import type { RosterDatabase, RosterExecutor } from '../school/repository.js';
-import type { SqlParameterType, SqlStatement } from '../school/sql.js';
+import type { RosterDatabase, RosterExecutor, SqlParameterType, SqlStatement } from '../base/roster-sql.js';
 
 /**
  * SQL Server statements on the `mssql` driver, each parameter with its declared type. Prisma's
@@ -43,7 +42,7 @@ function executor(request: () => sql.Request): RosterExecutor {
 
 /**
  * The roster repository's executor on a pool (shared with the school's Prisma client, see
- * ../school/connection.ts). A transaction holds one pooled connection until it commits or
+ * ./index.ts). A transaction holds one pooled connection until it commits or
  * rolls back; one that SQL Server aborted (a deadlock victim) is not rolled back twice.
  */
 export function mssqlRosterDatabase(pool: () => Promise<sql.ConnectionPool>): RosterDatabase {

@@ -1,9 +1,8 @@
 import type { TokenCredential } from '@azure/identity';
 import sql from 'mssql';
 import { AppError } from '../../errors.js';
-import { type MigrationTarget, toMigrationRecord } from '../migrate/target.js';
-import type { SqlStatement } from '../school/sql.js';
-import { sqlserverSchema } from '../url.js';
+import { type MigrationTarget, toMigrationRecord } from '../base/migration-target.js';
+import type { SqlStatement } from '../base/roster-sql.js';
 import { sqlserverDriverConfig } from './driver-config.js';
 import { bindParameters } from './executor.js';
 import {
@@ -17,6 +16,7 @@ import {
   recordMigrationStartedSql,
   userTablesSql,
 } from './sql.js';
+import { sqlserverSchema } from './url.js';
 
 export interface SqlServerMigrationTargetOptions {
   /** How long one statement may run: more than the lock wait, and long enough for an index build. */
@@ -78,7 +78,6 @@ export async function openSqlServerMigrationTarget(
   };
 
   return {
-    provider: 'sqlserver',
     async lock(timeoutMs) {
       const [row] = await query(statement(acquireMigrationLockSql(timeoutMs)));
       const status = Number(row?.status);

@@ -7,8 +7,8 @@
  * SQL Server allows 2,100 parameters per request, so row sets travel as ONE JSON parameter
  * (declared NVARCHAR(MAX)) unpacked with OPENJSON.
  */
-import type { RosterColumn } from '../school/columns.js';
-import type { RosterSql, RosterWrite, SqlStatement } from '../school/sql.js';
+import type { RosterColumn } from '../base/roster-columns.js';
+import type { RosterSql, RosterWrite, SqlStatement } from '../base/roster-sql.js';
 
 export const SQLSERVER_MAX_PARAMETERS = 2_100;
 

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { sqliteFilePath } from '../url.js';
-import { type MigrationTarget, toMigrationRecord } from './target.js';
+import { type MigrationTarget, toMigrationRecord } from '../base/migration-target.js';
+import { sqliteFilePath } from './url.js';
 
 // Prisma's SQLite migrations table, verbatim (schema-engine sqlite flavour).
 const CREATE_MIGRATIONS_TABLE = `CREATE TABLE "_prisma_migrations" (
@@ -37,7 +37,6 @@ export function openSqliteMigrationTarget(
     : new Database(path);
 
   return {
-    provider: 'sqlite',
     async lock(timeoutMs) {
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(timeoutMs))}`);
       // Prisma's lock: the connection keeps an exclusive lock until it closes. Taking it now

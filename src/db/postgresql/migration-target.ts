@@ -1,7 +1,6 @@
-import pg from 'pg';
-import { AppError } from '../../errors.js';
-import { postgresTarget } from '../url.js';
-import { type MigrationTarget, toMigrationRecord } from './target.js';
+import { type MigrationTarget, toMigrationRecord } from '../base/migration-target.js';
+import { connectPostgresClient } from './pool.js';
+import { postgresClientConfig } from './url.js';
 
 // Prisma's PostgreSQL migrations table, verbatim (schema-engine postgres flavour).
 const CREATE_MIGRATIONS_TABLE = `CREATE TABLE _prisma_migrations (
@@ -19,25 +18,6 @@ const CREATE_MIGRATIONS_TABLE = `CREATE TABLE _prisma_migrations (
 // Prisma Migrate's advisory lock key: holding it excludes `prisma migrate deploy` too.
 const PRISMA_ADVISORY_LOCK_KEY = 72707369;
 
-export function assertSafeSchemaName(schema: string): void {
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
-    throw new AppError('CONFIG_INVALID', `PostgreSQL schema "${schema}" must be a plain identifier`, {
-      details: { schema },
-    });
-  }
-}
-
-/** Connection settings shared by the applier and the Prisma adapter: `?schema=` becomes search_path. */
-export function postgresClientConfig(url: string): pg.ClientConfig & { schema: string | undefined } {
-  const target = postgresTarget(url);
-  if (target.schema) assertSafeSchemaName(target.schema);
-  return {
-    connectionString: target.connectionString,
-    schema: target.schema,
-    ...(target.schema ? { options: `-c search_path=${target.schema}` } : {}),
-  };
-}
-
 /**
  * One `pg.Client` (one session): the advisory lock is session-scoped, and a script sent with no
  * parameters goes through the simple-query protocol, which runs all its statements in one
@@ -47,11 +27,8 @@ export async function openPostgresMigrationTarget(
   url: string,
   options: { readOnly?: boolean } = {},
 ): Promise<MigrationTarget> {
-  const { schema, ...config } = postgresClientConfig(url);
-  const client = new pg.Client(config);
-  // A dropped connection emits 'error' on the client; without a listener Node would crash.
-  client.on('error', () => undefined);
-  await client.connect();
+  const { schema } = postgresClientConfig(url);
+  const client = await connectPostgresClient(url);
   let locked = false;
   try {
     // Read-only (checking the migration state): no DDL, so an identity without CREATE can check.
@@ -66,7 +43,6 @@ export async function openPostgresMigrationTarget(
   }
 
   return {
-    provider: 'postgresql',
     async lock(timeoutMs) {
       // lock_timeout applies to advisory locks too: fail clearly instead of waiting forever.
       await client.query(`SET lock_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);

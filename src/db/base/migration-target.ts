@@ -1,5 +1,3 @@
-import type { DatabaseProvider } from '../url.js';
-
 /** One row of `_prisma_migrations`. */
 export interface MigrationRecord {
   id: string;
@@ -16,20 +14,24 @@ export interface MigrationRecord {
  * session, because Prisma's migration locks (pg_advisory_lock, sp_getapplock with a Session owner,
  * SQLite's exclusive locking mode) belong to the session that took them.
  */
-export interface MigrationTarget {
-  readonly provider: DatabaseProvider;
+export interface MigrationTarget extends MigrationReader {
   lock(timeoutMs: number): Promise<void>;
   /** Tables of the target schema other than `_prisma_migrations`. */
   userTables(): Promise<string[]>;
-  hasMigrationsTable(): Promise<boolean>;
   createMigrationsTable(): Promise<void>;
-  listMigrations(): Promise<MigrationRecord[]>;
   recordStarted(id: string, name: string, checksum: string, at: Date): Promise<void>;
   /** `applied_steps_count + 1` and `finished_at`, as Prisma records a successful script. */
   recordFinished(id: string, at: Date): Promise<void>;
   recordFailed(id: string, logs: string): Promise<void>;
   applyScript(script: string): Promise<void>;
   /** Releases the lock and the connection. */
+  close(): Promise<void>;
+}
+
+/** What checking the migration state needs: two reads, no lock, no DDL. */
+export interface MigrationReader {
+  hasMigrationsTable(): Promise<boolean>;
+  listMigrations(): Promise<MigrationRecord[]>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { RosterDatabase, RosterExecutor } from './repository.js';
+import type { RosterDatabase, RosterExecutor } from '../base/roster-sql.js';
 
 /**
  * Roster SQL on the raw `pg` pool that Prisma's adapter also uses (one bounded pool per

@@ -1,0 +1,130 @@
+import type { RosterColumn } from './roster-columns.js';
+import type { RosterSql, RosterWrite } from './roster-sql.js';
+
+/** Adds one parameter to the statement being built and returns its placeholder. */
+export type Bind = (value: unknown) => string;
+
+/**
+ * What differs between the providers whose roster SQL is INSERT .. ON CONFLICT (SQLite,
+ * PostgreSQL): placeholders, boolean literals, how an id list, a timestamp and the incoming row
+ * set travel as parameters. The statements themselves are written once, below.
+ */
+export interface OnConflictFlavour {
+  readonly true: string;
+  readonly false: string;
+  /** The placeholder of the n-th parameter (1-based): `$n`, or `?` bound by position. */
+  placeholder(position: number): string;
+  /** What follows `clever_id` to keep the rows whose id is in `ids` (one parameter). */
+  inIds(bind: Bind, ids: string[]): string;
+  /** A timestamp parameter as UTC text in the form the driver adapter itself writes. */
+  timestamp(bind: Bind, date: Date): string;
+  /**
+   * `SELECT <data columns>, <content hash>, <bookkeeping columns>` over the incoming rows, the
+   * bookkeeping being is_active, deactivated_at, first/last_seen_run_id, created/updated_at.
+   */
+  incomingRows(bind: Bind, columns: RosterColumn[], rows: RosterWrite[], runId: string, now: Date): string;
+}
+
+const BOOKKEEPING_COLUMNS = [
+  'content_hash',
+  'is_active',
+  'deactivated_at',
+  'first_seen_run_id',
+  'last_seen_run_id',
+  'created_at',
+  'updated_at',
+];
+
+const q = (name: string) => `"${name}"`;
+
+/** INSERT .. ON CONFLICT (clever_id) DO UPDATE and the other roster statements, in a flavour. */
+export function onConflictRosterSql(flavour: OnConflictFlavour): RosterSql {
+  const { true: TRUE, false: FALSE } = flavour;
+
+  /** A statement's parameters, added in the order their placeholders appear in its text. */
+  const parameters = () => {
+    const params: unknown[] = [];
+    const bind: Bind = (value) => {
+      params.push(value);
+      return flavour.placeholder(params.length);
+    };
+    return { params, bind };
+  };
+  const unseen = (bind: Bind, runId: string) =>
+    `is_active = ${TRUE} AND (last_seen_run_id IS NULL OR last_seen_run_id <> ${bind(runId)})`;
+  const archiveSet = (bind: Bind, at: Date) =>
+    `is_active = ${FALSE}, deactivated_at = ${flavour.timestamp(bind, at)}, updated_at = ${flavour.timestamp(bind, at)}`;
+
+  return {
+    // Parameters no longer grow with rows; this bounds one statement's (and transaction's) size.
+    maxRowsPerUpsert: () => 5_000,
+    selectExisting(table, cleverIds) {
+      const { params, bind } = parameters();
+      return {
+        sql: `SELECT clever_id, content_hash, is_active FROM ${q(table)} WHERE clever_id ${flavour.inIds(bind, cleverIds)}`,
+        params,
+      };
+    },
+    upsert(table, columns, rows, runId, now) {
+      const { params, bind } = parameters();
+      const incoming = flavour.incomingRows(bind, columns, rows, runId, now);
+      const names = [...columns.map((column) => column.column), ...BOOKKEEPING_COLUMNS];
+      const updates = [
+        ...columns.filter((column) => column.column !== 'clever_id').map((column) => column.column),
+        'content_hash',
+        'last_seen_run_id',
+        'updated_at',
+      ].map((name) => `${q(name)} = excluded.${q(name)}`);
+      updates.push(`"is_active" = ${TRUE}`, '"deactivated_at" = NULL');
+      return {
+        sql:
+          `INSERT INTO ${q(table)} (${names.map(q).join(', ')}) ${incoming} ` +
+          `ON CONFLICT ("clever_id") DO UPDATE SET ${updates.join(', ')}`,
+        params,
+      };
+    },
+    touch(table, cleverIds, runId) {
+      const { params, bind } = parameters();
+      const run = bind(runId);
+      return {
+        sql: `UPDATE ${q(table)} SET last_seen_run_id = ${run} WHERE clever_id ${flavour.inIds(bind, cleverIds)}`,
+        params,
+      };
+    },
+    countActive(table) {
+      return { sql: `SELECT COUNT(*) AS n FROM ${q(table)} WHERE is_active = ${TRUE}`, params: [] };
+    },
+    countUnseenActive(table, runId) {
+      const { params, bind } = parameters();
+      return { sql: `SELECT COUNT(*) AS n FROM ${q(table)} WHERE ${unseen(bind, runId)}`, params };
+    },
+    archiveUnseen(table, runId, at) {
+      const { params, bind } = parameters();
+      const set = archiveSet(bind, at);
+      return { sql: `UPDATE ${q(table)} SET ${set} WHERE ${unseen(bind, runId)}`, params };
+    },
+    archiveByCleverIds(table, cleverIds, at) {
+      const { params, bind } = parameters();
+      const set = archiveSet(bind, at);
+      return {
+        sql: `UPDATE ${q(table)} SET ${set} WHERE is_active = ${TRUE} AND clever_id ${flavour.inIds(bind, cleverIds)}`,
+        params,
+      };
+    },
+    activeIdsPage(table, after, limit) {
+      const { params, bind } = parameters();
+      const from = after === null ? '' : ` AND clever_id > ${bind(after)}`;
+      return {
+        sql: `SELECT clever_id FROM ${q(table)} WHERE is_active = ${TRUE}${from} ORDER BY clever_id LIMIT ${bind(limit)}`,
+        params,
+      };
+    },
+    deleteInactive(table, inactiveSince) {
+      const { params, bind } = parameters();
+      return {
+        sql: `DELETE FROM ${q(table)} WHERE is_active = ${FALSE} AND deactivated_at < ${flavour.timestamp(bind, inactiveSince)}`,
+        params,
+      };
+    },
+  };
+}

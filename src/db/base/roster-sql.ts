@@ -1,0 +1,60 @@
+import type { RosterColumn } from './roster-columns.js';
+
+/** One statement and its positional parameters, in the placeholder style of its provider. */
+export interface SqlStatement {
+  sql: string;
+  params: unknown[];
+  /**
+   * SQL Server: the declared type of each parameter, in order (src/db/sqlserver/sql.ts). A JSON
+   * document is declared NVARCHAR(MAX) whatever its length, so SQL Server keeps one plan per
+   * statement instead of one per parameter length.
+   */
+  types?: SqlParameterType[];
+}
+
+/**
+ * `json` and `text`: NVARCHAR(MAX); `key`: NVARCHAR(64) (Clever ids, run ids, compared with
+ * NVARCHAR(64) columns); `timestamp`: DATETIME2(3); `int`: INT.
+ */
+export type SqlParameterType = 'json' | 'text' | 'key' | 'timestamp' | 'int';
+
+/** A row to insert or update: data values in column order, then its content hash. */
+export interface RosterWrite {
+  values: unknown[];
+  contentHash: string;
+}
+
+/**
+ * The set-based SQL of the roster repository, one implementation per dialect: SQLite and
+ * PostgreSQL build theirs on ./on-conflict-sql.ts (INSERT .. ON CONFLICT), SQL Server in
+ * ../sqlserver/sql.ts (MERGE from OPENJSON).
+ * Row sets and id lists travel as a few parameters whatever their size (column arrays with
+ * unnest, JSON text with json_each / OPENJSON): statements stay far from parameter limits, and
+ * Prisma's per-parameter work stays small (multi-row VALUES, ~30 parameters per row, measured
+ * about half as fast through the adapter as on the raw driver).
+ */
+export interface RosterSql {
+  /** Most rows one upsert statement may carry (parameter limits). */
+  maxRowsPerUpsert(columns: RosterColumn[]): number;
+  selectExisting(table: string, cleverIds: string[]): SqlStatement;
+  upsert(table: string, columns: RosterColumn[], rows: RosterWrite[], runId: string, now: Date): SqlStatement;
+  /** Marks unchanged rows as seen by the run (no data change, no updated_at change). */
+  touch(table: string, cleverIds: string[], runId: string): SqlStatement;
+  countActive(table: string): SqlStatement;
+  countUnseenActive(table: string, runId: string): SqlStatement;
+  archiveUnseen(table: string, runId: string, at: Date): SqlStatement;
+  archiveByCleverIds(table: string, cleverIds: string[], at: Date): SqlStatement;
+  activeIdsPage(table: string, after: string | null, limit: number): SqlStatement;
+  deleteInactive(table: string, inactiveSince: Date): SqlStatement;
+}
+
+/** Runs roster statements: on a pool, or inside one transaction. */
+export interface RosterExecutor {
+  query(statement: SqlStatement): Promise<Record<string, unknown>[]>;
+  execute(statement: SqlStatement): Promise<number>;
+}
+
+/** A school database as the roster repository sees it: statements, and transactions of them. */
+export interface RosterDatabase extends RosterExecutor {
+  transaction<T>(work: (tx: RosterExecutor) => Promise<T>): Promise<T>;
+}
