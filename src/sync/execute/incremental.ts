@@ -148,10 +148,15 @@ export async function runIncrementalPass(
     streamError = error;
   }
 
-  for (const school of touched.values()) {
-    if (streamError !== undefined) fail(school, streamError);
-    done(await finishTouched(run, deps, school, lastEventId));
-  }
+  // Each school's last writes are its own: finish them concurrently, within the school limit.
+  await Promise.all(
+    [...touched.values()].map((school) =>
+      run.limiter(async () => {
+        if (streamError !== undefined) fail(school, streamError);
+        done(await finishTouched(run, deps, school, lastEventId));
+      }),
+    ),
+  );
   if (streamError !== undefined) {
     for (const plan of waiting.values()) done(await failUntouched(run, deps, plan, streamError));
   } else {
