@@ -98,11 +98,6 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
       const [{ openCliServices }, { runSync }] = await Promise.all([load.context(), load.sync()]);
       const services = await openCliServices(withEmulator(opts.emulator));
       try {
-        if (services.emulator && !opts.json) {
-          io.stderr.write(
-            `No Clever credentials configured: syncing the built-in emulator (${services.emulator.baseUrl}).\n`,
-          );
-        }
         exitCode = (await runSync(services, opts, io)).exitCode;
       } finally {
         await services.close();
@@ -114,6 +109,7 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
     .description('List recent sync runs, or show one')
     .option('--last <n>', 'how many runs', positiveInt, 20)
     .option('--id <runId>', 'show this run (status, progress, counts, per-school summary)')
+    .option('--nightly', 'only the runs the nightly timer started', false)
     .option('--json', 'print JSON', false)
     .action(async (opts) => {
       const [{ openCliServices }, { runRuns }] = await Promise.all([load.context(), load.runs()]);

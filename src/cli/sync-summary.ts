@@ -3,6 +3,7 @@
  * same facts as one JSON document for machines. Ids and counts only: no names, no student data.
  */
 import type { CleverApiMetrics } from '../clever/api/metrics.js';
+import { cliForceHint, districtHeldReasons, needsAttention } from '../runs/attention.js';
 import type { SyncRunResult } from '../sync/types.js';
 import { type Cell, formatDuration, formatTable } from './output.js';
 
@@ -69,26 +70,27 @@ export function buildSyncReport(result: SyncRunResult, metrics: CleverApiMetrics
       rateLimitWaits: metrics.rateLimitWaits,
       rateLimitWaitMs: metrics.rateLimitWaitMs,
     },
-    districts: result.districts.map((d) => ({
-      cleverDistrictId: d.cleverDistrictId,
-      status: d.status,
-      error: d.error,
-      ...(d.disconnected ? { disconnected: true } : {}),
-      ...(d.status === 'Held' && !d.schools.some((s) => s.status === 'Held')
-        ? { heldReasons: d.warnings.filter((w) => w.startsWith('schools:')) }
-        : {}),
-      schools: d.schools.map((s) => ({
-        schoolId: s.schoolId,
-        cleverSchoolId: s.cleverSchoolId,
-        status: s.status,
-        syncType: s.syncType,
-        reason: s.reason,
-        counts: s.counts,
-        error: s.error,
-        ...(s.status === 'Held' ? { heldReasons: s.warnings } : {}),
-        ...(s.plan ? { plan: s.plan } : {}),
-      })),
-    })),
+    districts: result.districts.map((d) => {
+      const heldReasons = districtHeldReasons(d);
+      return {
+        cleverDistrictId: d.cleverDistrictId,
+        status: d.status,
+        error: d.error,
+        ...(d.disconnected ? { disconnected: true } : {}),
+        ...(heldReasons ? { heldReasons } : {}),
+        schools: d.schools.map((s) => ({
+          schoolId: s.schoolId,
+          cleverSchoolId: s.cleverSchoolId,
+          status: s.status,
+          syncType: s.syncType,
+          reason: s.reason,
+          counts: s.counts,
+          error: s.error,
+          ...(s.status === 'Held' ? { heldReasons: s.warnings } : {}),
+          ...(s.plan ? { plan: s.plan } : {}),
+        })),
+      };
+    }),
     warnings: result.warnings,
     ...(result.error ? { error: result.error } : {}),
   };
@@ -147,44 +149,10 @@ export function formatSyncReport(report: SyncReport): string {
       ` - ${report.recordsPerSecond} records/s`,
     `Clever: ${report.clever.requests} requests, ${report.clever.retries} retries, ${report.clever.rateLimitWaits} rate-limit waits (${formatDuration(report.clever.rateLimitWaitMs)})`,
   ];
-  const attention = needsAttention(report);
+  const attention = needsAttention(report, cliForceHint);
   if (attention.length > 0)
     lines.push('', 'Needs attention:', ...attention.slice(0, 20).map((p) => `  - ${p}`));
   if (report.warnings.length > 0)
     lines.push('', 'Warnings:', ...report.warnings.slice(0, 20).map((w) => `  - ${w}`));
   return lines.join('\n');
-}
-
-/**
- * What an operator must act on, one line each, with the command that acts on it: failed and
- * disconnected districts, held schools and school lists (the exact `--force` command), failed schools.
- */
-export function needsAttention(report: SyncReport): string[] {
-  const lines: string[] = report.error ? [`run failed: ${report.error}`] : [];
-  for (const d of report.districts) {
-    if (d.disconnected) {
-      lines.push(
-        `district ${d.cleverDistrictId} disconnected from the app: it is no longer synced (reconnect it in Clever's district dashboard to resume)`,
-      );
-    } else if (d.error) {
-      lines.push(
-        `district ${d.cleverDistrictId} ${d.status === 'Skipped' ? 'not synced' : 'failed'}: ${d.error}`,
-      );
-    }
-    if (d.heldReasons?.length) {
-      lines.push(
-        `district ${d.cleverDistrictId} school list held (${d.heldReasons.join('; ')}); to apply: clever-sync sync --district ${d.cleverDistrictId} --force`,
-      );
-    }
-    for (const s of d.schools) {
-      if (s.status === 'Held') {
-        lines.push(
-          `school ${s.cleverSchoolId} held (${(s.heldReasons ?? []).join('; ') || 'mass-archive guard'}); to apply: clever-sync sync --school ${s.cleverSchoolId} --force`,
-        );
-      } else if (s.error) {
-        lines.push(`school ${s.cleverSchoolId} failed: ${s.error}`);
-      }
-    }
-  }
-  return lines;
 }

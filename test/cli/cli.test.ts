@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../emulator/index.js';
 import type { CliIo } from '../../src/cli/output.js';
 import { runCli } from '../../src/cli/program.js';
 import type { SyncReport } from '../../src/cli/sync-summary.js';
@@ -66,7 +67,10 @@ describe('clever-sync CLI', () => {
     );
     expect(stdout).toMatch(/^TOTAL\s+Succeeded/m);
     expect(stdout).toMatch(/Run [0-9a-f-]{36}: Succeeded/);
-    expect(stderr).toContain('No Clever credentials configured: syncing the built-in emulator');
+    // It says which Clever and which databases before anything else.
+    expect(stdout).toMatch(
+      /^Clever: +the built-in emulator at http:\/\/127\.0\.0\.1:\d+ \(no Clever credentials configured\)\nSessionDb: +sqlite:\S+session\.db\nSchool databases: sqlite:\S+school-\{schoolId\}\.db\n/,
+    );
     expect(stderr).not.toContain('schools 0/');
   });
 
@@ -107,7 +111,22 @@ describe('clever-sync CLI', () => {
     expect(JSON.parse(one.stdout)).toMatchObject({ runId: runs[1]!.runId, finished: true });
 
     const table = await cli(['runs']);
+    expect(table.stdout).toContain(`SessionDb:        sqlite:${join(dir, 'session.db')}`);
     expect(table.stdout).toMatch(/^run\s+status\s+scope\s+trigger/m);
+    // The glance: durations and records as sparklines, each school's outcome per run.
+    expect(table.stdout).toMatch(/^At a glance, the last \d+ runs \(oldest first\):$/m);
+    expect(table.stdout).toMatch(/^ {2}duration {2}[▁▂▃▄▅▆▇█]+ {2}\(/m);
+    expect(table.stdout).toMatch(/^ {2}[0-9a-f]{24} {2}[✓✗Hs…·]+$/m);
+
+    const detail = await cli(['runs', '--id', runs[1]!.runId]);
+    expect(detail.stdout).toMatch(new RegExp(`^Run ${runs[1]!.runId}: Succeeded`, 'm'));
+    expect(detail.stdout).toMatch(/^school\s+status\s+type\s+processed/m);
+    expect(detail.stdout).toMatch(/^[0-9a-f]{24}\s+Succeeded\s+(Full|Incremental)\s+\d+/m);
+
+    const nightly = await cli(['runs', '--nightly']);
+    expect(nightly.stdout).toContain(
+      `No nightly (timer) sync runs recorded in SessionDb sqlite:${join(dir, 'session.db')}`,
+    );
 
     const missing = await cli(['runs', '--id', '00000000-0000-4000-8000-000000000000']);
     expect(missing.code).toBe(1);
@@ -121,7 +140,40 @@ describe('clever-sync CLI', () => {
       status: 'healthy',
       sessionDatabase: 'reachable',
       districts: { count: 1 },
+      using: {
+        clever: expect.stringMatching(/^the built-in emulator at http:\/\/127\.0\.0\.1:\d+/),
+        sessionDatabase: `sqlite:${join(dir, 'session.db')}`,
+      },
     });
+  });
+
+  it('health without credentials says its "healthy" is the built-in emulator, not a district', async () => {
+    const { code, stdout } = await cli(['health']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^Clever: +the built-in emulator at http:\/\/127\.0\.0\.1:\d+ \(no Clever credentials configured\)$/m,
+    );
+    expect(stdout).toContain(`SessionDb:        sqlite:${join(dir, 'session.db')}`);
+    expect(stdout).toMatch(
+      /^Clever authentication: healthy \(.*\) \(the built-in emulator, not your district\)$/m,
+    );
+  });
+
+  it('health with credentials names the Clever it checked', async () => {
+    const emulator = await startEmulator(TINY_DISTRICT);
+    try {
+      const { stdout } = await cli(['health'], {
+        CLEVER_API_BASE_URL: emulator.baseUrl,
+        CLEVER_TOKENS_URL: emulator.tokensUrl,
+        CLEVER_CLIENT_ID: emulator.clientId,
+        CLEVER_CLIENT_SECRET: emulator.clientSecret,
+      });
+      expect(stdout).toContain(`Clever:           ${emulator.baseUrl} (API v3.0)`);
+      expect(stdout).not.toContain('built-in emulator');
+      expect(stdout).not.toContain(emulator.clientSecret);
+    } finally {
+      await emulator.stop();
+    }
   });
 
   it('db migrate: SessionDb and every school database, nothing pending after a sync', async () => {
