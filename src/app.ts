@@ -259,10 +259,7 @@ export function schoolDatabaseOptions(app: AppServices) {
 export async function createSyncServices(app: AppServices): Promise<SyncServices> {
   const { config, logger } = app;
   const session = await createSessionRepository(config.database.sessionUrl, databaseOptions(app));
-  // Districts from earlier runs: health and sync reports name those Clever no longer lists.
-  app.cleverAuth.useKnownDistricts(async () =>
-    (await session.districts.list()).map((district) => district.cleverDistrictId),
-  );
+  useKnownDistricts(app, session);
   const schoolDatabases = createSchoolDatabaseProvider(schoolDatabaseOptions(app));
   const cleverApi = createCleverApiClient({
     config,
@@ -334,6 +331,27 @@ export async function createSyncServices(app: AppServices): Promise<SyncServices
       await session.close();
     },
   };
+}
+
+/** Districts from earlier runs: health and sync reports name those Clever no longer lists. */
+function useKnownDistricts(app: AppServices, session: SessionRepository): void {
+  app.cleverAuth.useKnownDistricts(async () =>
+    (await session.districts.list()).map((district) => district.cleverDistrictId),
+  );
+}
+
+/**
+ * The SessionDb for commands that only read it (`clever-sync runs`, `health`): never migrated, so
+ * it opens while another process (`npm run serve`) holds the embedded SQLite file, which a
+ * migration would wait for until it timed out.
+ */
+export async function openSessionForReading(app: AppServices): Promise<SessionRepository> {
+  const session = await createSessionRepository(app.config.database.sessionUrl, {
+    ...databaseOptions(app),
+    migrate: 'never',
+  });
+  useKnownDistricts(app, session);
+  return session;
 }
 
 let syncServices: Promise<SyncServices> | undefined;

@@ -112,12 +112,12 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
     .option('--nightly', 'only the runs the nightly timer started', false)
     .option('--json', 'print JSON', false)
     .action(async (opts) => {
-      const [{ openCliServices }, { runRuns }] = await Promise.all([load.context(), load.runs()]);
-      const services = await openCliServices(withEmulator(false));
+      const [{ openCliReader }, { runRuns }] = await Promise.all([load.context(), load.runs()]);
+      const reader = await openCliReader(withEmulator(false));
       try {
-        exitCode = await runRuns(services, opts, io);
+        exitCode = await runRuns(reader, opts, io);
       } finally {
-        await services.close();
+        await reader.close();
       }
     });
 
@@ -130,12 +130,12 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
     .addOption(new Option('--emulator', 'check against the built-in emulator'))
     .addOption(new Option('--no-emulator', 'never fall back to the built-in emulator'))
     .action(async (opts) => {
-      const [{ openCliServices }, { runHealth }] = await Promise.all([load.context(), load.health()]);
-      const services = await openCliServices(withEmulator(opts.emulator));
+      const [{ openCliReader }, { runHealth }] = await Promise.all([load.context(), load.health()]);
+      const reader = await openCliReader(withEmulator(opts.emulator));
       try {
-        exitCode = await runHealth(services, opts, io);
+        exitCode = await runHealth(reader, opts, io);
       } finally {
-        await services.close();
+        await reader.close();
       }
     });
 

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../emulator/index.js';
+import { startServe } from '../../src/cli/commands/serve.js';
 import type { CliIo } from '../../src/cli/output.js';
 import { runCli } from '../../src/cli/program.js';
 import type { SyncReport } from '../../src/cli/sync-summary.js';
@@ -174,6 +175,51 @@ describe('clever-sync CLI', () => {
     } finally {
       await emulator.stop();
     }
+  });
+
+  it('runs and health read the SessionDb while `serve` holds it (they never migrate it)', async () => {
+    // The function modules read process.env, as in the Functions host.
+    const saved = { ...process.env };
+    Object.assign(process.env, env, { LOG_LEVEL: 'warn' });
+    const serve = await startServe({
+      env: process.env,
+      localSettingsPath: '/nonexistent/local.settings.json',
+      port: 0,
+      emulator: 'always',
+      emulatorOptions: TINY_DISTRICT,
+    });
+    try {
+      // The served app has the SQLite SessionDb open, as after `npm run serve` and a POST.
+      const key = serve.functionKey;
+      const started = await fetch(`${serve.runner.url}/api/sync?dryRun=true`, {
+        method: 'POST',
+        headers: { 'x-functions-key': key },
+      });
+      expect(started.status).toBeLessThan(300);
+      const { runId } = (await started.json()) as { runId: string };
+      const runs = await cli(['runs', '--last', '1', '--json']);
+      expect(runs.code).toBe(0);
+      expect(JSON.parse(runs.stdout)).toEqual([expect.objectContaining({ runId, dryRun: true })]);
+      const health = await cli(['health', '--json']);
+      expect(health.code).toBe(0);
+      expect(JSON.parse(health.stdout)).toMatchObject({ sessionDatabase: 'reachable' });
+    } finally {
+      await serve.close();
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  });
+
+  it('runs and health on a fresh install: say the SessionDb does not exist yet, and create nothing', async () => {
+    const fresh = join(dir, 'fresh', 'session.db');
+    const freshEnv = { SESSION_DATABASE_URL: `file:${fresh}` };
+    const runs = await cli(['runs'], freshEnv);
+    expect(runs.code).toBe(0);
+    expect(runs.stdout).toContain(`No sync runs recorded: the SessionDb sqlite:${fresh} does not exist yet.`);
+    const health = await cli(['health'], freshEnv);
+    expect(health.code).toBe(0);
+    expect(health.stdout).toContain('SessionDb: not created yet (the first sync creates it)');
+    expect(existsSync(fresh)).toBe(false);
   });
 
   it('db migrate: SessionDb and every school database, nothing pending after a sync', async () => {

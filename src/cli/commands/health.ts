@@ -1,4 +1,4 @@
-import type { CliServices } from '../context.js';
+import type { CliReader } from '../context.js';
 import { type CliIo, EXIT, type ExitCode, printJson } from '../output.js';
 import { describeTargets, formatTargets } from '../targets.js';
 
@@ -9,17 +9,19 @@ import { describeTargets, formatTargets } from '../targets.js';
  * 1 unhealthy.
  */
 export async function runHealth(
-  services: CliServices,
+  services: CliReader,
   options: { json?: boolean | undefined },
   io: CliIo,
 ): Promise<ExitCode> {
   const report = await services.app.cleverAuthHealth.refresh();
-  await services.sync.session.ping();
+  await services.session?.ping();
+  // A fresh install has no SessionDb file until the first sync creates it: nothing is wrong.
+  const sessionDatabase = services.session ? 'reachable' : 'not created yet (the first sync creates it)';
   const exitCode =
     report.status === 'healthy' ? EXIT.ok : report.status === 'degraded' ? EXIT.partial : EXIT.failure;
   const using = describeTargets(services.app.config, services.emulator);
   if (options.json) {
-    printJson(io, { ...report, sessionDatabase: 'reachable', using });
+    printJson(io, { ...report, sessionDatabase, using });
     return exitCode;
   }
   const lines = [
@@ -29,7 +31,7 @@ export async function runHealth(
     `  districts connected: ${report.districts.count ?? 'unknown'}${report.districts.disconnected.length > 0 ? `, disconnected: ${report.districts.disconnected.join(', ')}` : ''}`,
     `  last successful authentication: ${report.lastSuccessfulAuthenticationAt ?? 'never'}`,
     `  Key Vault: ${report.keyVault.state}`,
-    '  SessionDb: reachable',
+    `  SessionDb: ${sessionDatabase}`,
     ...report.reasons.map((reason) => `  - ${reason}`),
     ...(report.lastError ? [`  last error: ${report.lastError.code}: ${report.lastError.message}`] : []),
   ];

@@ -3,7 +3,7 @@ import { describeDatabase } from '../../db/index.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import { cliForceHint } from '../../runs/attention.js';
 import { loadRunView, RUN_ID_PATTERN, type RunView } from '../../runs/run-view.js';
-import { type CliServices, DEMO_DATABASE_SETTINGS } from '../context.js';
+import { type CliReader, DEMO_DATABASE_SETTINGS } from '../context.js';
 import {
   type Cell,
   type CliIo,
@@ -33,17 +33,24 @@ const NIGHTLY_LOOKBACK = 10;
  * each school across them, or one run in detail (per-school progress, what needs attention).
  */
 export async function runRuns(
-  services: CliServices,
+  services: CliReader,
   options: RunsCommandOptions,
   io: CliIo,
 ): Promise<ExitCode> {
-  const { session } = services.sync;
-  const view = (run: Parameters<typeof loadRunView>[1]) => loadRunView(session, run, { force: cliForceHint });
   if (!options.json) {
     io.stdout.write(
       `${formatTargets(describeTargets(services.app.config, undefined), ['sessionDatabase'])}\n\n`,
     );
   }
+  const { session } = services;
+  if (!session) {
+    if (options.id !== undefined)
+      throw new NotFoundError(`No sync run ${options.id}: ${noSessionDb(services)}`);
+    if (options.json) printJson(io, []);
+    else io.stdout.write(`${noRunsMessage(services, options)}\n`);
+    return EXIT.ok;
+  }
+  const view = (run: Parameters<typeof loadRunView>[1]) => loadRunView(session, run, { force: cliForceHint });
   if (options.id !== undefined) {
     if (!RUN_ID_PATTERN.test(options.id)) throw new ValidationError(`"${options.id}" is not a run id`);
     const run = await session.runs.get(options.id);
@@ -76,18 +83,24 @@ export async function runRuns(
   return EXIT.ok;
 }
 
-function sessionDatabase(services: CliServices): string {
+function sessionDatabase(services: CliReader): string {
   return describeDatabase(services.app.config.database.sessionUrl);
+}
+
+function noSessionDb(services: CliReader): string {
+  return `the SessionDb ${sessionDatabase(services)} does not exist yet`;
 }
 
 /**
  * Nothing recorded here: say where "here" is, and point at the demo's SessionDb when that is where
  * the runs probably are (local.settings.json.example moves the SessionDb to ./data/session.db).
  */
-function noRunsMessage(services: CliServices, options: RunsCommandOptions): string {
+function noRunsMessage(services: CliReader, options: RunsCommandOptions): string {
   const here = sessionDatabase(services);
   const lines = [
-    `No ${options.nightly ? 'nightly (timer) ' : ''}sync runs recorded in SessionDb ${here}. Start one with \`clever-sync sync\`.`,
+    services.session
+      ? `No ${options.nightly ? 'nightly (timer) ' : ''}sync runs recorded in SessionDb ${here}. Start one with \`clever-sync sync\`.`
+      : `No sync runs recorded: ${noSessionDb(services)}. Start one with \`clever-sync sync\`.`,
   ];
   const demo = describeDatabase(DEMO_DATABASE_SETTINGS.SESSION_DATABASE_URL);
   if (demo !== here && existsSync(demo.replace(/^sqlite:/, ''))) {
