@@ -183,13 +183,22 @@ function registerConfiguredSecrets(config: AppConfig): void {
 }
 
 let services: Promise<AppServices> | undefined;
+let workerOptions: Pick<CreateAppServicesOptions, 'logDestination'> = {};
+
+/**
+ * For hosts other than the Functions host (`npm run serve`): how the worker's services, built on
+ * first use by getAppServices(), are created (where their log lines go).
+ */
+export function configureAppServices(options: Pick<CreateAppServicesOptions, 'logDestination'>): void {
+  workerOptions = { ...options };
+}
 
 /**
  * The worker's services, built on first use and shared by every invocation. A failed build is
  * not cached, so the next invocation retries (e.g. after App Configuration was unreachable).
  */
 export function getAppServices(): Promise<AppServices> {
-  services ??= createAppServices().catch((error: unknown) => {
+  services ??= createAppServices(workerOptions).catch((error: unknown) => {
     services = undefined;
     throw error;
   });

@@ -8,6 +8,7 @@ import { AppError } from '../errors.js';
 import { redactText } from '../telemetry/index.js';
 import type { CliEnvironment, OpenCliOptions } from './context.js';
 import { type CliIo, EXIT, type ExitCode } from './output.js';
+import type { LoadLineFormatter } from './terminal-log.js';
 
 /**
  * Commands load their modules when they run: the composition root pulls in Prisma, the Azure SDKs
@@ -22,6 +23,7 @@ const load = {
   serve: () => import('./commands/serve.js'),
   emulator: () => import('./commands/emulator.js'),
   demo: () => import('./commands/demo.js'),
+  terminalLog: () => import('./terminal-log.js'),
 };
 
 const DEFAULT_LOCAL_SETTINGS = 'local.settings.json';
@@ -31,6 +33,8 @@ export interface RunCliOptions {
   env: RawSettings;
   /** Long-running commands (serve) resolve when this signal fires. */
   stopSignal?: Promise<void>;
+  /** Turns JSON log lines into human ones on a terminal (default: pino-pretty; tests inject one). */
+  loadLogFormatter?: LoadLineFormatter;
   /** Extra options for the embedded emulator (tests use a small district). */
   emulatorOptions?: OpenCliOptions['emulatorOptions'];
 }
@@ -70,10 +74,20 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
     env: { ...options.env },
     localSettingsPath: program.opts<{ settings: string }>().settings,
   });
-  const logDestination = { write: (line: string) => void io.stderr.write(line) };
-  const withEmulator = (choice: boolean | undefined): OpenCliOptions => ({
+  // Logs go to stderr: human-readable on a terminal, JSON for pipes, files and --json.
+  const logsTo = async (json: boolean | undefined, stream: CliIo['stderr'] = io.stderr) => {
+    const { cliLogDestination } = await load.terminalLog();
+    return cliLogDestination(stream, {
+      json: json ?? false,
+      ...(options.loadLogFormatter ? { loadFormatter: options.loadLogFormatter } : {}),
+    });
+  };
+  const withEmulator = async (
+    choice: boolean | undefined,
+    json: boolean | undefined,
+  ): Promise<OpenCliOptions> => ({
     ...environment(),
-    logDestination,
+    logDestination: await logsTo(json),
     emulator: choice === true ? 'always' : choice === false ? 'never' : 'auto',
     ...(options.emulatorOptions ? { emulatorOptions: options.emulatorOptions } : {}),
   });
@@ -96,7 +110,7 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
     .addOption(new Option('--no-emulator', 'never fall back to the built-in emulator'))
     .action(async (opts) => {
       const [{ openCliServices }, { runSync }] = await Promise.all([load.context(), load.sync()]);
-      const services = await openCliServices(withEmulator(opts.emulator));
+      const services = await openCliServices(await withEmulator(opts.emulator, opts.json));
       try {
         exitCode = (await runSync(services, opts, io)).exitCode;
       } finally {
@@ -113,7 +127,7 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
     .option('--json', 'print JSON', false)
     .action(async (opts) => {
       const [{ openCliReader }, { runRuns }] = await Promise.all([load.context(), load.runs()]);
-      const reader = await openCliReader(withEmulator(false));
+      const reader = await openCliReader(await withEmulator(false, opts.json));
       try {
         exitCode = await runRuns(reader, opts, io);
       } finally {
@@ -131,7 +145,7 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
     .addOption(new Option('--no-emulator', 'never fall back to the built-in emulator'))
     .action(async (opts) => {
       const [{ openCliReader }, { runHealth }] = await Promise.all([load.context(), load.health()]);
-      const reader = await openCliReader(withEmulator(opts.emulator));
+      const reader = await openCliReader(await withEmulator(opts.emulator, opts.json));
       try {
         exitCode = await runHealth(reader, opts, io);
       } finally {
@@ -150,7 +164,7 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
     .option('--json', 'print JSON', false)
     .action(async (opts) => {
       const [{ openCliApp }, { runDbMigrate }] = await Promise.all([load.context(), load.db()]);
-      const cli = await openCliApp(withEmulator(false));
+      const cli = await openCliApp(await withEmulator(false, opts.json));
       try {
         exitCode = await runDbMigrate(cli.app, opts, io);
       } finally {
@@ -167,7 +181,13 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
     .action(async (opts) => {
       const { serveBanner, startServe } = await load.serve();
       // Function modules read process.env (as in the Functions host): serve fills the real one.
-      const handle = await startServe({ ...withEmulator(opts.emulator), env: options.env, port: opts.port });
+      const handle = await startServe({
+        ...(await withEmulator(opts.emulator, false)),
+        // The served functions log where the Functions host's would: stdout, beside the banner.
+        logDestination: await logsTo(false, io.stdout),
+        env: options.env,
+        port: opts.port,
+      });
       io.stdout.write(`${serveBanner(handle)}\n`);
       await (options.stopSignal ?? new Promise<void>(() => {}));
       await handle.close();
@@ -195,7 +215,7 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
         {
           ...environment(),
           json: opts.json,
-          logDestination,
+          logDestination: await logsTo(opts.json),
           ...(options.emulatorOptions ? { emulatorOptions: options.emulatorOptions } : {}),
         },
         io,

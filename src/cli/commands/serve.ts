@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { DestinationStream } from 'pino';
 import type { EmulatorHandle } from '../../../emulator/index.js';
 import { startEmulator } from '../../../emulator/index.js';
-import { resetAppServices, resetSyncServices } from '../../app.js';
+import { configureAppServices, resetAppServices, resetSyncServices } from '../../app.js';
 import { loadConfigSync, readLocalSettings } from '../../config/index.js';
 import { AppError } from '../../errors.js';
 import { routePath } from '../../functions/host-routes.js';
@@ -16,6 +17,8 @@ import { describeTargets, formatTargets, type Targets } from '../targets.js';
 
 export interface ServeOptions extends CliEnvironment {
   port: number;
+  /** Where the served functions and the runner log (default: stdout, JSON). */
+  logDestination?: DestinationStream;
   host?: string;
   emulator?: EmulatorChoice;
   emulatorOptions?: Parameters<typeof startEmulator>[0];
@@ -66,6 +69,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       if (value !== undefined) options.env[key] = value;
     }
     const config = loadConfigSync(options.env);
+    if (options.logDestination) configureAppServices({ logDestination: options.logDestination });
     const functionKey = config.localRunner.functionKey ?? randomBytes(24).toString('base64url');
     await loadFunctionModules();
     const host = options.host ?? '127.0.0.1';
@@ -74,7 +78,10 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       functionKey,
       port: options.port,
       host,
-      logger: createLogger({ level: config.telemetry.logLevel }),
+      logger: createLogger({
+        level: config.telemetry.logLevel,
+        ...(options.logDestination ? { destination: options.logDestination } : {}),
+      }),
     }).catch((error: unknown) => {
       throw portInUse(error) ? portInUseError(host, options.port) : error;
     });
@@ -89,6 +96,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
         await runner.close();
         await resetSyncServices();
         await resetAppServices();
+        configureAppServices({});
         await emulator?.stop();
       },
     };
