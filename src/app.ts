@@ -16,6 +16,7 @@ import { CleverAuthHealthCheck } from './health/clever-auth-health.js';
 import { keyVaultHealthFrom } from './health/key-vault-health.js';
 import { createSyncLauncher, type SyncLauncher } from './runs/launcher.js';
 import { createQueueFanOut } from './runs/queue-fan-out.js';
+import { createRunCompletedReporter } from './runs/run-completed-reporter.js';
 import { createRunDispatcher } from './runs/run-dispatch.js';
 import { createQueueClient, createRunQueue, createSchoolQueue } from './runs/school-queue.js';
 import { createAzureCredential } from './secrets/azure-credential.js';
@@ -34,7 +35,7 @@ import { createTelemetryFromConfig } from './telemetry/app-insights.js';
 import { appInsightsLogSink } from './telemetry/log-sink.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { registerSecret } from './telemetry/redact.js';
-import { trackRateLimitWait, trackRunCompleted } from './telemetry/sync-events.js';
+import { trackRateLimitWait } from './telemetry/sync-events.js';
 import { noopTelemetry, type Telemetry } from './telemetry/telemetry.js';
 
 /** Everything a function handler, the CLI or the local runner needs, built once per worker. */
@@ -226,6 +227,8 @@ export interface SyncServices {
   sync: SyncService;
   /** Starts runs in-process or on the queue (SYNC_DISPATCH_MODE). */
   launcher: SyncLauncher;
+  /** Reports a completed run to telemetry (for runs a queue worker completes). */
+  onRunCompleted(run: SyncRunCompletion): void;
   /** Closes database clients (the AppServices are disposed by their owner). */
   dispose(): Promise<void>;
 }
@@ -270,6 +273,7 @@ export async function createSyncServices(app: AppServices): Promise<SyncServices
   const session = await createSessionRepository(config.database.sessionUrl, databaseOptions(app));
   useKnownDistricts(app, session);
   const schoolDatabases = createSchoolDatabaseProvider(schoolDatabaseOptions(app));
+  const reporter = createRunCompletedReporter({ telemetry: app.telemetry, session, logger });
   const cleverApi = createCleverApiClient({
     config,
     tokens: app.cleverAuth,
@@ -286,7 +290,7 @@ export async function createSyncServices(app: AppServices): Promise<SyncServices
     districtIds: config.clever.districtIds,
     logger,
     alerts: (alert) => app.telemetry.trackEvent(alert.name, alert.properties, alert.measurements),
-    onRunCompleted: (run) => trackRunCompleted(app.telemetry, run),
+    onRunCompleted: reporter.onRunCompleted,
   });
   const { dispatchMode } = config.sync;
   // The queued modes send to the Functions host's storage account, with the app's identity in Azure.
@@ -299,7 +303,7 @@ export async function createSyncServices(app: AppServices): Promise<SyncServices
       },
       () => app.azureCredential,
     );
-  const onRunCompleted = (run: SyncRunCompletion) => trackRunCompleted(app.telemetry, run);
+  const { onRunCompleted } = reporter;
   const fanOut =
     dispatchMode === 'queue'
       ? createQueueFanOut({
@@ -335,7 +339,9 @@ export async function createSyncServices(app: AppServices): Promise<SyncServices
     cleverApi,
     sync,
     launcher,
+    onRunCompleted,
     async dispose() {
+      await reporter.settled();
       await schoolDatabases.closeAll();
       await session.close();
     },

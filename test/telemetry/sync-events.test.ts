@@ -87,6 +87,27 @@ describe('sync telemetry the alert rules read', () => {
     expect(events[0]!.properties).not.toHaveProperty('districtId');
   });
 
+  it('says how each district synced: Full, Incremental or Mixed, with the schools of each kind', () => {
+    const { telemetry, events } = recordingTelemetry();
+    const district = (id: string, full: number, incremental: number) => ({
+      cleverDistrictId: id,
+      status: 'Succeeded',
+      counts: zero,
+      schoolSyncTypes: { full, incremental },
+    });
+    trackRunCompleted(telemetry, {
+      ...run,
+      districts: [district('d-1', 2, 0), district('d-2', 0, 3), district('d-3', 1, 1), district('d-4', 0, 0)],
+    });
+    expect(events.map((e) => (e.properties as { syncType: string }).syncType)).toEqual([
+      'Full',
+      'Incremental',
+      'Mixed',
+      'None',
+    ]);
+    expect(events[2]!.measurements).toMatchObject({ fullSchools: 1, incrementalSchools: 1 });
+  });
+
   it('reports each rate-limit pause as CleverRateLimitWait with its duration', () => {
     const { telemetry, events } = recordingTelemetry();
     trackRateLimitWait(telemetry, { districtId: 'd-1', reason: 'rate-limited', waitMs: 1500, callers: 3 });
