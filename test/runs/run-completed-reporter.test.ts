@@ -122,7 +122,11 @@ describe('CleverSyncRunCompleted carries the sync type of each district', () => 
     expect(lines.join('\n')).toContain("could not read the run's sync types");
 
     let reads = 0;
-    const counting = { ...broken, history: { list: async () => (reads++, []) } } as unknown as typeof broken;
+    const list = async () => {
+      reads += 1;
+      return [];
+    };
+    const counting = { ...broken, history: { list } } as unknown as typeof broken;
     const silent = createRunCompletedReporter({ telemetry: noopTelemetry, session: counting, logger });
     silent.onRunCompleted(run);
     await silent.settled();
