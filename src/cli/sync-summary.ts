@@ -150,9 +150,13 @@ export function formatSyncReport(report: SyncReport): string {
     `Clever: ${report.clever.requests} requests, ${report.clever.retries} retries, ${report.clever.rateLimitWaits} rate-limit waits (${formatDuration(report.clever.rateLimitWaitMs)})`,
   ];
   const attention = needsAttention(report, cliForceHint);
-  if (attention.length > 0)
-    lines.push('', 'Needs attention:', ...attention.slice(0, 20).map((p) => `  - ${p}`));
+  if (attention.length > 0) lines.push('', ...formatAttention(attention));
   if (report.warnings.length > 0)
     lines.push('', 'Warnings:', ...report.warnings.slice(0, 20).map((w) => `  - ${w}`));
   return lines.join('\n');
+}
+
+/** The "Needs attention" block of the CLI: at most 20 lines, each to act on. */
+export function formatAttention(attention: readonly string[]): string[] {
+  return ['Needs attention:', ...attention.slice(0, 20).map((line) => `  - ${line}`)];
 }

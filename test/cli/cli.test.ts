@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../emulator/index.js';
@@ -11,14 +10,7 @@ import type { CliIo } from '../../src/cli/output.js';
 import { runCli } from '../../src/cli/program.js';
 import type { SyncReport } from '../../src/cli/sync-summary.js';
 import { TINY_DISTRICT } from '../functions/support/stack.js';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.text += chunk.toString('utf8');
-    done();
-  }
-}
+import { Capture } from '../support/recording.js';
 
 /**
  * The CLI as a user runs it: no Clever credentials (so the built-in emulator is used), databases in

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/output.js';
 import { runCli } from '../../src/cli/program.js';
@@ -13,18 +12,7 @@ import {
 } from '../../src/cli/terminal-log.js';
 import { createLogger } from '../../src/telemetry/index.js';
 import { TINY_DISTRICT } from '../functions/support/stack.js';
-
-class Terminal extends Writable {
-  text = '';
-  constructor(readonly isTTY: boolean) {
-    super();
-  }
-  columns = 100;
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.text += chunk.toString('utf8');
-    done();
-  }
-}
+import { Capture } from '../support/recording.js';
 
 /** A formatter standing in for pino-pretty: level and message, as a person reads them. */
 const humanLines: LoadLineFormatter = async () => (line) => {
@@ -36,7 +24,7 @@ const JSON_LINE = /^\{"level":/m;
 
 describe('CLI log lines: human on a terminal, JSON for pipes, files and --json', () => {
   it('formats each line on a terminal, clearing the progress line first', async () => {
-    const terminal = new Terminal(true);
+    const terminal = new Capture(true);
     const logger = createLogger({
       level: 'info',
       destination: await cliLogDestination(terminal, { json: false, loadFormatter: humanLines }),
@@ -52,8 +40,8 @@ describe('CLI log lines: human on a terminal, JSON for pipes, files and --json',
       return humanLines(options);
     };
     for (const [terminal, json] of [
-      [new Terminal(false), false],
-      [new Terminal(true), true],
+      [new Capture(false), false],
+      [new Capture(true), true],
     ] as const) {
       const logger = createLogger({
         level: 'info',
@@ -66,7 +54,7 @@ describe('CLI log lines: human on a terminal, JSON for pipes, files and --json',
   });
 
   it('says once that lines stay JSON when no formatter can be loaded', async () => {
-    const terminal = new Terminal(true);
+    const terminal = new Capture(true);
     const logger = createLogger({
       level: 'info',
       destination: await cliLogDestination(terminal, { json: false, loadFormatter: async () => undefined }),
@@ -108,8 +96,8 @@ describe('CLI log lines: human on a terminal, JSON for pipes, files and --json',
     };
 
     async function sync(args: string[], tty: boolean) {
-      const stdout = new Terminal(tty);
-      const stderr = new Terminal(tty);
+      const stdout = new Capture(tty);
+      const stderr = new Capture(tty);
       const io: CliIo = { stdout, stderr };
       const code = await runCli(['--settings', join(dir, 'none.json'), 'sync', ...args], {
         io,

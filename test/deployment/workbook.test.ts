@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { archiveHeldAlert, districtFailingAlert, schoolFailingAlert } from '../../src/sync/alerts.js';
 import { trackRateLimitWait, trackRunCompleted } from '../../src/telemetry/sync-events.js';
-import { noopTelemetry, TELEMETRY_EVENTS, type Telemetry } from '../../src/telemetry/telemetry.js';
+import { TELEMETRY_EVENTS } from '../../src/telemetry/telemetry.js';
+import { recordingTelemetry } from '../support/recording.js';
 import { at, checkTemplate, literalString, loadTemplate, render } from './bicep.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -28,17 +29,7 @@ interface Emitted {
  * and their events recorded, so a property the code stops emitting breaks the workbook's test.
  */
 function emittedEvents(): Map<string, Emitted> {
-  const events = new Map<string, Emitted>();
-  const telemetry: Telemetry = {
-    ...noopTelemetry,
-    enabled: true,
-    trackEvent(name, properties = {}, measurements = {}) {
-      const seen = events.get(name) ?? { properties: new Set(), measurements: new Set() };
-      for (const key of Object.keys(properties)) seen.properties.add(key);
-      for (const key of Object.keys(measurements)) seen.measurements.add(key);
-      events.set(name, seen);
-    },
-  };
+  const { telemetry, events: recorded } = recordingTelemetry();
   const counts = { processed: 1, created: 0, updated: 0, archived: 0, restored: 0, failed: 0, invalid: 0 };
   const run = {
     runId: 'r',
@@ -66,6 +57,13 @@ function emittedEvents(): Map<string, Emitted> {
     archiveHeldAlert({ ...ids, reasons: ['r'] }),
   ]) {
     telemetry.trackEvent(alert.name, alert.properties, alert.measurements);
+  }
+  const events = new Map<string, Emitted>();
+  for (const event of recorded) {
+    const seen = events.get(event.name) ?? { properties: new Set(), measurements: new Set() };
+    for (const key of Object.keys(event.properties)) seen.properties.add(key);
+    for (const key of Object.keys(event.measurements)) seen.measurements.add(key);
+    events.set(event.name, seen);
   }
   return events;
 }

@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSyncServices } from '../../src/app.js';
@@ -10,6 +9,7 @@ import { type ServeHandle, serveBanner, startServe } from '../../src/cli/command
 import { runCli } from '../../src/cli/program.js';
 import type { SessionRepository } from '../../src/db/index.js';
 import { leaseKeys } from '../../src/sync/leases.js';
+import { Capture } from '../support/recording.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DOC = readFileSync(resolve(ROOT, 'docs/manual-sync.md'), 'utf8');
@@ -22,14 +22,6 @@ const isVariablesBlock = (block: string) =>
   commandLines(block).every((line) => /^export (APP|KEY)=/.test(line));
 
 const run = promisify(execFile);
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.text += chunk.toString('utf8');
-    done();
-  }
-}
 
 /**
  * docs/manual-sync.md as a newcomer meets it: `npm run demo` (the built-in emulator's default

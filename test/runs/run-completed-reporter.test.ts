@@ -6,27 +6,9 @@ import { type EmulatorHandle, startEmulator } from '../../emulator/index.js';
 import { type AppServices, createAppServices, createSyncServices, type SyncServices } from '../../src/app.js';
 import { changeSomeRecords } from '../../src/cli/commands/demo.js';
 import { createRunCompletedReporter } from '../../src/runs/run-completed-reporter.js';
-import { createCapturingLogger, noopTelemetry, type Telemetry } from '../../src/telemetry/index.js';
+import { createCapturingLogger, noopTelemetry } from '../../src/telemetry/index.js';
 import { stackSettings, TINY_DISTRICT } from '../functions/support/stack.js';
-
-interface Event {
-  name: string;
-  properties: Record<string, unknown>;
-  measurements: Record<string, number>;
-}
-
-function recordingTelemetry(): { telemetry: Telemetry; events: Event[] } {
-  const events: Event[] = [];
-  return {
-    events,
-    telemetry: {
-      ...noopTelemetry,
-      enabled: true,
-      trackEvent: (name, properties = {}, measurements = {}) =>
-        void events.push({ name, properties: { ...properties }, measurements: { ...measurements } }),
-    },
-  };
-}
+import { type RecordedEvent, recordingTelemetry } from '../support/recording.js';
 
 /**
  * The composition root's run reporter on real parts (engine, SQLite SessionDb, emulator): each
@@ -55,7 +37,7 @@ describe('CleverSyncRunCompleted carries the sync type of each district', () => 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function syncAndReport(options: { dryRun?: boolean } = {}): Promise<Event> {
+  async function syncAndReport(options: { dryRun?: boolean } = {}): Promise<RecordedEvent> {
     const started = await services.sync.start({ scope: 'all' }, { trigger: 'test', ...options });
     await started.done;
     // The reporter reads SyncHistory after the run is stored: wait for its event.

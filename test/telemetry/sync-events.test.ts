@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { trackRateLimitWait, trackRunCompleted } from '../../src/telemetry/sync-events.js';
-import { noopTelemetry, type Telemetry } from '../../src/telemetry/telemetry.js';
-
-function recordingTelemetry() {
-  const events: { name: string; properties: unknown; measurements: unknown }[] = [];
-  const telemetry: Telemetry = {
-    ...noopTelemetry,
-    enabled: true,
-    trackEvent: (name, properties, measurements) => void events.push({ name, properties, measurements }),
-  };
-  return { telemetry, events };
-}
+import { recordingTelemetry } from '../support/recording.js';
 
 describe('sync telemetry the alert rules read', () => {
   const zero = { processed: 0, created: 0, updated: 0, archived: 0, restored: 0, failed: 0, invalid: 0 };

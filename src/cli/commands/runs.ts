@@ -15,6 +15,7 @@ import {
   printJson,
 } from '../output.js';
 import { formatGlance } from '../run-glance.js';
+import { formatAttention } from '../sync-summary.js';
 import { describeTargets, formatTargets } from '../targets.js';
 
 export interface RunsCommandOptions {
@@ -168,7 +169,7 @@ export function formatRun(run: RunView): string {
     lines.push('', formatTable(headers, rows));
   }
   if (run.needsAttention.length > 0) {
-    lines.push('', 'Needs attention:', ...run.needsAttention.slice(0, 20).map((line) => `  - ${line}`));
+    lines.push('', ...formatAttention(run.needsAttention));
   } else if (run.error) {
     lines.push('', `Error: ${run.error}`);
   }
