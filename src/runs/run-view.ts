@@ -175,6 +175,7 @@ export function outcomeFromSummary(summary: unknown): StoredOutcome {
         cleverDistrictId: String(d.cleverDistrictId ?? '?'),
         status: String(d.status ?? 'unknown'),
         error: typeof d.error === 'string' ? d.error : undefined,
+        disconnected: d.disconnected === true,
         schools,
       };
       return {
