@@ -15,7 +15,7 @@ export type LineFormatter = (jsonLine: string) => string | undefined;
 export type LoadLineFormatter = (options: { colorize: boolean }) => Promise<LineFormatter | undefined>;
 
 /** ANSI: carriage return, then erase the line (the progress display's line, if one is drawn). */
-const CLEAR_LINE = '\r\x1b[K';
+export const CLEAR_LINE = '\r\x1b[K';
 
 export const PRETTY_UNAVAILABLE =
   'clever-sync: log lines stay JSON (pino-pretty, which makes them readable on a terminal, is not installed)\n';
@@ -24,7 +24,9 @@ export async function cliLogDestination(
   stream: CliIo['stderr'],
   options: { json: boolean; loadFormatter?: LoadLineFormatter },
 ): Promise<DestinationStream> {
-  const json: DestinationStream = { write: (line: string) => void stream.write(line) };
+  // On a terminal every line first clears the progress line it would otherwise be appended to.
+  const clear = stream.isTTY ? CLEAR_LINE : '';
+  const json: DestinationStream = { write: (line: string) => void stream.write(`${clear}${line}`) };
   if (options.json || !stream.isTTY) return json;
   const format = await (options.loadFormatter ?? loadPinoPretty)({ colorize: true });
   if (!format) {
