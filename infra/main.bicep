@@ -352,6 +352,16 @@ module alerts 'modules/alerts.bicep' = {
   }
 }
 
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  params: {
+    location: location
+    tags: tags
+    namePrefix: '${namePrefix}-${environmentName}'
+    appInsightsId: monitoring.outputs.appInsightsId
+  }
+}
+
 // Named like the GitHub environment variables deploy.yml reads, so setup is copy and paste.
 output AZURE_RESOURCE_GROUP string = resourceGroup().name
 output AZURE_FUNCTIONAPP_NAME string = functionApp.outputs.name

@@ -22,6 +22,7 @@ import { CleverAuthHealthCheck, keyVaultHealthFrom } from './health/index.js';
 import {
   createQueueClient,
   createQueueFanOut,
+  createRunCompletedReporter,
   createRunDispatcher,
   createRunQueue,
   createSchoolQueue,
@@ -49,7 +50,6 @@ import {
   registerSecret,
   type Telemetry,
   trackRateLimitWait,
-  trackRunCompleted,
 } from './telemetry/index.js';
 
 /** Everything a function handler, the CLI or the local runner needs, built once per worker. */
@@ -198,13 +198,22 @@ function registerConfiguredSecrets(config: AppConfig): void {
 }
 
 let services: Promise<AppServices> | undefined;
+let workerOptions: Pick<CreateAppServicesOptions, 'logDestination'> = {};
+
+/**
+ * For hosts other than the Functions host (`npm run serve`): how the worker's services, built on
+ * first use by getAppServices(), are created (where their log lines go).
+ */
+export function configureAppServices(options: Pick<CreateAppServicesOptions, 'logDestination'>): void {
+  workerOptions = { ...options };
+}
 
 /**
  * The worker's services, built on first use and shared by every invocation. A failed build is
  * not cached, so the next invocation retries (e.g. after App Configuration was unreachable).
  */
 export function getAppServices(): Promise<AppServices> {
-  services ??= createAppServices().catch((error: unknown) => {
+  services ??= createAppServices(workerOptions).catch((error: unknown) => {
     services = undefined;
     throw error;
   });
@@ -232,6 +241,8 @@ export interface SyncServices {
   sync: SyncService;
   /** Starts runs in-process or on the queue (SYNC_DISPATCH_MODE). */
   launcher: SyncLauncher;
+  /** Reports a completed run to telemetry (for runs a queue worker completes). */
+  onRunCompleted(run: SyncRunCompletion): void;
   /** Closes database clients (the AppServices are disposed by their owner). */
   dispose(): Promise<void>;
 }
@@ -274,11 +285,9 @@ export function schoolDatabaseOptions(app: AppServices) {
 export async function createSyncServices(app: AppServices): Promise<SyncServices> {
   const { config, logger } = app;
   const session = await createSessionRepository(config.database.sessionUrl, databaseOptions(app));
-  // Districts from earlier runs: health and sync reports name those Clever no longer lists.
-  app.cleverAuth.useKnownDistricts(async () =>
-    (await session.districts.list()).map((district) => district.cleverDistrictId),
-  );
+  useKnownDistricts(app, session);
   const schoolDatabases = createSchoolDatabaseProvider(schoolDatabaseOptions(app));
+  const reporter = createRunCompletedReporter({ telemetry: app.telemetry, session, logger });
   const cleverApi = createCleverApiClient({
     config,
     tokens: app.cleverAuth,
@@ -295,7 +304,7 @@ export async function createSyncServices(app: AppServices): Promise<SyncServices
     districtIds: config.clever.districtIds,
     logger,
     alerts: (alert) => app.telemetry.trackEvent(alert.name, alert.properties, alert.measurements),
-    onRunCompleted: (run) => trackRunCompleted(app.telemetry, run),
+    onRunCompleted: reporter.onRunCompleted,
   });
   const { dispatchMode } = config.sync;
   // The queued modes send to the Functions host's storage account, with the app's identity in Azure.
@@ -308,7 +317,7 @@ export async function createSyncServices(app: AppServices): Promise<SyncServices
       },
       () => app.azureCredential,
     );
-  const onRunCompleted = (run: SyncRunCompletion) => trackRunCompleted(app.telemetry, run);
+  const { onRunCompleted } = reporter;
   const fanOut =
     dispatchMode === 'queue'
       ? createQueueFanOut({
@@ -343,11 +352,34 @@ export async function createSyncServices(app: AppServices): Promise<SyncServices
     cleverApi,
     sync,
     launcher,
+    onRunCompleted,
     async dispose() {
+      await reporter.settled();
       await schoolDatabases.closeAll();
       await session.close();
     },
   };
+}
+
+/** Districts from earlier runs: health and sync reports name those Clever no longer lists. */
+function useKnownDistricts(app: AppServices, session: SessionRepository): void {
+  app.cleverAuth.useKnownDistricts(async () =>
+    (await session.districts.list()).map((district) => district.cleverDistrictId),
+  );
+}
+
+/**
+ * The SessionDb for commands that only read it (`clever-sync runs`, `health`): never migrated, so
+ * it opens while another process (`npm run serve`) holds the embedded SQLite file, which a
+ * migration would wait for until it timed out.
+ */
+export async function openSessionForReading(app: AppServices): Promise<SessionRepository> {
+  const session = await createSessionRepository(app.config.database.sessionUrl, {
+    ...databaseOptions(app),
+    migrate: 'never',
+  });
+  useKnownDistricts(app, session);
+  return session;
 }
 
 let syncServices: Promise<SyncServices> | undefined;

@@ -1,6 +1,6 @@
 // Log Analytics + workspace-based Application Insights. The app's telemetry (custom events
 // CleverSyncRunCompleted, CleverSyncSchoolFailing, CleverRateLimitWait; requests; traces) lands
-// here, and the alert rules in alerts.bicep query it.
+// here, and the alert rules in alerts.bicep and the workbook in workbook.bicep query it.
 param location string
 param tags object
 param logAnalyticsName string

@@ -7,11 +7,20 @@
  * App Configuration), commands that talk to Clever start the built-in emulator, and databases
  * default to SQLite under ./data/demo, so the main job runs on a fresh machine with nothing set up.
  */
+
+import { existsSync } from 'node:fs';
 import type { DestinationStream } from 'pino';
 import type { EmulatorHandle } from '../../emulator/index.js';
 import { startEmulator } from '../../emulator/index.js';
-import { type AppServices, createAppServices, createSyncServices, type SyncServices } from '../app.js';
+import {
+  type AppServices,
+  createAppServices,
+  createSyncServices,
+  openSessionForReading,
+  type SyncServices,
+} from '../app.js';
 import { type RawSettings, readLocalSettings } from '../config/index.js';
+import { describeDatabase, type SessionRepository } from '../db/index.js';
 
 /**
  * Settings that say "credentials for a real Clever are configured". URLs alone do not count:
@@ -140,6 +149,44 @@ export async function openCliServices(options: OpenCliOptions): Promise<CliServi
     await cli.close().catch(() => undefined);
     throw error;
   }
+}
+
+export interface CliReader {
+  app: AppServices;
+  /** Null when the SessionDb is an embedded SQLite file no sync has created yet. */
+  session: SessionRepository | null;
+  emulator: EmulatorHandle | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * The app services plus a SessionDb opened for reading only (`runs`, `health`): no migration, so
+ * these commands work while `npm run serve` or a sync holds the embedded SQLite SessionDb.
+ */
+export async function openCliReader(options: OpenCliOptions): Promise<CliReader> {
+  const cli = await openCliApp(options);
+  try {
+    const missing = !sqliteFileExists(cli.app.config.database.sessionUrl);
+    const session = missing ? null : await openSessionForReading(cli.app);
+    return {
+      app: cli.app,
+      session,
+      emulator: cli.emulator,
+      async close() {
+        await session?.close();
+        await cli.close();
+      },
+    };
+  } catch (error) {
+    await cli.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** False only for an embedded SQLite database whose file does not exist (server URLs: true). */
+export function sqliteFileExists(url: string): boolean {
+  const described = describeDatabase(url);
+  return !described.startsWith('sqlite:') || existsSync(described.slice('sqlite:'.length));
 }
 
 /** The settings as the app will see them (environment over local.settings.json). */

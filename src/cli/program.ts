@@ -8,6 +8,7 @@ import { AppError } from '../errors.js';
 import { redactText } from '../telemetry/index.js';
 import type { CliEnvironment, OpenCliOptions } from './context.js';
 import { type CliIo, EXIT, type ExitCode } from './output.js';
+import type { LoadLineFormatter } from './terminal-log.js';
 
 /**
  * Commands load their modules when they run: the composition root pulls in Prisma, the Azure SDKs
@@ -22,6 +23,7 @@ const load = {
   serve: () => import('./commands/serve.js'),
   emulator: () => import('./commands/emulator.js'),
   demo: () => import('./commands/demo.js'),
+  terminalLog: () => import('./terminal-log.js'),
 };
 
 const DEFAULT_LOCAL_SETTINGS = 'local.settings.json';
@@ -31,6 +33,8 @@ export interface RunCliOptions {
   env: RawSettings;
   /** Long-running commands (serve) resolve when this signal fires. */
   stopSignal?: Promise<void>;
+  /** Turns JSON log lines into human ones on a terminal (default: pino-pretty; tests inject one). */
+  loadLogFormatter?: LoadLineFormatter;
   /** Extra options for the embedded emulator (tests use a small district). */
   emulatorOptions?: OpenCliOptions['emulatorOptions'];
 }
@@ -70,10 +74,20 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
     env: { ...options.env },
     localSettingsPath: program.opts<{ settings: string }>().settings,
   });
-  const logDestination = { write: (line: string) => void io.stderr.write(line) };
-  const withEmulator = (choice: boolean | undefined): OpenCliOptions => ({
+  // Logs go to stderr: human-readable on a terminal, JSON for pipes, files and --json.
+  const logsTo = async (json: boolean | undefined, stream: CliIo['stderr'] = io.stderr) => {
+    const { cliLogDestination } = await load.terminalLog();
+    return cliLogDestination(stream, {
+      json: json ?? false,
+      ...(options.loadLogFormatter ? { loadFormatter: options.loadLogFormatter } : {}),
+    });
+  };
+  const withEmulator = async (
+    choice: boolean | undefined,
+    json: boolean | undefined,
+  ): Promise<OpenCliOptions> => ({
     ...environment(),
-    logDestination,
+    logDestination: await logsTo(json),
     emulator: choice === true ? 'always' : choice === false ? 'never' : 'auto',
     ...(options.emulatorOptions ? { emulatorOptions: options.emulatorOptions } : {}),
   });
@@ -96,13 +110,8 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
     .addOption(new Option('--no-emulator', 'never fall back to the built-in emulator'))
     .action(async (opts) => {
       const [{ openCliServices }, { runSync }] = await Promise.all([load.context(), load.sync()]);
-      const services = await openCliServices(withEmulator(opts.emulator));
+      const services = await openCliServices(await withEmulator(opts.emulator, opts.json));
       try {
-        if (services.emulator && !opts.json) {
-          io.stderr.write(
-            `No Clever credentials configured: syncing the built-in emulator (${services.emulator.baseUrl}).\n`,
-          );
-        }
         exitCode = (await runSync(services, opts, io)).exitCode;
       } finally {
         await services.close();
@@ -114,14 +123,15 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
     .description('List recent sync runs, or show one')
     .option('--last <n>', 'how many runs', positiveInt, 20)
     .option('--id <runId>', 'show this run (status, progress, counts, per-school summary)')
+    .option('--nightly', 'only the runs the nightly timer started', false)
     .option('--json', 'print JSON', false)
     .action(async (opts) => {
-      const [{ openCliServices }, { runRuns }] = await Promise.all([load.context(), load.runs()]);
-      const services = await openCliServices(withEmulator(false));
+      const [{ openCliReader }, { runRuns }] = await Promise.all([load.context(), load.runs()]);
+      const reader = await openCliReader(await withEmulator(false, opts.json));
       try {
-        exitCode = await runRuns(services, opts, io);
+        exitCode = await runRuns(reader, opts, io);
       } finally {
-        await services.close();
+        await reader.close();
       }
     });
 
@@ -134,12 +144,12 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
     .addOption(new Option('--emulator', 'check against the built-in emulator'))
     .addOption(new Option('--no-emulator', 'never fall back to the built-in emulator'))
     .action(async (opts) => {
-      const [{ openCliServices }, { runHealth }] = await Promise.all([load.context(), load.health()]);
-      const services = await openCliServices(withEmulator(opts.emulator));
+      const [{ openCliReader }, { runHealth }] = await Promise.all([load.context(), load.health()]);
+      const reader = await openCliReader(await withEmulator(opts.emulator, opts.json));
       try {
-        exitCode = await runHealth(services, opts, io);
+        exitCode = await runHealth(reader, opts, io);
       } finally {
-        await services.close();
+        await reader.close();
       }
     });
 
@@ -154,7 +164,7 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
     .option('--json', 'print JSON', false)
     .action(async (opts) => {
       const [{ openCliApp }, { runDbMigrate }] = await Promise.all([load.context(), load.db()]);
-      const cli = await openCliApp(withEmulator(false));
+      const cli = await openCliApp(await withEmulator(false, opts.json));
       try {
         exitCode = await runDbMigrate(cli.app, opts, io);
       } finally {
@@ -171,7 +181,13 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
     .action(async (opts) => {
       const { serveBanner, startServe } = await load.serve();
       // Function modules read process.env (as in the Functions host): serve fills the real one.
-      const handle = await startServe({ ...withEmulator(opts.emulator), env: options.env, port: opts.port });
+      const handle = await startServe({
+        ...(await withEmulator(opts.emulator, false)),
+        // The served functions log where the Functions host's would: stdout, beside the banner.
+        logDestination: await logsTo(false, io.stdout),
+        env: options.env,
+        port: opts.port,
+      });
       io.stdout.write(`${serveBanner(handle)}\n`);
       await (options.stopSignal ?? new Promise<void>(() => {}));
       await handle.close();
@@ -199,7 +215,7 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<Ex
         {
           ...environment(),
           json: opts.json,
-          logDestination,
+          logDestination: await logsTo(opts.json),
           ...(options.emulatorOptions ? { emulatorOptions: options.emulatorOptions } : {}),
         },
         io,

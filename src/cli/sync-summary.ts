@@ -3,6 +3,7 @@
  * same facts as one JSON document for machines. Ids and counts only: no names, no student data.
  */
 import type { CleverApiMetrics } from '../clever/api/index.js';
+import { cliForceHint, needsAttention, outcomeFromSummary } from '../runs/index.js';
 import { type RunSummary, runSummary, type SyncRunResult } from '../sync/index.js';
 import { type Cell, formatDuration, formatTable } from './output.js';
 
@@ -109,45 +110,14 @@ export function formatSyncReport(report: SyncReport): string {
       ` - ${report.recordsPerSecond} records/s`,
     `Clever: ${report.clever.requests} requests, ${report.clever.retries} retries, ${report.clever.rateLimitWaits} rate-limit waits (${formatDuration(report.clever.rateLimitWaitMs)})`,
   ];
-  const attention = needsAttention(report);
-  if (attention.length > 0)
-    lines.push('', 'Needs attention:', ...attention.slice(0, 20).map((p) => `  - ${p}`));
+  const attention = needsAttention({ ...outcomeFromSummary(report), error: report.error }, cliForceHint);
+  if (attention.length > 0) lines.push('', ...formatAttention(attention));
   if (report.warnings.length > 0)
     lines.push('', 'Warnings:', ...report.warnings.slice(0, 20).map((w) => `  - ${w}`));
   return lines.join('\n');
 }
 
-/**
- * What an operator must act on, one line each, with the command that acts on it: failed and
- * disconnected districts, held schools and school lists (the exact `--force` command), failed schools.
- */
-export function needsAttention(report: SyncReport): string[] {
-  const lines: string[] = report.error ? [`run failed: ${report.error}`] : [];
-  for (const d of report.districts) {
-    if (d.disconnected) {
-      lines.push(
-        `district ${d.cleverDistrictId} disconnected from the app: it is no longer synced (reconnect it in Clever's district dashboard to resume)`,
-      );
-    } else if (d.error) {
-      lines.push(
-        `district ${d.cleverDistrictId} ${d.status === 'Skipped' ? 'not synced' : 'failed'}: ${d.error}`,
-      );
-    }
-    const listHeld = d.warnings.filter((w) => w.startsWith('schools:'));
-    if (d.status === 'Held' && listHeld.length > 0 && !d.schools.some((s) => s.status === 'Held')) {
-      lines.push(
-        `district ${d.cleverDistrictId} school list held (${listHeld.join('; ')}); to apply: clever-sync sync --district ${d.cleverDistrictId} --force`,
-      );
-    }
-    for (const s of d.schools) {
-      if (s.status === 'Held') {
-        lines.push(
-          `school ${s.cleverSchoolId} held (${(s.warnings ?? []).join('; ') || 'mass-archive guard'}); to apply: clever-sync sync --school ${s.cleverSchoolId} --force`,
-        );
-      } else if (s.error) {
-        lines.push(`school ${s.cleverSchoolId} failed: ${s.error}`);
-      }
-    }
-  }
-  return lines;
+/** The "Needs attention" block of the CLI: at most 20 lines, each to act on. */
+export function formatAttention(attention: readonly string[]): string[] {
+  return ['Needs attention:', ...attention.slice(0, 20).map((line) => `  - ${line}`)];
 }

@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
 import { asAppError, ConflictError, ValidationError } from '../errors.js';
-import { parseSyncQuery, RUN_ID_PATTERN, statusPath, toRunView } from '../runs/index.js';
+import { loadRunView, parseSyncQuery, RUN_ID_PATTERN, statusPath } from '../runs/index.js';
 import { redactText } from '../telemetry/index.js';
 import { errorResponse, json } from './http-responses.js';
 import { registerHttp } from './registry.js';
@@ -33,14 +33,15 @@ export function createManualSyncHandler(getDeps: () => Promise<SyncFunctionsDeps
         const finished = await settlesWithin(launched.done, deps.waitBudgetMs);
         if (finished) {
           const record = await deps.session.runs.get(launched.runId);
-          if (record && record.status !== 'Running') return json(200, toRunView(record));
+          if (record && record.status !== 'Running')
+            return json(200, await loadRunView(deps.session, record));
         }
       }
       // The run goes on without us; never let its outcome become an unhandled rejection.
       launched.done?.catch(() => undefined);
       const record = await deps.session.runs.get(launched.runId);
       const body = record
-        ? { ...toRunView(record), mode: launched.mode }
+        ? { ...(await loadRunView(deps.session, record)), mode: launched.mode }
         : {
             runId: launched.runId,
             status: 'Running',
@@ -81,7 +82,7 @@ export function createRunStatusHandler(getDeps: () => Promise<SyncFunctionsDeps>
       deps = await getDeps();
       const record = await deps.session.runs.get(runId);
       if (!record) return json(404, { error: { code: 'NOT_FOUND', message: `No sync run ${runId}` }, runId });
-      return json(200, toRunView(record));
+      return json(200, await loadRunView(deps.session, record));
     } catch (error) {
       if (!deps) reportStartupFailure(error, context);
       return errorResponse(error, deps?.logger);

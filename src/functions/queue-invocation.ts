@@ -2,7 +2,6 @@ import type { InvocationContext } from '@azure/functions';
 import { ValidationError } from '../errors.js';
 import type { QueueInvocationDeps } from '../runs/index.js';
 import type { Logger } from '../telemetry/index.js';
-import { trackRunCompleted } from '../telemetry/index.js';
 import type { SyncFunctionsDeps } from './sync-deps.js';
 
 /** host.json `extensions.queues.maxDequeueCount`, mirrored so the handlers know their last attempt. */
@@ -37,7 +36,7 @@ export async function startQueueInvocation<T>(
     leaseSeconds: deps.config.sync.leaseSeconds,
     maxDequeueCount: MAX_DEQUEUE_COUNT,
     logger: log,
-    onRunCompleted: (run) => trackRunCompleted(deps.app.telemetry, run),
+    onRunCompleted: deps.onRunCompleted,
   };
   try {
     return { deps, attempt, log, message: parse(entry), worker };

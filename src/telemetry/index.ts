@@ -8,7 +8,7 @@ export {
   silentLogger,
 } from './logger.js';
 export { clearRegisteredSecrets, redactText, registerSecret } from './redact.js';
-export { trackRateLimitWait, trackRunCompleted } from './sync-events.js';
+export { type SchoolSyncTypes, trackRateLimitWait, trackRunCompleted } from './sync-events.js';
 export {
   noopTelemetry,
   sanitizeProperties,

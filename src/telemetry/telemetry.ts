@@ -28,7 +28,11 @@ export const TELEMETRY_EVENTS = {
   districtFailing: 'CleverSyncDistrictFailing',
   /** The Clever auth health status changed (properties: from, to, errorCode). */
   authHealthChanged: 'CleverAuthHealthChanged',
-  /** A sync run finished (properties: runId, status, trigger, dryRun; measurements: counts, durationMs). */
+  /**
+   * A sync run finished, one per district (properties: runId, runStatus, status, districtId, trigger,
+   * dryRun, syncType; measurements: counts, durationMs, fullSchools, incrementalSchools). Alerts and
+   * the workbook (infra/modules/workbook.json) read it.
+   */
   runCompleted: 'CleverSyncRunCompleted',
   /** The client paused a district token for Clever's rate limit (properties: districtId, reason; measurements: waitMs). */
   rateLimitWait: 'CleverRateLimitWait',

@@ -2,21 +2,15 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../emulator/index.js';
+import { startServe } from '../../src/cli/commands/serve.js';
 import type { CliIo } from '../../src/cli/output.js';
 import { runCli } from '../../src/cli/program.js';
 import type { SyncReport } from '../../src/cli/sync-summary.js';
 import { TINY_DISTRICT } from '../functions/support/stack.js';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.text += chunk.toString('utf8');
-    done();
-  }
-}
+import { Capture } from '../support/recording.js';
 
 /**
  * The CLI as a user runs it: no Clever credentials (so the built-in emulator is used), databases in
@@ -66,7 +60,10 @@ describe('clever-sync CLI', () => {
     );
     expect(stdout).toMatch(/^TOTAL\s+Succeeded/m);
     expect(stdout).toMatch(/Run [0-9a-f-]{36}: Succeeded/);
-    expect(stderr).toContain('No Clever credentials configured: syncing the built-in emulator');
+    // It says which Clever and which databases before anything else.
+    expect(stdout).toMatch(
+      /^Clever: +the built-in emulator at http:\/\/127\.0\.0\.1:\d+ \(no Clever credentials configured\)\nSessionDb: +sqlite:\S+session\.db\nSchool databases: sqlite:\S+school-\{schoolId\}\.db\n/,
+    );
     expect(stderr).not.toContain('schools 0/');
   });
 
@@ -107,7 +104,22 @@ describe('clever-sync CLI', () => {
     expect(JSON.parse(one.stdout)).toMatchObject({ runId: runs[1]!.runId, finished: true });
 
     const table = await cli(['runs']);
+    expect(table.stdout).toContain(`SessionDb:        sqlite:${join(dir, 'session.db')}`);
     expect(table.stdout).toMatch(/^run\s+status\s+scope\s+trigger/m);
+    // The glance: durations and records as sparklines, each school's outcome per run.
+    expect(table.stdout).toMatch(/^At a glance, the last \d+ runs \(oldest first\):$/m);
+    expect(table.stdout).toMatch(/^ {2}duration {2}[▁▂▃▄▅▆▇█]+ {2}\(/m);
+    expect(table.stdout).toMatch(/^ {2}[0-9a-f]{24} {2}[✓✗Hs…·]+$/m);
+
+    const detail = await cli(['runs', '--id', runs[1]!.runId]);
+    expect(detail.stdout).toMatch(new RegExp(`^Run ${runs[1]!.runId}: Succeeded`, 'm'));
+    expect(detail.stdout).toMatch(/^school\s+status\s+type\s+processed/m);
+    expect(detail.stdout).toMatch(/^[0-9a-f]{24}\s+Succeeded\s+(Full|Incremental)\s+\d+/m);
+
+    const nightly = await cli(['runs', '--nightly']);
+    expect(nightly.stdout).toContain(
+      `No nightly (timer) sync runs recorded in SessionDb sqlite:${join(dir, 'session.db')}`,
+    );
 
     const missing = await cli(['runs', '--id', '00000000-0000-4000-8000-000000000000']);
     expect(missing.code).toBe(1);
@@ -121,7 +133,85 @@ describe('clever-sync CLI', () => {
       status: 'healthy',
       sessionDatabase: 'reachable',
       districts: { count: 1 },
+      using: {
+        clever: expect.stringMatching(/^the built-in emulator at http:\/\/127\.0\.0\.1:\d+/),
+        sessionDatabase: `sqlite:${join(dir, 'session.db')}`,
+      },
     });
+  });
+
+  it('health without credentials says its "healthy" is the built-in emulator, not a district', async () => {
+    const { code, stdout } = await cli(['health']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^Clever: +the built-in emulator at http:\/\/127\.0\.0\.1:\d+ \(no Clever credentials configured\)$/m,
+    );
+    expect(stdout).toContain(`SessionDb:        sqlite:${join(dir, 'session.db')}`);
+    expect(stdout).toMatch(
+      /^Clever authentication: healthy \(.*\) \(the built-in emulator, not your district\)$/m,
+    );
+  });
+
+  it('health with credentials names the Clever it checked', async () => {
+    const emulator = await startEmulator(TINY_DISTRICT);
+    try {
+      const { stdout } = await cli(['health'], {
+        CLEVER_API_BASE_URL: emulator.baseUrl,
+        CLEVER_TOKENS_URL: emulator.tokensUrl,
+        CLEVER_CLIENT_ID: emulator.clientId,
+        CLEVER_CLIENT_SECRET: emulator.clientSecret,
+      });
+      expect(stdout).toContain(`Clever:           ${emulator.baseUrl} (API v3.0)`);
+      expect(stdout).not.toContain('built-in emulator');
+      expect(stdout).not.toContain(emulator.clientSecret);
+    } finally {
+      await emulator.stop();
+    }
+  });
+
+  it('runs and health read the SessionDb while `serve` holds it (they never migrate it)', async () => {
+    // The function modules read process.env, as in the Functions host.
+    const saved = { ...process.env };
+    Object.assign(process.env, env, { LOG_LEVEL: 'warn' });
+    const serve = await startServe({
+      env: process.env,
+      localSettingsPath: '/nonexistent/local.settings.json',
+      port: 0,
+      emulator: 'always',
+      emulatorOptions: TINY_DISTRICT,
+    });
+    try {
+      // The served app has the SQLite SessionDb open, as after `npm run serve` and a POST.
+      const key = serve.functionKey;
+      const started = await fetch(`${serve.runner.url}/api/sync?dryRun=true`, {
+        method: 'POST',
+        headers: { 'x-functions-key': key },
+      });
+      expect(started.status).toBeLessThan(300);
+      const { runId } = (await started.json()) as { runId: string };
+      const runs = await cli(['runs', '--last', '1', '--json']);
+      expect(runs.code).toBe(0);
+      expect(JSON.parse(runs.stdout)).toEqual([expect.objectContaining({ runId, dryRun: true })]);
+      const health = await cli(['health', '--json']);
+      expect(health.code).toBe(0);
+      expect(JSON.parse(health.stdout)).toMatchObject({ sessionDatabase: 'reachable' });
+    } finally {
+      await serve.close();
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  });
+
+  it('runs and health on a fresh install: say the SessionDb does not exist yet, and create nothing', async () => {
+    const fresh = join(dir, 'fresh', 'session.db');
+    const freshEnv = { SESSION_DATABASE_URL: `file:${fresh}` };
+    const runs = await cli(['runs'], freshEnv);
+    expect(runs.code).toBe(0);
+    expect(runs.stdout).toContain(`No sync runs recorded: the SessionDb sqlite:${fresh} does not exist yet.`);
+    const health = await cli(['health'], freshEnv);
+    expect(health.code).toBe(0);
+    expect(health.stdout).toContain('SessionDb: not created yet (the first sync creates it)');
+    expect(existsSync(fresh)).toBe(false);
   });
 
   it('db migrate: SessionDb and every school database, nothing pending after a sync', async () => {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,5 +89,53 @@ describe('local runner banner', () => {
     const { banner, key } = await bannerFor({}, {});
     expect(key).not.toBe(KEY);
     expect(banner).toContain(`Function key for this session: ${key}`);
+  });
+
+  it('says how to set $APP and $KEY, which its examples and docs/manual-sync.md use', async () => {
+    const generated = await bannerFor({}, {});
+    expect(generated.banner).toMatch(/^ {2}export APP=http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(generated.banner).toContain(`  export KEY=${generated.key}`);
+    expect(generated.banner).toContain(
+      'curl -s -X POST -H "x-functions-key: $KEY" "$APP/api/sync?dryRun=true"',
+    );
+
+    const chosen = await bannerFor({}, { LOCAL_FUNCTION_KEY: KEY });
+    expect(chosen.banner).toContain('export KEY=<the LOCAL_FUNCTION_KEY you set>');
+    expect(chosen.banner).not.toContain(KEY);
+  });
+
+  it('names the Clever and the databases the served functions use', async () => {
+    const { banner } = await bannerFor({}, {});
+    expect(banner).toMatch(
+      /^Clever: +the built-in emulator at http:\/\/127\.0\.0\.1:\d+ \(no Clever credentials configured\)$/m,
+    );
+    expect(banner).toContain(`SessionDb:        sqlite:${join(dir, 'session.db')}`);
+    expect(banner).toContain(`School databases: sqlite:${join(dir, 'school-{schoolId}.db')}`);
+  });
+
+  it('on a busy port, says so and suggests --port instead of a bare EADDRINUSE', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const started = startServe({
+        env: {
+          SESSION_DATABASE_URL: `file:${join(dir, 'session.db')}`,
+          SCHOOL_DATABASE_URL_TEMPLATE: `file:${join(dir, 'school-{schoolId}.db')}`,
+          LOG_LEVEL: 'warn',
+        },
+        localSettingsPath: join(dir, 'none.json'),
+        port,
+        emulator: 'always',
+      });
+      await expect(started).rejects.toThrow(
+        new RegExp(
+          `Port ${port} on 127\\.0\\.0\\.1 is already in use .*--port <n> \\(--port 0 takes any free port\\)`,
+        ),
+      );
+      await expect(started).rejects.not.toThrow(/EADDRINUSE/);
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
   });
 });

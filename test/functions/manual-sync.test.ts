@@ -162,6 +162,105 @@ describe('POST /api/sync and GET /api/sync/runs/{runId}', () => {
     });
   });
 
+  describe('per-school progress and what needs attention', () => {
+    type View = Body & {
+      schools: { cleverSchoolId: string; status: string; syncType: string | null }[];
+      needsAttention: string[];
+    };
+
+    it('shows each school while a run goes on, from SyncHistory, and what a run shared out left held', async () => {
+      const { session } = stack.services;
+      const school = (await session.schools.list({ activeOnly: true }))[1]!;
+      const runId = 'bbbbbbbb-0000-4000-8000-000000000002';
+      await session.runs.create({
+        runId,
+        scope: 'school',
+        scopeId: school.id,
+        trigger: 'queue',
+        full: false,
+        dryRun: false,
+        status: 'Running',
+        startedAt: new Date(),
+        schoolsTotal: 1,
+        schoolsCompleted: 0,
+        schoolsFailed: 0,
+        counts: { processed: 0, created: 0, updated: 0, archived: 0, restored: 0, failed: 0, invalid: 0 },
+      });
+      const row = await session.history.start({
+        runId,
+        districtId: school.districtId,
+        schoolId: school.id,
+        entity: 'students',
+        syncType: 'Incremental',
+        trigger: 'queue',
+        startedAt: new Date(),
+        lastSyncTimestamp: null,
+        eventCursor: null,
+      });
+      const running = (await createRunStatusHandler(stack.deps())(getRun(runId), context())).jsonBody as View;
+      expect(running.schools).toEqual([
+        expect.objectContaining({
+          cleverSchoolId: school.cleverSchoolId,
+          status: 'Running',
+          syncType: 'Incremental',
+        }),
+      ]);
+      expect(running.needsAttention).toEqual([]);
+
+      // A queue fan-out run stores no per-school summary: its end is read from SyncHistory too.
+      const zero = { processed: 3, created: 0, updated: 0, archived: 0, restored: 0, failed: 0, invalid: 0 };
+      await session.history.complete(row.id, {
+        status: 'Held',
+        counts: zero,
+        completedAt: new Date(),
+        warningsJson: JSON.stringify(['students: would archive 9 of 10 active rows: archive held']),
+      });
+      await session.runs.update(runId, { status: 'Held', completedAt: new Date(), schoolsCompleted: 1 });
+      const held = (await createRunStatusHandler(stack.deps())(getRun(runId), context())).jsonBody as View;
+      expect(held.schools).toEqual([
+        expect.objectContaining({ cleverSchoolId: school.cleverSchoolId, status: 'Held' }),
+      ]);
+      expect(held.needsAttention).toEqual([
+        `school ${school.cleverSchoolId} held (students: would archive 9 of 10 active rows: archive held); to apply: POST /api/sync?schoolId=${school.cleverSchoolId}&force=true`,
+      ]);
+    });
+
+    it('names the exact request that applies a held archive, in the POST answer and the run view', async () => {
+      const school = (await stack.services.session.schools.list({ activeOnly: true }))[2]!;
+      // Clever suddenly lists no student of the school: the guard holds the archive.
+      for (const user of [...stack.emulator.truth.studentsOfSchool(school.cleverSchoolId)]) {
+        stack.emulator.admin.deleteUser(user.id);
+      }
+      const started = await createManualSyncHandler(stack.deps(60_000))(
+        post(`?schoolId=${school.cleverSchoolId}&full=true`),
+        context(),
+      );
+      expect(started.status).toBe(200);
+      const answer = started.jsonBody as View;
+      expect(answer.status).toBe('Held');
+      const request = `POST /api/sync?schoolId=${school.cleverSchoolId}&force=true`;
+      expect(answer.needsAttention).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^school ${school.cleverSchoolId} held \\(students: .+\\); to apply: ${request.replace(/[?&]/g, '\\$&')}$`,
+          ),
+        ),
+      ]);
+      expect(answer.schools).toEqual([
+        expect.objectContaining({ cleverSchoolId: school.cleverSchoolId, status: 'Held', syncType: 'Full' }),
+      ]);
+      const view = (await createRunStatusHandler(stack.deps())(getRun(answer.runId as string), context()))
+        .jsonBody as View;
+      expect(view.needsAttention).toEqual(answer.needsAttention);
+
+      const forced = await createManualSyncHandler(stack.deps(60_000))(
+        post(`?schoolId=${school.cleverSchoolId}&force=true`),
+        context(),
+      );
+      expect(forced.jsonBody).toMatchObject({ status: 'Succeeded', needsAttention: [] });
+    });
+  });
+
   it('never puts the client secret in a response or a log line', async () => {
     const responses = [
       await createManualSyncHandler(stack.deps(60_000))(post(`?schoolId=${schoolId}&dryRun=true`), context()),

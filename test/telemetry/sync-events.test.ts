@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { trackRateLimitWait, trackRunCompleted } from '../../src/telemetry/sync-events.js';
-import { noopTelemetry, type Telemetry } from '../../src/telemetry/telemetry.js';
-
-function recordingTelemetry() {
-  const events: { name: string; properties: unknown; measurements: unknown }[] = [];
-  const telemetry: Telemetry = {
-    ...noopTelemetry,
-    enabled: true,
-    trackEvent: (name, properties, measurements) => void events.push({ name, properties, measurements }),
-  };
-  return { telemetry, events };
-}
+import { recordingTelemetry } from '../support/recording.js';
 
 describe('sync telemetry the alert rules read', () => {
   const zero = { processed: 0, created: 0, updated: 0, archived: 0, restored: 0, failed: 0, invalid: 0 };
@@ -85,6 +75,27 @@ describe('sync telemetry the alert rules read', () => {
       properties: { status: 'Failed', runStatus: 'Failed' },
     });
     expect(events[0]!.properties).not.toHaveProperty('districtId');
+  });
+
+  it('says how each district synced: Full, Incremental or Mixed, with the schools of each kind', () => {
+    const { telemetry, events } = recordingTelemetry();
+    const district = (id: string, full: number, incremental: number) => ({
+      cleverDistrictId: id,
+      status: 'Succeeded',
+      counts: zero,
+      schoolSyncTypes: { full, incremental },
+    });
+    trackRunCompleted(telemetry, {
+      ...run,
+      districts: [district('d-1', 2, 0), district('d-2', 0, 3), district('d-3', 1, 1), district('d-4', 0, 0)],
+    });
+    expect(events.map((e) => (e.properties as { syncType: string }).syncType)).toEqual([
+      'Full',
+      'Incremental',
+      'Mixed',
+      'None',
+    ]);
+    expect(events[2]!.measurements).toMatchObject({ fullSchools: 1, incrementalSchools: 1 });
   });
 
   it('reports each rate-limit pause as CleverRateLimitWait with its duration', () => {

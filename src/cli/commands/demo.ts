@@ -10,6 +10,7 @@ import {
 } from '../context.js';
 import { type CliIo, EXIT, type ExitCode, printJson } from '../output.js';
 import { formatSyncReport } from '../sync-summary.js';
+import { describeTargets, formatTargets } from '../targets.js';
 import { type Verification, verifyAgainstEmulator } from '../verify.js';
 import { executeSync, runSync } from './sync.js';
 
@@ -64,11 +65,10 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<ExitCode
     const districts = emulator.districts;
     say('clever-sync demo: no Clever credentials configured, so it syncs the built-in Clever emulator');
     say(
-      `  Clever    ${emulator.baseUrl} (emulator: ${districts.length} district, ${countSchools(emulator)} schools)`,
+      `  Clever:           the built-in emulator at ${emulator.baseUrl} (${districts.length} district, ${countSchools(emulator)} schools)`,
     );
-    say(
-      `  Databases SQLite under ${ownDatabases ? `./${DEMO_DATA_DIR}` : 'the configured URLs'} (SessionDb + one database per school)`,
-    );
+    const using = describeTargets(services.app.config, emulator);
+    say(indent(formatTargets(using, ['sessionDatabase', 'schoolDatabases']), '  '));
     say();
     say('1. Full sync of every district');
     const full = await executeSync(services, {}, io);
@@ -187,9 +187,9 @@ function verificationLine(v: Verification): string {
   return `4. MISMATCH between the databases and the emulator in ${off.length} schools (missing schools: ${v.missingSchools.length}, extra: ${v.extraSchools.length}).`;
 }
 
-function indent(text: string): string {
+function indent(text: string, by = '   '): string {
   return text
     .split('\n')
-    .map((line) => (line ? `   ${line}` : line))
+    .map((line) => (line ? `${by}${line}` : line))
     .join('\n');
 }

@@ -4,6 +4,7 @@ import type { CliServices } from '../context.js';
 import { type CliIo, type ExitCode, exitCodeForStatus, printJson } from '../output.js';
 import { createProgressDisplay } from '../progress.js';
 import { buildSyncReport, formatSyncReport, type SyncReport } from '../sync-summary.js';
+import { describeTargets, formatTargets } from '../targets.js';
 
 export interface SyncCommandOptions {
   district?: string | undefined;
@@ -23,8 +24,11 @@ export async function runSync(
   options: SyncCommandOptions,
   io: CliIo,
 ): Promise<{ exitCode: ExitCode; report: SyncReport }> {
+  const using = describeTargets(services.app.config, services.emulator);
+  if (!options.json)
+    io.stdout.write(`${formatTargets(using, ['clever', 'sessionDatabase', 'schoolDatabases'])}\n\n`);
   const outcome = await executeSync(services, options, io);
-  if (options.json) printJson(io, outcome.report);
+  if (options.json) printJson(io, { ...outcome.report, using });
   else io.stdout.write(`${formatSyncReport(outcome.report)}\n`);
   return outcome;
 }
