@@ -5,8 +5,11 @@
  */
 
 import type {
+  LinkChanges,
+  LinkKind,
   RosterEntity,
   RosterRow,
+  SectionMembers,
   SyncCounts,
   SyncEntity,
   SyncRunHeader,
@@ -256,6 +259,20 @@ export interface SchoolRosterRepository {
   iterateActiveCleverIds(entity: RosterEntity, pageSize?: number): AsyncIterable<string[]>;
   /** Beginning-of-year mode: hard-deletes rows inactive since before `inactiveSince`. */
   deleteInactive(entity: RosterEntity, inactiveSince: Date): Promise<number>;
+  /** Set-wise per section: inserts the members Clever lists that are missing, deletes the rest. */
+  replaceSectionLinks(kind: LinkKind, sections: SectionMembers[]): Promise<LinkChanges>;
+  /** Same classification as `replaceSectionLinks` without writing anything (dry run). */
+  planSectionLinks(kind: LinkKind, sections: SectionMembers[]): Promise<LinkChanges>;
+  /** Deletes links whose section or member row exists and is inactive. */
+  pruneLinks(): Promise<Record<LinkKind, number>>;
+  countLinks(kind: LinkKind): Promise<number>;
+  /** Links ordered by section then member, a page at a time (verification). */
+  iterateSectionLinks(
+    kind: LinkKind,
+    pageSize?: number,
+  ): AsyncIterable<{ sectionId: string; memberId: string }[]>;
+  /** Which of these ids are active rows. */
+  activeAmong(entity: RosterEntity, cleverIds: string[]): Promise<Set<string>>;
 }
 
 export interface SchoolDatabaseRef {

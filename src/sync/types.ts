@@ -8,6 +8,7 @@ import type { CleverTokenProvider } from '../clever/auth/index.js';
 import type { AppConfig } from '../config/index.js';
 import type { SchoolDatabaseProvider, SchoolRecord, SessionRepository } from '../db/index.js';
 import type {
+  LinkChanges,
   RosterEntity,
   SyncCounts,
   SyncRunHeader,
@@ -63,7 +64,8 @@ export interface SyncServiceDeps {
   config: Pick<
     AppConfig['sync'],
     'maxConcurrentSchools' | 'pageSize' | 'archiveGuardFraction' | 'leaseSeconds' | 'eventsEnabled'
-  >;
+  > &
+    Partial<Pick<AppConfig['sync'], 'entities'>>;
   /** AppConfig.clever.districtIds: restricts which districts are synced (undefined = all connected). */
   districtIds?: string[] | undefined;
   logger: Logger;
@@ -156,10 +158,16 @@ export interface SchoolSyncPlan {
   newSchool: boolean;
   students: EntityPlan;
   teachers: EntityPlan;
+  sections: EntityPlan;
+  courses: EntityPlan;
+  terms: EntityPlan;
+  /** Section links a real run would add and remove. */
+  enrollments: LinkChanges;
 }
 
 export interface EntitySyncResult {
-  entity: RosterEntity;
+  /** A roster, or `enrollments`: the section links (teachers and students of each section). */
+  entity: RosterEntity | 'enrollments';
   syncType: SyncType;
   status: Exclude<SyncStatus, 'Running' | 'Abandoned' | 'PartiallySucceeded'>;
   counts: SyncCounts;

@@ -7,12 +7,12 @@
  */
 import { parseUser } from '../../src/clever/api/index.js';
 import { rosterTable } from '../../src/db/base/roster-columns.js';
-import type { RosterEntity, SyncCounts } from '../../src/domain/index.js';
-import { streamOf } from '../../src/sync/execute/streams.js';
-import { invalidReasons } from '../../src/sync/execute/validate.js';
+import type { SyncCounts, UserEntity } from '../../src/domain/index.js';
+import { userStream } from '../../src/sync/execute/streams.js';
+import { personInvalidReasons } from '../../src/sync/execute/validate.js';
 import { rawQuery as query, type SyncEnv } from '../sync/integration/support.js';
 
-const ENTITIES: RosterEntity[] = ['students', 'teachers'];
+const ENTITIES: UserEntity[] = ['students', 'teachers'];
 
 /** A stored or expected value in one comparable form: dates as ISO instants, absent as null. */
 function comparable(value: unknown): unknown {
@@ -83,8 +83,8 @@ export async function verifyAfterRecovery(
           ? env.emulator.truth.studentsOfSchool(school.cleverSchoolId)
           : env.emulator.truth.teachersOfSchool(school.cleverSchoolId);
       for (const record of records) {
-        const row = streamOf(entity).rowOf(parseUser(record));
-        if (!row || invalidReasons(row).length > 0) continue;
+        const row = userStream(entity).rowOf(parseUser(record));
+        if (!row || personInvalidReasons(row).length > 0) continue;
         expected.set(row.cleverId, row as unknown as Record<string, unknown>);
       }
       const seen = new Set<string>();
