@@ -19,6 +19,7 @@ import type {
 } from '../domain/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { IdSelector } from './plan/selector.js';
+import type { EntityCounts } from './report/entity-counts.js';
 
 /** An alert for operators: the composition root forwards it to Application Insights (trackEvent). */
 export interface SyncAlert {
@@ -246,7 +247,10 @@ export interface SyncRunResult extends SyncRunHeader {
   schoolsCompleted: number;
   schoolsFailed: number;
   schoolsSkipped: number;
+  /** Roster rows (students, teachers, sections, courses, terms); enrollments are in `byEntity`. */
   counts: SyncCounts;
+  /** Per roster and for the section links (`enrollments`). */
+  byEntity: EntityCounts;
   warnings: string[];
   error?: string;
 }

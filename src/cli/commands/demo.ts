@@ -11,7 +11,7 @@ import {
 import { type CliIo, EXIT, type ExitCode, printJson } from '../output.js';
 import { formatSyncReport } from '../sync-summary.js';
 import { describeTargets, formatTargets } from '../targets.js';
-import { type Verification, verifyAgainstEmulator } from '../verify.js';
+import { schoolMatches, type Verification, verifyAgainstEmulator } from '../verify.js';
 import { executeSync, runSync } from './sync.js';
 
 export interface DemoOptions extends CliEnvironment {
@@ -171,19 +171,16 @@ function countSchools(emulator: EmulatorHandle): number {
 }
 
 function verificationLine(v: Verification): string {
-  const students = v.schools.reduce((sum, s) => sum + s.students.actual, 0);
-  const teachers = v.schools.reduce((sum, s) => sum + s.teachers.actual, 0);
+  const total = (pick: (s: Verification['schools'][number]) => number) =>
+    v.schools.reduce((sum, s) => sum + pick(s), 0);
+  const students = total((s) => s.students.actual);
+  const teachers = total((s) => s.teachers.actual);
+  const sections = total((s) => s.sections?.actual ?? 0);
+  const enrollments = total((s) => s.enrollments?.actual ?? 0);
   if (v.matches) {
-    return `4. Checked: the databases hold exactly what the emulator serves (${v.schools.length} schools, ${students} active students, ${teachers} active teachers).`;
+    return `4. Checked: the databases hold exactly what the emulator serves (${v.schools.length} schools, ${students} active students, ${teachers} active teachers, ${sections} sections with ${enrollments} enrollments, and their courses and terms).`;
   }
-  const off = v.schools.filter(
-    (s) =>
-      s.students.missing.length +
-        s.students.extra.length +
-        s.teachers.missing.length +
-        s.teachers.extra.length >
-      0,
-  );
+  const off = v.schools.filter((s) => !schoolMatches(s));
   return `4. MISMATCH between the databases and the emulator in ${off.length} schools (missing schools: ${v.missingSchools.length}, extra: ${v.extraSchools.length}).`;
 }
 
