@@ -60,7 +60,7 @@ export function comparisonMatches(c: EntityComparison | undefined): boolean {
 }
 
 export async function verifyAgainstEmulator(
-  services: SyncServices,
+  services: Pick<SyncServices, 'session' | 'schoolDatabases'>,
   emulator: EmulatorHandle,
   options: VerifyOptions = {},
 ): Promise<Verification> {
