@@ -48,6 +48,8 @@ function byId<T extends { id: string }>(a: T, b: T): number {
  */
 export class ClassData {
   private readonly sectionOverlay = new Map<string, Stored<SectionRecord>>();
+  /** Ids of the overlay's sections by their current school: per-school reads scan only these. */
+  private readonly overlayBySchool = new Map<string, Set<string>>();
   private readonly courseOverlay = new Map<string, Stored<CourseRecord>>();
   private readonly termOverlay = new Map<string, Stored<TermRecord>>();
   private readonly plans = new Map<number, SchoolClassPlan>();
@@ -169,7 +171,25 @@ export class ClassData {
   }
 
   putSection(record: SectionRecord, deleted = false): void {
+    const previous = this.sectionOverlay.get(record.id)?.record.school;
+    if (previous !== undefined && previous !== record.school)
+      this.overlayBySchool.get(previous)?.delete(record.id);
+    let ids = this.overlayBySchool.get(record.school);
+    if (ids === undefined) {
+      ids = new Set();
+      this.overlayBySchool.set(record.school, ids);
+    }
+    ids.add(record.id);
     this.sectionOverlay.set(record.id, { record, deleted });
+  }
+
+  /** Overlay sections of one school (all schools when undefined). */
+  private *overlaySections(schoolId: string | undefined): Generator<Stored<SectionRecord>> {
+    if (schoolId === undefined) {
+      yield* this.sectionOverlay.values();
+      return;
+    }
+    for (const id of this.overlayBySchool.get(schoolId) ?? []) yield this.sectionOverlay.get(id)!;
   }
 
   mintSectionId(): string {
@@ -179,7 +199,7 @@ export class ClassData {
   /** Sections in id order (all, or one school's), skipping those of unshared schools. */
   sectionSource(schoolId: string | undefined, version: ApiVersion = 'v3.1'): SortedSource<SectionRecord> {
     const changed: SectionRecord[] = [];
-    for (const { record, deleted } of this.sectionOverlay.values()) {
+    for (const { record, deleted } of this.overlaySections(schoolId)) {
       if (deleted || !this.host.isSchoolShared(record.school)) continue;
       if (schoolId === undefined || record.school === schoolId)
         changed.push(sectionForVersion(record, version));
@@ -266,7 +286,7 @@ export class ClassData {
    */
   sectionsWithMember(schoolId: string, userId: string): SectionRecord[] {
     const found = new Map<string, SectionRecord>();
-    for (const { record, deleted } of this.sectionOverlay.values()) {
+    for (const { record, deleted } of this.overlaySections(schoolId)) {
       if (deleted || record.school !== schoolId) continue;
       if (record.students.includes(userId) || record.teachers.includes(userId)) found.set(record.id, record);
     }
@@ -296,7 +316,7 @@ export class ClassData {
   private refsOfSchool(schoolId: string, field: 'course' | 'term_id'): string[] {
     const ids = new Set<string>();
     if (!this.host.isSchoolShared(schoolId)) return [];
-    for (const { record, deleted } of this.sectionOverlay.values()) {
+    for (const { record, deleted } of this.overlaySections(schoolId)) {
       const ref = record[field];
       if (!deleted && record.school === schoolId && typeof ref === 'string' && ref !== '') ids.add(ref);
     }
