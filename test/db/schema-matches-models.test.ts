@@ -46,7 +46,13 @@ interface DmmfModel {
 }
 interface Dmmf {
   models: DmmfModel[];
-  indexes: { model: string; type: string; dbName?: string | null; fields: { name: string }[] }[];
+  indexes: {
+    model: string;
+    type: string;
+    isDefinedOnField?: boolean;
+    dbName?: string | null;
+    fields: { name: string }[];
+  }[];
 }
 
 interface TableShape {
@@ -108,6 +114,11 @@ function expectedShapes(dmmf: Dmmf, provider: string): Record<string, TableShape
       shape.columns[column(field.name)] = { type: columnType(field, provider), nullable: !field.isRequired };
       if (field.isId) shape.primaryKey = [column(field.name)];
     }
+    // A composite primary key (@@id) is only in the index list.
+    const compositeId = dmmf.indexes.find(
+      (candidate) => candidate.model === model.name && candidate.type === 'id' && !candidate.isDefinedOnField,
+    );
+    if (compositeId) shape.primaryKey = compositeId.fields.map((field) => column(field.name));
     for (const index of dmmf.indexes.filter(
       (candidate) => candidate.model === model.name && candidate.type !== 'id',
     )) {
@@ -134,16 +145,21 @@ function introspectSqlite(path: string): Record<string, TableShape> {
       .all() as { name: string }[];
     for (const { name } of names) {
       const shape: TableShape = { columns: {}, primaryKey: [], indexes: {}, foreignKeys: [] };
-      for (const column of db.pragma(`table_info("${name}")`) as {
+      const tableColumns = db.pragma(`table_info("${name}")`) as {
         name: string;
         type: string;
         notnull: number;
         pk: number;
-      }[]) {
+      }[];
+      for (const column of tableColumns) {
         // SQLite lets an INTEGER PRIMARY KEY hold NULL in theory; Prisma declares it NOT NULL.
         shape.columns[column.name] = { type: column.type, nullable: column.notnull === 0 };
-        if (column.pk > 0) shape.primaryKey.push(column.name);
       }
+      // `pk` is the column's position in the primary key (1-based), 0 outside it.
+      shape.primaryKey = tableColumns
+        .filter((column) => column.pk > 0)
+        .sort((a, b) => a.pk - b.pk)
+        .map((column) => column.name);
       for (const index of db.pragma(`index_list("${name}")`) as {
         name: string;
         unique: number;
@@ -372,7 +388,8 @@ describe.each(['session', 'school'] as const)(
           expect(line?.toUpperCase()).toContain(` ${type.replace('(MAX)', '(MAX)')}`);
           expect(line?.includes('NOT NULL'), `${table}.${column} nullability`).toBe(!nullable);
         }
-        expect(body).toContain(`CONSTRAINT [${table}_pkey] PRIMARY KEY CLUSTERED ([${shape.primaryKey[0]}])`);
+        const key = shape.primaryKey.map((column) => `[${column}]`).join(',');
+        expect(body).toContain(`CONSTRAINT [${table}_pkey] PRIMARY KEY CLUSTERED (${key})`);
         for (const [name, index] of Object.entries(shape.indexes)) {
           const columns = index.columns.map((column) => `[${column}]`).join(', ');
           if (index.unique) expect(body).toContain(`CONSTRAINT [${name}] UNIQUE NONCLUSTERED (${columns})`);
