@@ -16,15 +16,18 @@ import { rosterTable } from '../../src/db/base/roster-columns.js';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
 import { migrationsDirectory, projectRoot } from '../../src/db/migrate/files.js';
 import {
+  courseRow,
   createPostgresSchema,
   createSqlServerDatabase,
   postgresAvailable,
   postgresQuery,
+  sectionRow,
   sqlserverAvailable,
   sqlserverQuery,
   studentRow,
   teacherRow,
   tempDir,
+  termRow,
 } from './support.js';
 
 interface DmmfField {
@@ -410,6 +413,16 @@ describe('derived files', () => {
         expect(readFileSync(path, 'utf8'), path).toBe(renderSchema(database, provider));
       }
     }
+  });
+
+  it('class data columns are exactly the SectionRow / CourseRow / TermRow fields', () => {
+    const fields = (entity: 'sections' | 'courses' | 'terms') =>
+      rosterTable(entity)
+        .columns.map((column) => column.field)
+        .sort();
+    expect(fields('sections')).toEqual(Object.keys(sectionRow(1)).sort());
+    expect(fields('courses')).toEqual(Object.keys(courseRow(1)).sort());
+    expect(fields('terms')).toEqual(Object.keys(termRow(1)).sort());
   });
 
   it('roster data columns are exactly the StudentRow / TeacherRow fields', () => {
