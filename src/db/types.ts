@@ -259,20 +259,32 @@ export interface SchoolRosterRepository {
   iterateActiveCleverIds(entity: RosterEntity, pageSize?: number): AsyncIterable<string[]>;
   /** Beginning-of-year mode: hard-deletes rows inactive since before `inactiveSince`. */
   deleteInactive(entity: RosterEntity, inactiveSince: Date): Promise<number>;
-  /** Set-wise per section: inserts the members Clever lists that are missing, deletes the rest. */
+  /** Which of these Clever ids are active rows of the entity's table. */
+  activeAmong(entity: RosterEntity, cleverIds: string[]): Promise<Set<string>>;
+
+  // ---------- section links (section_teachers, section_students) ----------
+
+  /**
+   * Makes each listed section's links of `kind` exactly its `memberIds`: inserts the added links
+   * and deletes the removed ones (set-wise, never delete-all-and-insert; an unchanged link is not
+   * written). Sections not listed are left alone. Duplicate member ids count once; a section
+   * listed twice keeps its last list. `listed` counts the distinct links given. One transaction
+   * per chunk of sections.
+   */
   replaceSectionLinks(kind: LinkKind, sections: SectionMembers[]): Promise<LinkChanges>;
   /** Same classification as `replaceSectionLinks` without writing anything (dry run). */
   planSectionLinks(kind: LinkKind, sections: SectionMembers[]): Promise<LinkChanges>;
-  /** Deletes links whose section or member row exists and is inactive. */
+  /**
+   * Deletes links whose section or member row exists and is inactive (archived). A section or
+   * member this database has no row for keeps its links. Returns how many of each kind it deleted.
+   */
   pruneLinks(): Promise<Record<LinkKind, number>>;
   countLinks(kind: LinkKind): Promise<number>;
-  /** Links ordered by section then member, a page at a time (verification). */
+  /** Every link of `kind`, ordered by section then member id, a page at a time. */
   iterateSectionLinks(
     kind: LinkKind,
     pageSize?: number,
   ): AsyncIterable<{ sectionId: string; memberId: string }[]>;
-  /** Which of these ids are active rows. */
-  activeAmong(entity: RosterEntity, cleverIds: string[]): Promise<Set<string>>;
 }
 
 export interface SchoolDatabaseRef {
