@@ -261,6 +261,8 @@ export interface SchoolRosterRepository {
   deleteInactive(entity: RosterEntity, inactiveSince: Date): Promise<number>;
   /** Which of these Clever ids are active rows of the entity's table. */
   activeAmong(entity: RosterEntity, cleverIds: string[]): Promise<Set<string>>;
+  /** Active courses or terms that no active section uses any more (ascending Clever ids). */
+  unreferenced(entity: 'courses' | 'terms'): Promise<string[]>;
 
   // ---------- section links (section_teachers, section_students) ----------
 

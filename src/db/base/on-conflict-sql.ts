@@ -117,6 +117,15 @@ export function onConflictRosterSql(flavour: OnConflictFlavour): RosterSql {
         params,
       };
     },
+    unreferenced(table, sectionsTable, sectionColumn) {
+      return {
+        sql:
+          `SELECT r.clever_id FROM ${q(table)} r WHERE r.is_active = ${TRUE} AND NOT EXISTS ` +
+          `(SELECT 1 FROM ${q(sectionsTable)} s WHERE s.is_active = ${TRUE} AND s.${q(sectionColumn)} = r.clever_id) ` +
+          'ORDER BY r.clever_id',
+        params: [],
+      };
+    },
     deleteInactive(table, inactiveSince) {
       const { params, bind } = parameters();
       return {

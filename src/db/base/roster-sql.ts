@@ -48,6 +48,11 @@ export interface RosterSql extends LinkSql {
   deleteInactive(table: string, inactiveSince: Date): SqlStatement;
   /** `clever_id` of the active rows among `cleverIds`. */
   activeAmong(table: string, cleverIds: string[]): SqlStatement;
+  /**
+   * `clever_id` of the active rows of `table` (courses or terms) that no active section names in
+   * `sectionColumn` (clever_course_id or clever_term_id).
+   */
+  unreferenced(table: string, sectionsTable: string, sectionColumn: string): SqlStatement;
 }
 
 /** One row of a section link table. */

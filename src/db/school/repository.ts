@@ -220,6 +220,14 @@ export function createSchoolRosterRepository(options: SchoolRosterRepositoryOpti
       return active;
     },
 
+    async unreferenced(entity) {
+      const { table } = rosterTable(entity);
+      const column = entity === 'courses' ? 'clever_course_id' : 'clever_term_id';
+      const statement = sql.unreferenced(table, rosterTable('sections').table, column);
+      const rows = await run(`read ${entity}`, () => use((database) => database.query(statement)));
+      return rows.map((row) => String(row.clever_id));
+    },
+
     async deleteInactive(entity, inactiveSince) {
       const { table } = rosterTable(entity);
       return run(`delete inactive ${entity}`, () =>

@@ -267,6 +267,16 @@ export function sqlserverRosterSql(schema = 'dbo'): RosterSql {
         types: ['json'],
       };
     },
+    unreferenced(name, sectionsName, sectionColumn) {
+      return {
+        sql:
+          `SELECT r.clever_id FROM ${table(name)} AS r WHERE r.is_active = 1 AND NOT EXISTS ` +
+          `(SELECT 1 FROM ${table(sectionsName)} AS s WHERE s.is_active = 1 AND s.[${sectionColumn}] = r.clever_id) ` +
+          'ORDER BY r.clever_id',
+        params: [],
+        types: [],
+      };
+    },
     deleteInactive(name, inactiveSince) {
       return {
         sql: `DELETE FROM ${table(name)} WHERE is_active = 0 AND deactivated_at < @P1`,

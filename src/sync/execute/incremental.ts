@@ -67,6 +67,8 @@ interface TouchedSchool {
   writer: RosterWriter;
   /** Courses and terms that sections upserted in this pass use (fetched if missing). */
   referenced: Record<ReferencedEntity, Set<string>>;
+  /** Some section of the school was upserted or archived in this pass. */
+  sectionsChanged: boolean;
   error?: string;
 }
 
@@ -256,6 +258,7 @@ async function applyEntityOps(school: TouchedSchool, entity: RosterEntity, ops: 
   applier.received(upserts.length);
   await applier.upsert(upserts);
   if (school.links) await school.links.replace(links);
+  if (entity === 'sections' && ops.ops.size > 0) school.sectionsChanged = true;
   for (const row of upserts) {
     if (!('cleverCourseId' in row)) continue;
     if (row.cleverCourseId) school.referenced.courses.add(row.cleverCourseId);
@@ -307,6 +310,7 @@ async function openTouched(
         appliers,
         writer,
         referenced: { courses: new Set(), terms: new Set() },
+        sectionsChanged: false,
         ...(links ? { links } : {}),
       },
     };
@@ -355,6 +359,7 @@ async function finishTouched(
     if (isApplying(school)) {
       for (const applier of school.appliers.values()) await applier.applyPending();
       await fetchReferenced(deps, school, upkeep);
+      await retireUnreferenced(school);
       // Links of sections, students and teachers archived by these events go with them.
       await school.links?.prune();
       // Pages that did not touch the school moved it along too.
@@ -401,6 +406,19 @@ async function finishTouched(
     'school sync finished',
   );
   return finished;
+}
+
+/**
+ * Courses and terms no active section of the school uses any more (its sections moved, were
+ * deleted or changed course): the school's copy goes, as a full pull of `/schools/{id}/courses`
+ * would leave it out.
+ */
+async function retireUnreferenced(school: TouchedSchool): Promise<void> {
+  if (!school.sectionsChanged) return;
+  for (const entity of ['courses', 'terms'] as const) {
+    const applier = school.appliers.get(entity);
+    if (applier) await applier.retire(await school.writer.unreferenced(entity));
+  }
 }
 
 /** Courses and terms the school's new sections use that its database lacks. */

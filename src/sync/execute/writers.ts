@@ -21,6 +21,7 @@ export type RosterWriter = Pick<
   | 'replaceSectionLinks'
   | 'pruneLinks'
   | 'activeAmong'
+  | 'unreferenced'
 > & {
   /** False for the planning writer: nothing it is given is written, so nothing is counted as written. */
   readonly writes: boolean;
@@ -40,6 +41,7 @@ export function databaseWriter(roster: SchoolRosterRepository): RosterWriter {
     replaceSectionLinks: (kind, sections) => roster.replaceSectionLinks(kind, sections),
     pruneLinks: () => roster.pruneLinks(),
     activeAmong: (entity, ids) => roster.activeAmong(entity, ids),
+    unreferenced: (entity) => roster.unreferenced(entity),
   };
 }
 
@@ -176,6 +178,10 @@ export class PlanningWriter implements RosterWriter {
 
   async activeAmong(entity: RosterEntity, cleverIds: string[]): Promise<Set<string>> {
     return this.roster ? this.roster.activeAmong(entity, cleverIds) : new Set();
+  }
+
+  async unreferenced(entity: 'courses' | 'terms'): Promise<string[]> {
+    return this.roster ? this.roster.unreferenced(entity) : [];
   }
 
   /** The enrollments a real run would add and remove. */

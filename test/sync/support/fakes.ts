@@ -38,6 +38,7 @@ import type {
   RosterEntity,
   RosterRow,
   SectionMembers,
+  SectionRow,
   SyncCounts,
 } from '../../../src/domain/index.js';
 import { AppError } from '../../../src/errors.js';
@@ -530,6 +531,15 @@ export class FakeRoster implements SchoolRosterRepository {
       [...members].map((memberId) => ({ sectionId, memberId })),
     );
     yield all;
+  }
+
+  async unreferenced(entity: 'courses' | 'terms'): Promise<string[]> {
+    const used = new Set(
+      [...this.tables.sections.values()]
+        .filter((r) => r.isActive)
+        .map((r) => (r.row as SectionRow)[entity === 'courses' ? 'cleverCourseId' : 'cleverTermId']),
+    );
+    return this.active(entity).filter((id) => !used.has(id));
   }
 
   async activeAmong(entity: RosterEntity, cleverIds: string[]): Promise<Set<string>> {
