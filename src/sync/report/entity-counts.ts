@@ -11,15 +11,18 @@ export function entityCountsOf(
   entities: readonly Pick<EntitySyncResult, 'entity' | 'counts'>[],
 ): EntityCounts {
   const byEntity: EntityCounts = {};
-  for (const { entity, counts } of entities) addCounts((byEntity[entity] ??= zeroCounts()), counts);
+  for (const { entity, counts } of entities) {
+    byEntity[entity] = addCounts(byEntity[entity] ?? zeroCounts(), counts);
+  }
   return byEntity;
 }
 
 export function sumEntityCounts(all: readonly EntityCounts[]): EntityCounts {
   const total: EntityCounts = {};
   for (const byEntity of all) {
-    for (const [entity, counts] of Object.entries(byEntity) as [keyof EntityCounts, SyncCounts][])
-      addCounts((total[entity] ??= zeroCounts()), counts);
+    for (const [entity, counts] of Object.entries(byEntity) as [keyof EntityCounts, SyncCounts][]) {
+      total[entity] = addCounts(total[entity] ?? zeroCounts(), counts);
+    }
   }
   return total;
 }
