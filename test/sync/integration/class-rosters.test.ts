@@ -1,8 +1,9 @@
 /**
- * Class rosters end to end on real parts (the emulator over HTTP, the real client, SQLite and
- * PostgreSQL): a full sync equals the emulator's sections, courses, terms and enrollments; events
- * that enrol, drop, move and delete land exactly; a second run changes nothing; the mass-archive
- * guard holds a mass section removal; a district without read:sections keeps its user sync.
+ * Class rosters end to end on real parts (the emulator over HTTP, the real client, SQLite,
+ * PostgreSQL and, in CI, SQL Server): a full sync equals the emulator's sections, courses, terms
+ * and enrollments; events that enrol, drop, move and delete land exactly; a second run changes
+ * nothing; the mass-archive guard holds a mass section removal; a district without read:sections
+ * keeps its user sync.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comparisonMatches, schoolMatches, verifyAgainstEmulator } from '../../../src/cli/verify.js';
@@ -17,7 +18,8 @@ import {
   type SyncEnv,
 } from './support.js';
 
-const PROVIDERS: Provider[] = ['sqlite', 'postgresql'];
+// SQL Server runs in the CI job `sqlserver` (TEST_SQLSERVER_URL); it skips with a notice elsewhere.
+const PROVIDERS: Provider[] = ['sqlite', 'postgresql', 'sqlserver'];
 
 async function verify(env: SyncEnv) {
   return verifyAgainstEmulator({ session: env.session, schoolDatabases: env.schools }, env.emulator);
@@ -147,12 +149,8 @@ describe.each(PROVIDERS)('class rosters (%s)', (provider) => {
     const outcome = held.districts[0]!.schools.find((s) => s.cleverSchoolId === school)!;
     expect(outcome.status).toBe('Held');
     expect(outcome.warnings.join(' ')).toMatch(/^sections: events would archive/);
-    const active = await queryRoster(
-      env,
-      school,
-      'SELECT COUNT(*) AS n FROM sections WHERE is_active = true',
-    );
-    expect(Number(active[0]!.n)).toBe(all.length);
+    const stored = await queryRoster(env, school, 'SELECT is_active FROM sections');
+    expect(stored.filter((r) => Boolean(r.is_active))).toHaveLength(all.length);
     // The other schools went on.
     expect(
       held.districts[0]!.schools.filter((s) => s.cleverSchoolId !== school).every(
