@@ -21,6 +21,12 @@ export function createPostgresPool(
   pool.on('error', (error) =>
     options.logger?.warn({ err: { name: error.name } }, 'idle PostgreSQL connection failed'),
   );
+  // pg-pool takes its listener off a client while it is checked out: a connection lost mid-query
+  // then emits 'error' with no listener, which crashes the process, although the query itself is
+  // rejected (and retried or reported by its caller). Every client keeps a listener of its own.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return { pool, schema };
 }
 
