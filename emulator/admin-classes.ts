@@ -1,4 +1,4 @@
-import { EmulatorAdminError } from './admin-error.js';
+import { AdminLookups, EmulatorAdminError } from './admin-error.js';
 import type { DistrictData } from './data/district.js';
 import { sectionForVersion } from './data/v31.js';
 import { previousAttributes } from './events.js';
@@ -40,25 +40,7 @@ type Catalog = 'courses' | 'terms';
  * Section, course and term changes of the admin API, with the events Clever would emit. Kept
  * apart from EmulatorAdmin (which delegates here) so each file stays about one kind of record.
  */
-export class ClassAdmin {
-  constructor(private readonly world: EmulatorWorld) {}
-
-  private now(): string {
-    return new Date(this.world.clock.now()).toISOString();
-  }
-
-  private districtById(districtId: string): DistrictData {
-    const district = this.world.district(districtId);
-    if (district === undefined) throw new EmulatorAdminError(404, `unknown district ${districtId}`);
-    return district;
-  }
-
-  private districtOf(id: string, what: string): DistrictData {
-    const district = this.world.districtOf(id);
-    if (district === undefined) throw new EmulatorAdminError(404, `unknown ${what} ${id}`);
-    return district;
-  }
-
+export class ClassAdmin extends AdminLookups {
   private requireSharedSchool(district: DistrictData, schoolId: string): void {
     if (district.schoolIndex(schoolId) === undefined || !district.isSchoolShared(schoolId)) {
       throw new EmulatorAdminError(

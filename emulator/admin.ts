@@ -1,5 +1,5 @@
 import { applyPatch, ClassAdmin, type NewSectionInput, type RecordPatch } from './admin-classes.js';
-import { EmulatorAdminError } from './admin-error.js';
+import { AdminLookups, EmulatorAdminError } from './admin-error.js';
 import type { DistrictData } from './data/district.js';
 import { generateSchool, generateUser } from './data/generate.js';
 import { iterate } from './data/sorted.js';
@@ -58,27 +58,12 @@ function asServed(user: UserRecord): UserRecord {
  * appends the v3 events real Clever would emit (users, schools, sections, courses, terms created,
  * updated, deleted; districts updated).
  */
-export class EmulatorAdmin {
+export class EmulatorAdmin extends AdminLookups {
   private readonly classes: ClassAdmin;
 
-  constructor(private readonly world: EmulatorWorld) {
+  constructor(world: EmulatorWorld) {
+    super(world);
     this.classes = new ClassAdmin(world);
-  }
-
-  private now(): string {
-    return new Date(this.world.clock.now()).toISOString();
-  }
-
-  private districtById(districtId: string): DistrictData {
-    const district = this.world.district(districtId);
-    if (district === undefined) throw new EmulatorAdminError(404, `unknown district ${districtId}`);
-    return district;
-  }
-
-  private districtOf(id: string, what: string): DistrictData {
-    const district = this.world.districtOf(id);
-    if (district === undefined) throw new EmulatorAdminError(404, `unknown ${what} ${id}`);
-    return district;
   }
 
   private sharedSchoolIndex(district: DistrictData, schoolId: string): number {

@@ -117,16 +117,6 @@ export async function verifyAfterRecovery(
         if (stored.some((row) => String(row.clever_id) === id) && !seen.has(id))
           problems.push(`${entity} ${id} (invalid in Clever) lost its last good row`);
     }
-  }
-
-  for (const school of known) {
-    if (school.lastSuccessfulSyncAt === null && school.databaseName === null) continue;
-    const { url } = await env.schools.resolveUrl({
-      id: school.id,
-      cleverSchoolId: school.cleverSchoolId,
-      connectionSecretName: school.connectionSecretName,
-      databaseName: school.databaseName,
-    });
     problems.push(
       ...(await verifyClasses(env, url, school.cleverSchoolId, shared.has(school.cleverSchoolId))),
     );
