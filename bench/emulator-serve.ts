@@ -3,6 +3,7 @@
  *
  *   npm run bench:emulator                       # 1,000 schools x (950 students + 45 teachers + 5 staff)
  *   npm run bench:emulator -- --limit 1000 --concurrency 8 --mode schools
+ *   npm run bench:emulator -- --mode sections    # every school's sections (generated classes)
  *
  * The emulator runs in a child process so its memory is measured without the client's; the
  * parent plays a sync client that walks every page (rel=next) and counts records.
@@ -21,7 +22,10 @@ const { values: args, positionals } = parseArgs({
     staff: { type: 'string', default: '5' },
     limit: { type: 'string', default: '10000' },
     concurrency: { type: 'string', default: '4' },
-    /** schools: per-school student+teacher lists (how clever-sync reads); users: /users?role=; both. */
+    /**
+     * schools: per-school student+teacher lists (how clever-sync reads); users: /users?role=;
+     * both (the two); sections: per-school section lists; all: the three.
+     */
     mode: { type: 'string', default: 'both' },
   },
 });
@@ -154,7 +158,7 @@ async function main(): Promise<void> {
     }
     return ids;
   };
-  if (args.mode === 'schools' || args.mode === 'both') {
+  if (args.mode === 'schools' || args.mode === 'both' || args.mode === 'all') {
     runs.push({
       name: 'per school (students + teachers)',
       paths: async () =>
@@ -164,7 +168,13 @@ async function main(): Promise<void> {
         ]),
     });
   }
-  if (args.mode === 'users' || args.mode === 'both') {
+  if (args.mode === 'sections' || args.mode === 'all') {
+    runs.push({
+      name: 'per school sections',
+      paths: async () => (await schoolIds()).map((id) => `/v3.0/schools/${id}/sections?limit=${limit}`),
+    });
+  }
+  if (args.mode === 'users' || args.mode === 'both' || args.mode === 'all') {
     runs.push({
       name: 'district-wide (/users by role)',
       paths: async () =>

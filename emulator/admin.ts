@@ -1,3 +1,5 @@
+import { applyPatch, ClassAdmin, type NewSectionInput, type RecordPatch } from './admin-classes.js';
+import { AdminLookups, EmulatorAdminError } from './admin-error.js';
 import type { DistrictData } from './data/district.js';
 import { generateSchool, generateUser } from './data/generate.js';
 import { iterate } from './data/sorted.js';
@@ -5,26 +7,20 @@ import { districtForVersion, userForVersion } from './data/v31.js';
 import { schoolIdsOfUser } from './data/visibility.js';
 import { previousAttributes } from './events.js';
 import type {
+  CourseRecord,
   DistrictRecord,
   NameRecord,
   SchoolRecord,
   SchoolRole,
   SectionRecord,
+  TermRecord,
   UserRecord,
 } from './types.js';
 import { SCHOOL_ROLES } from './types.js';
 import type { EmulatorWorld } from './world.js';
 
-/** A bad admin call; `status` is what the HTTP admin API answers with. */
-export class EmulatorAdminError extends Error {
-  constructor(
-    readonly status: 400 | 404 | 409,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'EmulatorAdminError';
-  }
-}
+export type { NewSectionInput, RecordPatch };
+export { EmulatorAdminError };
 
 export interface NewUserInput {
   role: SchoolRole;
@@ -36,19 +32,6 @@ export interface NewUserInput {
   /** Fields set on (or added to) the role object, e.g. { grade: '3', sis_id: 'X-1' }. */
   roleFields?: Record<string, unknown>;
 }
-
-export interface NewSectionInput {
-  schoolId: string;
-  name?: string;
-  /** The first is the primary teacher (`teacher`); all are listed in `teachers`. */
-  teacherIds?: string[];
-  studentIds?: string[];
-  /** Other section fields (subject, grade, period, ...). */
-  fields?: Record<string, unknown>;
-}
-
-/** A deep partial of a record: objects merge, arrays and scalars replace, null removes the field. */
-export type RecordPatch = { [key: string]: unknown };
 
 export interface MoveUserOptions {
   /** School to leave; default: the primary school of the user's first school role. */
@@ -70,41 +53,17 @@ function asServed(user: UserRecord): UserRecord {
   return userForVersion(user, 'v3.0');
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function applyPatch(target: Record<string, unknown>, patch: RecordPatch): void {
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete target[key];
-    else if (isPlainObject(value) && isPlainObject(target[key]))
-      applyPatch(target[key] as Record<string, unknown>, value);
-    else target[key] = structuredClone(value);
-  }
-}
-
 /**
  * Changes for tests and rehearsals. Each change updates the truth that the API serves and
- * appends the v3 events real Clever would emit (users, schools, sections created, updated,
- * deleted; districts updated).
+ * appends the v3 events real Clever would emit (users, schools, sections, courses, terms created,
+ * updated, deleted; districts updated).
  */
-export class EmulatorAdmin {
-  constructor(private readonly world: EmulatorWorld) {}
+export class EmulatorAdmin extends AdminLookups {
+  private readonly classes: ClassAdmin;
 
-  private now(): string {
-    return new Date(this.world.clock.now()).toISOString();
-  }
-
-  private districtById(districtId: string): DistrictData {
-    const district = this.world.district(districtId);
-    if (district === undefined) throw new EmulatorAdminError(404, `unknown district ${districtId}`);
-    return district;
-  }
-
-  private districtOf(id: string, what: string): DistrictData {
-    const district = this.world.districtOf(id);
-    if (district === undefined) throw new EmulatorAdminError(404, `unknown ${what} ${id}`);
-    return district;
+  constructor(world: EmulatorWorld) {
+    super(world);
+    this.classes = new ClassAdmin(world);
   }
 
   private sharedSchoolIndex(district: DistrictData, schoolId: string): number {
@@ -199,7 +158,10 @@ export class EmulatorAdmin {
   /** The district stops sharing the user (or deletes it): 404 from now on, users.deleted. */
   deleteUser(userId: string): void {
     const { district, record } = this.existingUser(userId);
+    const schools = schoolIdsOfUser(district.user(userId));
     this.commitUser(district, record, true);
+    // Rosters follow: the user leaves every section (sections.updated each).
+    this.classes.removeFromSections(district, userId, schools, ['student', 'teacher']);
   }
 
   /** The same id is shared again: users.created. */
@@ -218,7 +180,7 @@ export class EmulatorAdmin {
     const roleNames = SCHOOL_ROLES.filter((r) => record.roles[r] !== undefined && (options.role ?? r) === r);
     const first = record.roles[roleNames[0]!] as RoleObject | undefined;
     const from = options.fromSchoolId ?? first?.school ?? first?.schools[0];
-    let moved = 0;
+    const moved: SchoolRole[] = [];
     for (const roleName of roleNames) {
       const role = record.roles[roleName] as RoleObject;
       if (from === undefined || !role.schools.includes(from)) continue;
@@ -229,11 +191,15 @@ export class EmulatorAdmin {
           e.school === from ? { ...e, school: toSchoolId } : e,
         );
       }
-      moved++;
+      moved.push(roleName);
     }
-    if (moved === 0) throw new EmulatorAdminError(400, `user ${userId} is not in school ${from ?? '(none)'}`);
+    if (from === undefined || moved.length === 0)
+      throw new EmulatorAdminError(400, `user ${userId} is not in school ${from ?? '(none)'}`);
     record.last_modified = this.now();
-    return asServed(this.commitUser(district, record, false) ?? record);
+    const after = this.commitUser(district, record, false) ?? record;
+    // As Clever would: leaving a school means leaving its sections (sections.updated each).
+    if (from !== toSchoolId) this.classes.removeFromSections(district, userId, [from], moved);
+    return asServed(after);
   }
 
   addSchool(districtId: string, input: RecordPatch = {}): SchoolRecord {
@@ -279,7 +245,7 @@ export class EmulatorAdmin {
       throw new EmulatorAdminError(404, `school ${schoolId} is unknown or already unshared`);
     const log = this.world.eventLog(district.id);
     log.append('schools', 'deleted', school, [schoolId]);
-    for (const section of iterate(district.sectionSource(schoolId)))
+    for (const section of iterate(district.classes.sectionSource(schoolId)))
       log.append('sections', 'deleted', section, [schoolId]);
     const sharedAfter = (id: string) => id !== schoolId && district.isSchoolShared(id);
     for (const user of iterate(district.userSource({ schoolId }))) {
@@ -298,7 +264,7 @@ export class EmulatorAdmin {
     district.setSchoolShared(schoolId, true);
     const log = this.world.eventLog(district.id);
     log.append('schools', 'created', district.school(schoolId)!, [schoolId]);
-    for (const section of iterate(district.sectionSource(schoolId)))
+    for (const section of iterate(district.classes.sectionSource(schoolId)))
       log.append('sections', 'created', section, [schoolId]);
     for (const user of iterate(district.userSource({ schoolId }))) {
       this.emitUserChange(district, district.user(user.id, sharedBefore), user);
@@ -319,63 +285,64 @@ export class EmulatorAdmin {
     return districtForVersion(after, 'v3.0');
   }
 
-  private sectionMembers(district: DistrictData, ids: string[] | undefined, role: SchoolRole): string[] {
-    for (const id of ids ?? []) {
-      if (district.user(id)?.roles[role] === undefined)
-        throw new EmulatorAdminError(400, `${id} is not a ${role} of district ${district.id}`);
-    }
-    return [...(ids ?? [])];
-  }
+  // ---- sections, courses and terms (admin-classes.ts) -----------------------------------------
 
   /** A new section (class) of a shared school: sections.created. */
   createSection(districtId: string, input: NewSectionInput): SectionRecord {
-    const district = this.districtById(districtId);
-    this.sharedSchoolIndex(district, input.schoolId);
-    const id = district.mintSectionId();
-    const teachers = this.sectionMembers(district, input.teacherIds, 'teacher');
-    const record: SectionRecord = {
-      id,
-      district: district.id,
-      school: input.schoolId,
-      name: input.name ?? `Section ${id.slice(-4)}`,
-      created: this.now(),
-      last_modified: this.now(),
-      sis_id: `SEC-${id.slice(-6)}`,
-      teachers,
-      students: this.sectionMembers(district, input.studentIds, 'student'),
-      ...structuredClone(input.fields ?? {}),
-    };
-    if (teachers[0] !== undefined) record.teacher = teachers[0];
-    district.putSection(record);
-    this.world.eventLog(district.id).append('sections', 'created', record, [record.school]);
-    return record;
+    return this.classes.createSection(districtId, input);
   }
 
-  private existingSection(sectionId: string): { district: DistrictData; record: SectionRecord } {
-    const district = this.districtOf(sectionId, 'section');
-    const record = district.section(sectionId);
-    if (record === undefined) throw new EmulatorAdminError(404, `unknown or deleted section ${sectionId}`);
-    return { district, record };
-  }
-
+  /** Changes fields of a section (not its school: moveSection): sections.updated. */
   updateSection(sectionId: string, patch: RecordPatch): SectionRecord {
-    if ('id' in patch || 'district' in patch || 'school' in patch)
-      throw new EmulatorAdminError(400, 'id, district and school cannot change');
-    const { district, record: before } = this.existingSection(sectionId);
-    const after = structuredClone(before);
-    applyPatch(after, patch);
-    after.last_modified = this.now();
-    district.putSection(after);
-    const previous = previousAttributes(before, after);
-    if (previous !== undefined)
-      this.world.eventLog(district.id).append('sections', 'updated', after, [after.school], previous);
-    return after;
+    return this.classes.updateSection(sectionId, patch);
   }
 
+  /** Deletes (or unshares) a section, generated or created: 404 from now on, sections.deleted. */
   deleteSection(sectionId: string): void {
-    const { district, record } = this.existingSection(sectionId);
-    district.removeSection(sectionId);
-    this.world.eventLog(district.id).append('sections', 'deleted', record, [record.school]);
+    this.classes.deleteSection(sectionId);
+  }
+
+  /** Enrols a student of the section's school: sections.updated (409 if already enrolled). */
+  enrolStudent(sectionId: string, studentId: string): SectionRecord {
+    return this.classes.enrolStudent(sectionId, studentId);
+  }
+
+  /** Drops a student from a section: sections.updated (409 if not enrolled). */
+  dropStudent(sectionId: string, studentId: string): SectionRecord {
+    return this.classes.dropStudent(sectionId, studentId);
+  }
+
+  /** Moves a section to another shared school; members not in that school leave it. sections.updated. */
+  moveSection(sectionId: string, toSchoolId: string): SectionRecord {
+    return this.classes.moveSection(sectionId, toSchoolId);
+  }
+
+  /** A new course of the district: courses.created. */
+  createCourse(districtId: string, fields: RecordPatch = {}): CourseRecord {
+    return this.classes.create('courses', districtId, fields);
+  }
+
+  updateCourse(courseId: string, patch: RecordPatch): CourseRecord {
+    return this.classes.update('courses', courseId, patch);
+  }
+
+  /** The course answers 404 and leaves the lists: courses.deleted (sections keep the id). */
+  deleteCourse(courseId: string): void {
+    this.classes.remove('courses', courseId);
+  }
+
+  /** A new term of the district: terms.created. */
+  createTerm(districtId: string, fields: RecordPatch = {}): TermRecord {
+    return this.classes.create('terms', districtId, fields) as TermRecord;
+  }
+
+  updateTerm(termId: string, patch: RecordPatch): TermRecord {
+    return this.classes.update('terms', termId, patch) as TermRecord;
+  }
+
+  /** The term answers 404 and leaves the lists: terms.deleted (sections keep the id). */
+  deleteTerm(termId: string): void {
+    this.classes.remove('terms', termId);
   }
 
   rotateToken(districtId: string): string {

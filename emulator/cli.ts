@@ -60,6 +60,11 @@ const program = new Command('clever-emulator')
     'every fourth school an early learning center (InfantToddler, Preschool)',
     false,
   )
+  .option('--no-sections', 'generate no sections, courses or terms (only admin-created sections)')
+  .option(
+    '--no-sections-scope',
+    'tokens without read:sections: section, course and term routes answer 403, /events leaves them out',
+  )
   .option('--rate-limit <n>', 'requests per token per minute', integer, EMULATOR_DEFAULTS.rateLimitPerMinute)
   .option(
     '--burst-rate-limit <requests/seconds>',
@@ -93,6 +98,8 @@ async function main(): Promise<void> {
     multiRoleShare: o.multiRoleShare,
     sendNulls: o.nulls,
     earlyLearningSchools: o.earlyLearning,
+    sections: o.sections,
+    sectionsScope: o.sectionsScope,
     rateLimitPerMinute: o.rateLimit,
     burstRateLimit: o.burstRateLimit,
     eventRetentionMs: o.eventRetentionDays * 24 * 3600 * 1000,

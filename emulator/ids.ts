@@ -15,6 +15,8 @@ export const IdKind = {
   event: 0x50,
   contact: 0x60,
   section: 0x70,
+  term: 0x80,
+  course: 0x90,
 } as const;
 export type IdKind = (typeof IdKind)[keyof typeof IdKind];
 

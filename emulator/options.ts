@@ -24,6 +24,17 @@ export interface EmulatorOptions {
   sendNulls?: boolean;
   /** Make every fourth school an early learning center (InfantToddler, Preschool, PreKindergarten). */
   earlyLearningSchools?: boolean;
+  /**
+   * Generate classes: per district two terms and a course catalog, per school sections of 20-35
+   * students with 1-2 teachers over 4-6 periods a term. Default true; false keeps the data of
+   * before (only admin-created sections, empty /courses and /terms).
+   */
+  sections?: boolean;
+  /**
+   * Whether tokens carry `read:sections`. Default true; false makes every section, course and
+   * term route answer 403 and leaves their events out of /events, as Clever does without it.
+   */
+  sectionsScope?: boolean;
   /** Requests per bearer token per fixed minute (Clever: 1,200). */
   rateLimitPerMinute?: number;
   /**
@@ -60,6 +71,8 @@ export interface ResolvedOptions {
   districtShapes: DistrictShape[];
   sendNulls: boolean;
   earlyLearningSchools: boolean;
+  sections: boolean;
+  sectionsScope: boolean;
   rateLimitPerMinute: number;
   burstRateLimit: BurstRateLimit | undefined;
   eventRetentionMs: number;
@@ -176,6 +189,8 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     districtShapes: partials.map((partial, i) => resolveShape(options, partial, i)),
     sendNulls: options.sendNulls ?? false,
     earlyLearningSchools: options.earlyLearningSchools ?? false,
+    sections: options.sections ?? true,
+    sectionsScope: options.sectionsScope ?? true,
     burstRateLimit: burst === undefined ? undefined : { ...burst },
     rateLimitPerMinute: count(
       'rateLimitPerMinute',

@@ -10,6 +10,12 @@ export const DISTRICT_TOKEN_SCOPES = [
   'read:teachers',
   'read:user_id',
 ];
+export const SECTIONS_SCOPE = 'read:sections';
+
+/** The scopes district tokens carry: all of the above, without read:sections when it is off. */
+export function districtTokenScopes(sectionsScope: boolean): string[] {
+  return DISTRICT_TOKEN_SCOPES.filter((scope) => sectionsScope || scope !== SECTIONS_SCOPE);
+}
 
 /** One entry of GET /oauth/tokens, in Clever's shape. */
 export interface TokenListEntry {
@@ -52,6 +58,7 @@ export class TokenRegistry {
     private readonly idPrefix: string,
     districts: readonly { slot: number; id: string }[],
     private readonly now: () => number,
+    private readonly scopes: readonly string[] = DISTRICT_TOKEN_SCOPES,
   ) {
     for (const d of districts) {
       const state: DistrictTokenState = {
@@ -92,7 +99,7 @@ export class TokenRegistry {
         created: state.created,
         owner: { type: 'district', id },
         access_token: state.accessToken,
-        scopes: [...DISTRICT_TOKEN_SCOPES],
+        scopes: [...this.scopes],
       });
     }
     return entries;

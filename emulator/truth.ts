@@ -3,11 +3,13 @@ import { eventForVersion } from './data/v31.js';
 import { toWireEvent } from './events.js';
 import type {
   ApiVersion,
+  CourseRecord,
   DistrictRecord,
   EventRecord,
   SchoolRecord,
   SchoolRole,
   SectionRecord,
+  TermRecord,
   UserRecord,
   UserRole,
 } from './types.js';
@@ -89,9 +91,42 @@ export class EmulatorTruth {
     return this.world.districtOf(userId)?.user(userId, undefined, this.version);
   }
 
-  /** Sections of a district (those of shared schools), or of one school. */
+  /**
+   * Sections of a district (those of shared schools), or of one school: generated and
+   * admin-created, as `/sections` and `/schools/{id}/sections` serve them. Their `students` and
+   * `teachers` are the enrollments.
+   */
   sections(districtId: string, schoolId?: string): Iterable<SectionRecord> {
-    return iterate(this.districtData(districtId).sectionSource(schoolId));
+    return iterate(this.districtData(districtId).classes.sectionSource(schoolId, this.version));
+  }
+
+  /** A served section, or undefined (unknown, deleted or of an unshared school). */
+  section(sectionId: string): SectionRecord | undefined {
+    return this.world.districtOf(sectionId)?.classes.section(sectionId, this.version);
+  }
+
+  /** Every course of a district (`/courses`). */
+  courses(districtId: string): Iterable<CourseRecord> {
+    return iterate(this.districtData(districtId).classes.courseSource());
+  }
+
+  /** Every term of a district (`/terms`). */
+  terms(districtId: string): Iterable<TermRecord> {
+    return iterate(this.districtData(districtId).classes.termSource());
+  }
+
+  /** Courses the sections of a shared school use (`/schools/{id}/courses`); empty otherwise. */
+  coursesOfSchool(schoolId: string): Iterable<CourseRecord> {
+    const district = this.world.districtOf(schoolId);
+    if (district === undefined || !district.isSchoolShared(schoolId)) return [];
+    return iterate(district.classes.coursesOfSchool(schoolId));
+  }
+
+  /** Terms the sections of a shared school use (`/schools/{id}/terms`); empty otherwise. */
+  termsOfSchool(schoolId: string): Iterable<TermRecord> {
+    const district = this.world.districtOf(schoolId);
+    if (district === undefined || !district.isSchoolShared(schoolId)) return [];
+    return iterate(district.classes.termsOfSchool(schoolId));
   }
 
   /** Retained events of a district, oldest first, as served. */

@@ -94,7 +94,10 @@ export interface DistrictRecord {
   [field: string]: unknown;
 }
 
-/** A section (class): served from what the admin API created; generated districts have none. */
+/**
+ * A section (class): generated per school (option `sections`, default on) or created through the
+ * admin API. `teacher` is the primary teacher (the first of `teachers`). v3.1 adds lms_status.
+ */
 export interface SectionRecord {
   id: string;
   district: string;
@@ -103,13 +106,43 @@ export interface SectionRecord {
   created: string;
   last_modified: string;
   sis_id: string;
-  teacher?: string;
+  subject?: string | null;
+  grade?: string | null;
+  period?: string | null;
+  section_number?: string | null;
+  course?: string | null;
+  term_id?: string | null;
+  teacher?: string | null;
   teachers: string[];
   students: string[];
+  ext?: Record<string, unknown>;
+  /** v3.1 only. */
+  lms_status?: { synced_in_lms: boolean } | null;
   [field: string]: unknown;
 }
 
-export type EventRecordType = 'districts' | 'schools' | 'users' | 'sections';
+export interface CourseRecord {
+  id: string;
+  district: string;
+  name?: string | null;
+  number?: string | null;
+  [field: string]: unknown;
+}
+
+export interface TermRecord {
+  id: string;
+  district: string;
+  name?: string | null;
+  start_date?: string | null;
+  end_date?: string | null;
+  [field: string]: unknown;
+}
+
+/** Record types of the class roster (the `read:sections` scope covers all three). */
+export type ClassRecordType = 'sections' | 'courses' | 'terms';
+export const CLASS_RECORD_TYPES: readonly ClassRecordType[] = ['sections', 'courses', 'terms'];
+
+export type EventRecordType = 'districts' | 'schools' | 'users' | ClassRecordType;
 export type EventAction = 'created' | 'updated' | 'deleted';
 export type EventType = `${EventRecordType}.${EventAction}`;
 
@@ -119,7 +152,7 @@ export interface EventRecord {
   type: EventType;
   created: string;
   data: {
-    object: UserRecord | SchoolRecord | DistrictRecord | SectionRecord;
+    object: UserRecord | SchoolRecord | DistrictRecord | SectionRecord | CourseRecord | TermRecord;
     previous_attributes?: Record<string, unknown>;
   };
   previous_attributes?: Record<string, unknown>;

@@ -7,7 +7,7 @@ import type { ResolvedOptions } from './options.js';
 import { seedToInt } from './random.js';
 import { FixedWindowRateLimiter, RateLimitBuckets } from './rate-limit.js';
 import { RequestCounter } from './stats.js';
-import { TokenRegistry } from './tokens.js';
+import { districtTokenScopes, TokenRegistry } from './tokens.js';
 
 /** Everything one emulator instance knows; shared by the HTTP layer, admin and truth views. */
 export class EmulatorWorld {
@@ -32,9 +32,16 @@ export class EmulatorWorld {
         new DistrictData(slot, this.seedInt, this.idPrefix, shape, {
           sendNulls: options.sendNulls,
           earlyLearningSchools: options.earlyLearningSchools,
+          sections: options.sections,
         }),
     );
-    this.tokens = new TokenRegistry(this.seedInt, this.idPrefix, this.districts, this.clock.now);
+    this.tokens = new TokenRegistry(
+      this.seedInt,
+      this.idPrefix,
+      this.districts,
+      this.clock.now,
+      districtTokenScopes(options.sectionsScope),
+    );
     for (const d of this.districts) {
       this.events.set(
         d.id,

@@ -51,6 +51,15 @@ export function modelIndexes(model: ModelDef): { name: string; columns: string[]
   return [...unique, ...plain];
 }
 
+/** The primary key's columns: the `id` field, or the composite `primaryKey` (Prisma `@@id`). */
+export function primaryKeyColumns(model: ModelDef): string[] {
+  const idFields = model.fields.filter((field) => field.id).map((field) => field.name);
+  const key = model.primaryKey ?? idFields;
+  if (key.length === 0) throw new Error(`${model.name} has no @id field or @@id`);
+  if (model.primaryKey && idFields.length > 0) throw new Error(`${model.name} has both @id and @@id`);
+  return key.map((name) => columnName(fieldByName(model, name).name));
+}
+
 // ---------- schema.prisma ----------
 
 function nativeType(field: FieldDef, provider: ProviderName): string {
@@ -93,6 +102,7 @@ function renderModel(model: ModelDef, database: DatabaseDef, provider: ProviderN
     }
   }
   lines.push('');
+  if (model.primaryKey) lines.push(`  @@id([${model.primaryKey.join(', ')}])`);
   for (const fields of model.indexes ?? []) lines.push(`  @@index([${fields.join(', ')}])`);
   lines.push(`  @@map("${tableName(model)}")`);
   return `model ${model.name} {\n${lines.join('\n')}\n}\n`;
@@ -228,12 +238,14 @@ function createTable(model: ModelDef, database: DatabaseDef, provider: ProviderN
   const dialect = dialects[provider];
   const table = tableName(model);
   const lines = model.fields.map((field) => columnLine(field, provider, table));
-  const idField = model.fields.find((field) => field.id);
-  if (!idField) throw new Error(`${model.name} has no @id field`);
-  if (provider !== 'sqlite') {
+  const key = primaryKeyColumns(model);
+  if (key.length > 1 && provider === 'sqlite') {
+    // Prisma's layout: SQLite keeps no name for a table-level primary key.
+    lines.push(`    PRIMARY KEY (${key.map(dialect.quote).join(', ')})`);
+  } else if (provider !== 'sqlite') {
     const clustered = provider === 'sqlserver' ? ' CLUSTERED' : '';
     lines.push(
-      `    CONSTRAINT ${dialect.quote(`${table}_pkey`)} PRIMARY KEY${clustered} (${dialect.quote(columnName(idField.name))})`,
+      `    CONSTRAINT ${dialect.quote(`${table}_pkey`)} PRIMARY KEY${clustered} (${key.map(dialect.quote).join(',')})`,
     );
   }
   const indexes = modelIndexes(model);
@@ -290,10 +302,24 @@ function addForeignKeys(model: ModelDef, database: DatabaseDef, provider: Provid
 
 /** The whole schema as one migration, in `prisma migrate diff --from-empty` layout. */
 export function renderInitMigration(database: DatabaseDef, provider: ProviderName): string {
+  return renderModelsMigration(database, provider, database.models);
+}
+
+/**
+ * The tables of `models` (new ones added to an existing database), created in the same layout,
+ * after `comment` lines: the starting text of a later migration that only adds tables.
+ */
+export function renderModelsMigration(
+  database: DatabaseDef,
+  provider: ProviderName,
+  models: ModelDef[],
+  comment: string[] = [],
+): string {
   const body = [
-    ...database.models.flatMap((model) => createTable(model, database, provider)),
-    ...database.models.flatMap((model) => createIndexes(model, provider)),
-    ...database.models.flatMap((model) => addForeignKeys(model, database, provider)),
+    ...(comment.length > 0 ? [...comment.map((line) => `-- ${line}`.trimEnd()), ''] : []),
+    ...models.flatMap((model) => createTable(model, database, provider)),
+    ...models.flatMap((model) => createIndexes(model, provider)),
+    ...models.flatMap((model) => addForeignKeys(model, database, provider)),
   ];
   if (provider !== 'sqlserver') return `${body.join('\n').trimEnd()}\n`;
   // Prisma wraps SQL Server migrations in one transaction that re-throws on error.

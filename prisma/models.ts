@@ -49,6 +49,11 @@ export interface ModelDef {
   relations?: RelationDef[];
   /** Non-unique indexes, each a list of field names. */
   indexes?: string[][];
+  /**
+   * A composite primary key (Prisma `@@id`), in key order, for models without an `id` field:
+   * the section link tables, keyed by (section, member).
+   */
+  primaryKey?: string[];
 }
 
 export interface DatabaseDef {
@@ -272,11 +277,92 @@ const Teacher: ModelDef = {
   indexes: rosterIndexes,
 };
 
+// ---------- class rosters (issue 17) ----------
+// Ids of other Clever records are Clever ids without foreign keys: Clever may share a section
+// whose course, term or teacher is not (yet) in this school's database.
+
+const Section: ModelDef = {
+  name: 'Section',
+  fields: [
+    serialId,
+    str('cleverId', 'key', { unique: true }),
+    str('cleverDistrictId', 'key'),
+    str('cleverSchoolId', 'key'),
+    str('name'),
+    optStr('subject'),
+    // Free text in Clever (no length limit), and none of them is indexed.
+    optStr('grade'),
+    optStr('period'),
+    optStr('sectionNumber'),
+    optStr('cleverCourseId', 'key'),
+    optStr('cleverTermId', 'key'),
+    optStr('primaryTeacherCleverId', 'key'),
+    optStr('sisId'),
+    optStr('lmsStatusJson'),
+    optStr('extJson'),
+    date('cleverCreated'),
+    date('cleverLastModified'),
+    ...rosterTracking,
+  ],
+  indexes: [...rosterIndexes, ['cleverCourseId'], ['cleverTermId'], ['primaryTeacherCleverId']],
+};
+
+const Course: ModelDef = {
+  name: 'Course',
+  fields: [
+    serialId,
+    str('cleverId', 'key', { unique: true }),
+    str('cleverDistrictId', 'key'),
+    str('name'),
+    optStr('number'),
+    ...rosterTracking,
+  ],
+  indexes: rosterIndexes,
+};
+
+const Term: ModelDef = {
+  name: 'Term',
+  fields: [
+    serialId,
+    str('cleverId', 'key', { unique: true }),
+    str('cleverDistrictId', 'key'),
+    str('name'),
+    // ISO dates (YYYY-MM-DD) kept as text, as students' dob.
+    optStr('startDate', 10),
+    optStr('endDate', 10),
+    ...rosterTracking,
+  ],
+  indexes: rosterIndexes,
+};
+
+/**
+ * Section links, one row per (section, member): the primary key serves "members of a section",
+ * the member index "sections of a member". Replaced set-wise, so a link's created_at is when it
+ * first appeared.
+ */
+function sectionLink(name: string, memberField: string): ModelDef {
+  return {
+    name,
+    fields: [
+      str('sectionCleverId', 'key'),
+      str(memberField, 'key'),
+      { name: 'createdAt', type: 'DateTime', default: 'now' },
+    ],
+    primaryKey: ['sectionCleverId', memberField],
+    indexes: [[memberField]],
+  };
+}
+const SectionTeacher = sectionLink('SectionTeacher', 'teacherCleverId');
+const SectionStudent = sectionLink('SectionStudent', 'studentCleverId');
+
 export const SESSION_DATABASE: DatabaseDef = {
   name: 'session',
   models: [District, School, SyncRun, SyncHistory, Lease],
 };
-export const SCHOOL_DATABASE: DatabaseDef = { name: 'school', models: [Student, Teacher] };
+export const SCHOOL_DATABASE: DatabaseDef = {
+  name: 'school',
+  models: [Student, Teacher, Section, Course, Term, SectionTeacher, SectionStudent],
+};
 export const DATABASES: DatabaseDef[] = [SESSION_DATABASE, SCHOOL_DATABASE];
 
 /** `cleverDistrictId` -> `clever_district_id`. */
@@ -286,6 +372,11 @@ export function columnName(fieldName: string): string {
 
 /** Table names: `District` -> `districts`, `SyncHistory` -> `sync_history`. */
 export function tableName(model: ModelDef): string {
-  const explicit: Record<string, string> = { SyncHistory: 'sync_history' };
+  const explicit: Record<string, string> = {
+    SyncHistory: 'sync_history',
+    // Spelled out: the link tables are named after what they hold, not by pluralizing a model.
+    SectionTeacher: 'section_teachers',
+    SectionStudent: 'section_students',
+  };
   return explicit[model.name] ?? `${columnName(model.name).replace(/^_/, '')}s`;
 }

@@ -1,13 +1,7 @@
 import { IdKind, makeId, parseId } from '../ids.js';
-import type {
-  ApiVersion,
-  DistrictRecord,
-  SchoolRecord,
-  SchoolRole,
-  SectionRecord,
-  UserRecord,
-} from '../types.js';
+import type { ApiVersion, DistrictRecord, SchoolRecord, SchoolRole, UserRecord } from '../types.js';
 import { SCHOOL_ROLES } from '../types.js';
+import { ClassData } from './class-data.js';
 import { type GenerationContext, generateDistrict, generateSchool, generateUser } from './generate.js';
 import { DistrictLayout, type DistrictShape } from './layout.js';
 import { arraySource, mergeSources, progressionSource, type SortedSource } from './sorted.js';
@@ -18,6 +12,8 @@ import { type UserQuery, userMatches, visibleUser } from './visibility.js';
 export interface GenerationFlags {
   sendNulls: boolean;
   earlyLearningSchools: boolean;
+  /** Generate sections, courses and terms (option `sections`). */
+  sections: boolean;
 }
 
 interface StoredUser {
@@ -37,9 +33,8 @@ export class DistrictData {
   private readonly userOverlay = new Map<string, StoredUser>();
   private readonly schoolOverlay = new Map<string, SchoolRecord>();
   private readonly unsharedSchools = new Set<string>();
-  /** Sections created through the admin API, by id (deleted ones removed). */
-  private readonly sections = new Map<string, SectionRecord>();
-  private createdSections = 0;
+  /** Sections, courses and terms (generated with option `sections`, plus admin changes). */
+  readonly classes: ClassData;
   private createdUsers = 0;
   private createdSchools = 0;
   private districtRecord: DistrictRecord | undefined;
@@ -50,7 +45,7 @@ export class DistrictData {
     seedInt: number,
     private readonly idPrefix: string,
     shape: DistrictShape,
-    flags: GenerationFlags = { sendNulls: false, earlyLearningSchools: false },
+    flags: GenerationFlags = { sendNulls: false, earlyLearningSchools: false, sections: false },
   ) {
     this.id = makeId(idPrefix, slot, IdKind.district, 0);
     this.layout = new DistrictLayout(shape, seedInt, slot);
@@ -60,8 +55,13 @@ export class DistrictData {
       idPrefix,
       districtId: this.id,
       schoolId: (index) => makeId(idPrefix, slot, IdKind.school, index),
-      ...flags,
+      sendNulls: flags.sendNulls,
+      earlyLearningSchools: flags.earlyLearningSchools,
     };
+    this.classes = new ClassData(
+      { ctx: this.ctx, layout: this.layout, isSchoolShared: (id) => this.isSchoolShared(id) },
+      flags.sections,
+    );
   }
 
   /** The district record as `version` serves it (default: the full v3.1 record). */
@@ -224,32 +224,5 @@ export class DistrictData {
     if (!placement.schoolIndices.some((s) => this.isShared(this.ctx.schoolId(s)))) return undefined;
     const record = this.generated(index, version)!;
     return visibleUser(record, this.isShared);
-  }
-
-  // ---- sections (admin-created only) ------------------------------------------------------
-
-  mintSectionId(): string {
-    return makeId(this.idPrefix, this.slot, IdKind.section, this.createdSections++);
-  }
-
-  section(sectionId: string): SectionRecord | undefined {
-    const section = this.sections.get(sectionId);
-    return section === undefined || !this.isSchoolShared(section.school) ? undefined : section;
-  }
-
-  putSection(record: SectionRecord): void {
-    this.sections.set(record.id, record);
-  }
-
-  removeSection(sectionId: string): void {
-    this.sections.delete(sectionId);
-  }
-
-  /** Sections in id order (all, or one school's), skipping those of unshared schools. */
-  sectionSource(schoolId?: string): SortedSource<SectionRecord> {
-    const listed = [...this.sections.values()].filter(
-      (s) => this.isSchoolShared(s.school) && (schoolId === undefined || s.school === schoolId),
-    );
-    return arraySource(listed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
   }
 }

@@ -45,7 +45,7 @@ export interface GenerationContext {
 const SALT = { district: 1, school: 2, user: 3 } as const;
 const EPOCH_2018_07 = Date.UTC(2018, 6, 1);
 const YEAR_MS = 365 * 24 * 3600 * 1000;
-const SCHOOL_YEAR = { start_date: '2024-08-19T00:00:00.000Z', end_date: '2025-06-13T00:00:00.000Z' };
+export const SCHOOL_YEAR = { start_date: '2024-08-19T00:00:00.000Z', end_date: '2025-06-13T00:00:00.000Z' };
 const SCHOOL_LEVELS = [
   {
     suffix: 'Elementary School',
@@ -83,7 +83,7 @@ const RACES = [
   '',
 ] as const;
 
-function timestamps(r: Rng): { created: string; last_modified: string } {
+export function timestamps(r: Rng): { created: string; last_modified: string } {
   const created = EPOCH_2018_07 + r.int(3 * YEAR_MS);
   return {
     created: new Date(created).toISOString(),
@@ -132,12 +132,15 @@ function location(r: Rng): LocationRecord | undefined {
   return loc as LocationRecord;
 }
 
-type SchoolLevel = (typeof SCHOOL_LEVELS)[number] | typeof EARLY_LEARNING;
+export type SchoolLevel = (typeof SCHOOL_LEVELS)[number] | typeof EARLY_LEARNING;
 
-function schoolLevel(ctx: GenerationContext, index: number): SchoolLevel {
-  const levels: readonly SchoolLevel[] = ctx.earlyLearningSchools
-    ? [EARLY_LEARNING, ...SCHOOL_LEVELS]
-    : SCHOOL_LEVELS;
+/** The levels schools cycle through (early learning centers first, when the option is on). */
+export function schoolLevels(earlyLearningSchools: boolean): readonly SchoolLevel[] {
+  return earlyLearningSchools ? [EARLY_LEARNING, ...SCHOOL_LEVELS] : SCHOOL_LEVELS;
+}
+
+export function schoolLevel(ctx: GenerationContext, index: number): SchoolLevel {
+  const levels = schoolLevels(ctx.earlyLearningSchools);
   return levels[index % levels.length]!;
 }
 

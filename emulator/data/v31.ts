@@ -2,14 +2,21 @@
  * What Data API v3.1 adds to v3.0 (Clever's v3.0 and v3.1 definitions differ only in these
  * fields): students gain preferred_name, disability, frl_status, gifted_status, home_language,
  * home_language_code, iep_status and section_504_status; users gain lms_status; districts gain
- * last_attendance_sync, lms_state and lms_type. Schools, teachers, staff and enrollments are the
- * same in both versions.
+ * last_attendance_sync, lms_state and lms_type; sections gain lms_status. Schools, teachers, staff,
+ * enrollments, courses and terms are the same in both versions.
  *
  * The generated values come from their own random stream, so adding them never changes a v3.0
  * field: a v3.0 record is exactly its v3.1 record without these fields.
  */
 import { Rng } from '../random.js';
-import type { ApiVersion, DistrictRecord, EventRecord, StudentRoleRecord, UserRecord } from '../types.js';
+import type {
+  ApiVersion,
+  DistrictRecord,
+  EventRecord,
+  SectionRecord,
+  StudentRoleRecord,
+  UserRecord,
+} from '../types.js';
 import { FIRST_NAMES, LAST_NAMES } from './names.js';
 
 export const V31_STUDENT_FIELDS = [
@@ -24,6 +31,7 @@ export const V31_STUDENT_FIELDS = [
 ] as const;
 export const V31_USER_FIELDS = ['lms_status'] as const;
 export const V31_DISTRICT_FIELDS = ['last_attendance_sync', 'lms_state', 'lms_type'] as const;
+export const V31_SECTION_FIELDS = ['lms_status'] as const;
 
 const SALT = { student: 101, user: 102, district: 103 } as const;
 
@@ -142,6 +150,11 @@ export function districtForVersion<T extends Partial<DistrictRecord>>(district: 
   return version === 'v3.1' ? district : (without(district, V31_DISTRICT_FIELDS) as T);
 }
 
+/** A section (or a deep partial of one) as `version` serves it: v3.0 has no lms_status. */
+export function sectionForVersion<T extends Partial<SectionRecord>>(section: T, version: ApiVersion): T {
+  return version === 'v3.1' ? section : (without(section, V31_SECTION_FIELDS) as T);
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -173,7 +186,9 @@ export function eventForVersion(event: EventRecord, version: ApiVersion): EventR
       ? userForVersion(value as Partial<UserRecord>, version)
       : recordType === 'districts'
         ? districtForVersion(value as Partial<DistrictRecord>, version)
-        : value;
+        : recordType === 'sections'
+          ? sectionForVersion(value as Partial<SectionRecord>, version)
+          : value;
   const data: EventRecord['data'] = {
     object: cut(event.data.object as never) as EventRecord['data']['object'],
   };

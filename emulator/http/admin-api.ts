@@ -29,6 +29,8 @@ const newSection = z.object({
   studentIds: z.array(z.string()).optional(),
   fields: record.optional(),
 });
+const student = z.object({ studentId: z.string() });
+const sectionMove = z.object({ toSchoolId: z.string() });
 const clock = z.object({ advanceMs: z.number().min(0) });
 const events = z.object({ enabled: z.boolean() });
 
@@ -70,6 +72,26 @@ const ROUTES: Record<string, AdminHandler> = {
   'PATCH /sections/{id}': (a, _w, id, body) => json(200, { data: a.updateSection(id, parse(record, body)) }),
   'DELETE /sections/{id}': (a, _w, id) => {
     a.deleteSection(id);
+    return ok();
+  },
+  'POST /sections/{id}/enrol': (a, _w, id, body) =>
+    json(200, { data: a.enrolStudent(id, parse(student, body).studentId) }),
+  'POST /sections/{id}/drop': (a, _w, id, body) =>
+    json(200, { data: a.dropStudent(id, parse(student, body).studentId) }),
+  'POST /sections/{id}/move': (a, _w, id, body) =>
+    json(200, { data: a.moveSection(id, parse(sectionMove, body).toSchoolId) }),
+  'POST /districts/{id}/courses': (a, _w, id, body) =>
+    json(201, { data: a.createCourse(id, parse(record, body ?? {})) }),
+  'PATCH /courses/{id}': (a, _w, id, body) => json(200, { data: a.updateCourse(id, parse(record, body)) }),
+  'DELETE /courses/{id}': (a, _w, id) => {
+    a.deleteCourse(id);
+    return ok();
+  },
+  'POST /districts/{id}/terms': (a, _w, id, body) =>
+    json(201, { data: a.createTerm(id, parse(record, body ?? {})) }),
+  'PATCH /terms/{id}': (a, _w, id, body) => json(200, { data: a.updateTerm(id, parse(record, body)) }),
+  'DELETE /terms/{id}': (a, _w, id) => {
+    a.deleteTerm(id);
     return ok();
   },
   'POST /districts/{id}/rotate-token': (a, _w, id) => {

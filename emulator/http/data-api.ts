@@ -2,9 +2,10 @@ import type { DistrictData } from '../data/district.js';
 import { arraySource, type SortedSource } from '../data/sorted.js';
 import { eventForVersion } from '../data/v31.js';
 import { toWireEvent } from '../events.js';
-import type { ApiVersion, EventRecord, SchoolRole, SectionRecord, UserRole } from '../types.js';
-import { SCHOOL_ROLES, USER_ROLES } from '../types.js';
+import type { ApiVersion, EventRecord, SchoolRole, UserRole } from '../types.js';
+import { CLASS_RECORD_TYPES, SCHOOL_ROLES, USER_ROLES } from '../types.js';
 import type { EmulatorWorld } from '../world.js';
+import { CLASS_ROUTES } from './classes-api.js';
 import { listResponse } from './paging.js';
 import { type ApiResponse, errorJson, json } from './respond.js';
 
@@ -38,8 +39,12 @@ function roleParam(query: URLSearchParams, allowed: readonly string[]): UserRole
   return role as UserRole;
 }
 
-function emptyList(request: DataRequest): ApiResponse {
-  return listResponse(request, arraySource<{ id: string }>([]), () => '');
+/** Without read:sections, section, course and term events are not served. */
+function visibleEvent(world: EmulatorWorld, event: EventRecord): boolean {
+  return (
+    world.options.sectionsScope ||
+    !(CLASS_RECORD_TYPES as readonly string[]).includes(event.type.split('.')[0]!)
+  );
 }
 
 function eventsList(request: DataRequest): ApiResponse {
@@ -58,19 +63,12 @@ function eventsList(request: DataRequest): ApiResponse {
   const recordTypes = query.getAll('record_type').filter(Boolean);
   const events = log
     .retained()
+    .filter((e) => visibleEvent(world, e))
     .filter((e) => school === undefined || e.schoolIds.includes(school))
     .filter((e) => recordTypes.length === 0 || recordTypes.includes(e.type.split('.')[0]!))
     .map((e) => eventForVersion(toWireEvent(e), request.version));
   const source: SortedSource<EventRecord> = arraySource(events);
   return listResponse(request, source, (e) => `${request.versionPrefix}/events/${e.id}`);
-}
-
-function sectionsList(request: DataRequest, schoolId?: string): ApiResponse {
-  return listResponse(
-    request,
-    request.district.sectionSource(schoolId),
-    (s: SectionRecord) => `${request.versionPrefix}/sections/${s.id}`,
-  );
 }
 
 /** Data API routes by template; every one is scoped to the bearer token's district. */
@@ -96,10 +94,6 @@ export const DATA_ROUTES: Record<string, Handler> = {
   '/schools/{id}/district': (r) =>
     r.id !== undefined && r.district.school(r.id) !== undefined
       ? single(`${r.versionPrefix}/districts/${r.district.id}`, r.district.district(r.version))
-      : notFound('school', r.id),
-  '/schools/{id}/sections': (r) =>
-    r.id !== undefined && r.district.school(r.id) !== undefined
-      ? sectionsList(r, r.id)
       : notFound('school', r.id),
   '/schools/{id}/users': (r) => {
     if (r.id === undefined || r.district.school(r.id) === undefined) return notFound('school', r.id);
@@ -140,19 +134,9 @@ export const DATA_ROUTES: Record<string, Handler> = {
     if (r.world.eventsEnabled.get(r.district.id) !== true)
       return errorJson(403, 'events are not enabled for this district');
     const event = r.id === undefined ? undefined : r.world.eventLog(r.district.id).get(r.id);
-    return event === undefined
+    return event === undefined || !visibleEvent(r.world, event)
       ? notFound('event', r.id)
       : single(`${r.versionPrefix}/events/${event.id}`, eventForVersion(toWireEvent(event), r.version));
   },
-  // Sections exist only once the admin API creates them (generated districts have none).
-  '/sections': (r) => sectionsList(r),
-  '/sections/{id}': (r) => {
-    const section = r.id === undefined ? undefined : r.district.section(r.id);
-    return section === undefined
-      ? notFound('section', r.id)
-      : single(`${r.versionPrefix}/sections/${section.id}`, section);
-  },
-  // Later sync stages read these; the emulated districts have none yet.
-  '/terms': emptyList,
-  '/courses': emptyList,
+  ...CLASS_ROUTES,
 };

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { DISTRICT_TOKEN_SCOPES } from '../tokens.js';
+import { districtTokenScopes } from '../tokens.js';
 import type { EmulatorWorld } from '../world.js';
 import { type ApiResponse, errorJson, json } from './respond.js';
 
@@ -96,7 +96,7 @@ export async function issueToken(world: EmulatorWorld, req: IncomingMessage, url
     access_token: world.tokens.issueClientCredentials(district, ttl),
     token_type: 'bearer',
     expires_in: ttl,
-    scope: DISTRICT_TOKEN_SCOPES.join(' '),
+    scope: districtTokenScopes(world.options.sectionsScope).join(' '),
     owner: { type: 'district', id: district },
   });
 }

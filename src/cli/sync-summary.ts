@@ -17,6 +17,8 @@ export interface SyncReport {
   recordsPerSecond: number;
   schools: { total: number; completed: number; failed: number; skipped: number };
   counts: SyncRunResult['counts'];
+  /** Per roster, and the section links as `enrollments`. */
+  byEntity: SyncRunResult['byEntity'];
   clever: Pick<
     CleverApiMetrics,
     'requests' | 'retries' | 'rateLimited' | 'rateLimitWaits' | 'rateLimitWaitMs'
@@ -44,6 +46,7 @@ export function buildSyncReport(result: SyncRunResult, metrics: CleverApiMetrics
       skipped: result.schoolsSkipped,
     },
     counts: result.counts,
+    byEntity: result.byEntity,
     clever: {
       requests: metrics.requests,
       retries: metrics.retries,
@@ -102,19 +105,35 @@ export function formatSyncReport(report: SyncReport): string {
     'invalid',
     'failed',
   ];
-  const lines = [
-    formatTable(headers, rows),
-    '',
+  const lines = [formatTable(headers, rows), '', ...formatByEntity(report.byEntity)];
+  lines.push(
     `Run ${report.runId}: ${report.status}${report.dryRun ? ' (dry run: nothing written)' : ''} in ${formatDuration(report.durationMs)}` +
       ` - schools ${report.schools.completed}/${report.schools.total} done, ${report.schools.failed} failed, ${report.schools.skipped} skipped` +
       ` - ${report.recordsPerSecond} records/s`,
     `Clever: ${report.clever.requests} requests, ${report.clever.retries} retries, ${report.clever.rateLimitWaits} rate-limit waits (${formatDuration(report.clever.rateLimitWaitMs)})`,
-  ];
+  );
   const attention = needsAttention({ ...outcomeFromSummary(report), error: report.error }, cliForceHint);
   if (attention.length > 0) lines.push('', ...formatAttention(attention));
   if (report.warnings.length > 0)
     lines.push('', 'Warnings:', ...report.warnings.slice(0, 20).map((w) => `  - ${w}`));
   return lines.join('\n');
+}
+
+const ENTITY_ORDER = ['students', 'teachers', 'sections', 'courses', 'terms', 'enrollments'] as const;
+
+/**
+ * Totals per roster, when more than students and teachers synced: one line each, enrollments
+ * (section links) last, where "created" is links added and "archived" links removed.
+ */
+export function formatByEntity(byEntity: SyncReport['byEntity']): string[] {
+  const present = ENTITY_ORDER.filter((entity) => byEntity[entity] !== undefined);
+  if (!present.some((entity) => entity !== 'students' && entity !== 'teachers')) return [];
+  const rows: Cell[][] = present.map((entity) => {
+    const c = byEntity[entity]!;
+    return [entity, c.processed, c.created, c.updated, c.archived, c.restored, c.invalid, c.failed];
+  });
+  const headers = ['roster', 'processed', 'created', 'updated', 'archived', 'restored', 'invalid', 'failed'];
+  return [formatTable(headers, rows), ''];
 }
 
 /** The "Needs attention" block of the CLI: at most 20 lines, each to act on. */

@@ -1,3 +1,4 @@
+import { ROSTER_ENTITY_NAMES, type RosterEntity } from '../domain/index.js';
 import type { Settings } from './settings.js';
 
 /** The typed configuration every service receives from the composition root. */
@@ -37,6 +38,8 @@ export interface AppConfig {
     archiveGuardFraction: number;
     leaseSeconds: number;
     eventsEnabled: boolean;
+    /** The rosters to sync (SYNC_ENTITIES; default all). */
+    entities: readonly RosterEntity[];
     /** How the timer and the manual trigger run a sync (docs/scaling.md). */
     dispatchMode: 'in-process' | 'queued-run' | 'queue';
     /** One message per school (`queue` mode). */
@@ -104,6 +107,7 @@ export function toAppConfig(s: Settings): AppConfig {
       archiveGuardFraction: s.SYNC_ARCHIVE_GUARD_FRACTION,
       leaseSeconds: s.SYNC_LEASE_SECONDS,
       eventsEnabled: s.SYNC_EVENTS_ENABLED,
+      entities: s.SYNC_ENTITIES ?? ROSTER_ENTITY_NAMES,
       dispatchMode: s.SYNC_DISPATCH_MODE,
       queueName: s.SYNC_QUEUE_NAME,
       runQueueName: s.SYNC_RUN_QUEUE_NAME,

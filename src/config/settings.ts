@@ -202,6 +202,17 @@ export const SETTINGS = {
     description:
       'Function key `npm run serve` (the local runner) accepts as x-functions-key or ?code=; a random key is generated and shown once when unset.',
   },
+  SYNC_ENTITIES: {
+    schema: commaList
+      .pipe(
+        z
+          .array(z.enum(['students', 'teachers', 'sections', 'courses', 'terms']))
+          .min(1, 'name at least one of students, teachers, sections, courses, terms'),
+      )
+      .optional(),
+    description:
+      'Comma-separated rosters to sync: students, teachers, sections (with their enrollments), courses, terms. Unset = all of them; class rosters a district does not share (403) are skipped with one warning.',
+  },
   SYNC_EVENTS_ENABLED: {
     schema: bool.default(true),
     description:

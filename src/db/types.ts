@@ -5,8 +5,11 @@
  */
 
 import type {
+  LinkChanges,
+  LinkKind,
   RosterEntity,
   RosterRow,
+  SectionMembers,
   SyncCounts,
   SyncEntity,
   SyncRunHeader,
@@ -256,6 +259,34 @@ export interface SchoolRosterRepository {
   iterateActiveCleverIds(entity: RosterEntity, pageSize?: number): AsyncIterable<string[]>;
   /** Beginning-of-year mode: hard-deletes rows inactive since before `inactiveSince`. */
   deleteInactive(entity: RosterEntity, inactiveSince: Date): Promise<number>;
+  /** Which of these Clever ids are active rows of the entity's table. */
+  activeAmong(entity: RosterEntity, cleverIds: string[]): Promise<Set<string>>;
+  /** Active courses or terms that no active section uses any more (ascending Clever ids). */
+  unreferenced(entity: 'courses' | 'terms'): Promise<string[]>;
+
+  // ---------- section links (section_teachers, section_students) ----------
+
+  /**
+   * Makes each listed section's links of `kind` exactly its `memberIds`: inserts the added links
+   * and deletes the removed ones (set-wise, never delete-all-and-insert; an unchanged link is not
+   * written). Sections not listed are left alone. Duplicate member ids count once; a section
+   * listed twice keeps its last list. `listed` counts the distinct links given. One transaction
+   * per chunk of sections.
+   */
+  replaceSectionLinks(kind: LinkKind, sections: SectionMembers[]): Promise<LinkChanges>;
+  /** Same classification as `replaceSectionLinks` without writing anything (dry run). */
+  planSectionLinks(kind: LinkKind, sections: SectionMembers[]): Promise<LinkChanges>;
+  /**
+   * Deletes links whose section or member row exists and is inactive (archived). A section or
+   * member this database has no row for keeps its links. Returns how many of each kind it deleted.
+   */
+  pruneLinks(): Promise<Record<LinkKind, number>>;
+  countLinks(kind: LinkKind): Promise<number>;
+  /** Every link of `kind`, ordered by section then member id, a page at a time. */
+  iterateSectionLinks(
+    kind: LinkKind,
+    pageSize?: number,
+  ): AsyncIterable<{ sectionId: string; memberId: string }[]>;
 }
 
 export interface SchoolDatabaseRef {

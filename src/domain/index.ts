@@ -1,5 +1,24 @@
 /** Types and pure helpers every layer shares (docs/architecture.md, "Domain"). */
-export type { RosterEntity, RosterRow, StudentRow, TeacherRow } from './roster.js';
+export {
+  addLinkChanges,
+  CLASS_ENTITIES,
+  type ClassEntity,
+  type CourseRow,
+  LINK_KINDS,
+  type LinkChanges,
+  type LinkKind,
+  noLinkChanges,
+  ROSTER_ENTITY_NAMES,
+  type RosterEntity,
+  type RosterRow,
+  type SectionMembers,
+  type SectionRow,
+  type StudentRow,
+  type TeacherRow,
+  type TermRow,
+  USER_ENTITIES,
+  type UserEntity,
+} from './roster.js';
 export {
   addCounts,
   type SyncCounts,

@@ -3,7 +3,22 @@
  * records by the engine (src/sync/mapping.ts) and stored by the school databases (src/db/school).
  */
 
-export type RosterEntity = 'students' | 'teachers';
+/** The user tables (students, teachers): synced from `/schools/{id}/users`. */
+export type UserEntity = 'students' | 'teachers';
+/** The class tables: synced from `/schools/{id}/sections|courses|terms` (issue 17). */
+export type ClassEntity = 'sections' | 'courses' | 'terms';
+/** Every table of a school database that holds Clever records (not the section links). */
+export type RosterEntity = UserEntity | ClassEntity;
+/** In sync order: users first, then sections and the courses and terms they reference. */
+export const ROSTER_ENTITY_NAMES: readonly RosterEntity[] = [
+  'students',
+  'teachers',
+  'sections',
+  'courses',
+  'terms',
+];
+export const USER_ENTITIES: readonly UserEntity[] = ['students', 'teachers'];
+export const CLASS_ENTITIES: readonly ClassEntity[] = ['sections', 'courses', 'terms'];
 
 /** Columns common to students and teachers, as mapped from Clever. */
 interface RosterRowBase {
@@ -64,4 +79,85 @@ export interface TeacherRow extends RosterRowBase {
   title: string | null;
 }
 
-export type RosterRow<E extends RosterEntity> = E extends 'students' ? StudentRow : TeacherRow;
+/** A Clever section (class) of the school. Ids of other records are Clever ids (no foreign keys). */
+export interface SectionRow {
+  cleverId: string;
+  cleverDistrictId: string;
+  cleverSchoolId: string;
+  name: string;
+  subject: string | null;
+  grade: string | null;
+  period: string | null;
+  sectionNumber: string | null;
+  cleverCourseId: string | null;
+  /** Clever `term_id` (v3.0 and v3.1). */
+  cleverTermId: string | null;
+  /** Clever `teacher`: the primary teacher's Clever id. */
+  primaryTeacherCleverId: string | null;
+  sisId: string | null;
+  /** Data API v3.1 `lms_status` as JSON text. */
+  lmsStatusJson: string | null;
+  extJson: string | null;
+  cleverCreated: Date | null;
+  cleverLastModified: Date | null;
+}
+
+/** A Clever course (district-wide in Clever; each school database keeps those its sections use). */
+export interface CourseRow {
+  cleverId: string;
+  cleverDistrictId: string;
+  name: string;
+  number: string | null;
+}
+
+/** A Clever term (district-wide in Clever; each school database keeps those its sections use). */
+export interface TermRow {
+  cleverId: string;
+  cleverDistrictId: string;
+  name: string;
+  /** ISO dates (YYYY-MM-DD) as Clever sends them; null when missing or not a date. */
+  startDate: string | null;
+  endDate: string | null;
+}
+
+export type RosterRow<E extends RosterEntity> = E extends 'students'
+  ? StudentRow
+  : E extends 'teachers'
+    ? TeacherRow
+    : E extends 'sections'
+      ? SectionRow
+      : E extends 'courses'
+        ? CourseRow
+        : TermRow;
+
+/**
+ * Section membership tables: `section_teachers` and `section_students` (enrollments), one row per
+ * (section Clever id, member Clever id). Replaced set-wise per section, never delete-all-and-insert.
+ */
+export type LinkKind = 'teachers' | 'students';
+export const LINK_KINDS: readonly LinkKind[] = ['teachers', 'students'];
+
+/** One section's complete member list of one kind, as Clever lists it. */
+export interface SectionMembers {
+  sectionId: string;
+  memberIds: string[];
+}
+
+/** What a set-wise replacement did (or, in a dry run, would do). */
+export interface LinkChanges {
+  /** Links Clever listed (after de-duplication). */
+  listed: number;
+  added: number;
+  removed: number;
+}
+
+export function noLinkChanges(): LinkChanges {
+  return { listed: 0, added: 0, removed: 0 };
+}
+
+export function addLinkChanges(into: LinkChanges, more: LinkChanges): LinkChanges {
+  into.listed += more.listed;
+  into.added += more.added;
+  into.removed += more.removed;
+  return into;
+}

@@ -3,7 +3,16 @@
  * stores them, the triggers, the CLI and telemetry report them. Types and pure helpers only.
  */
 
-export type SyncEntity = 'districts' | 'schools' | 'students' | 'teachers';
+/** What a SyncHistory row counts: `enrollments` counts section links (teachers and students). */
+export type SyncEntity =
+  | 'districts'
+  | 'schools'
+  | 'students'
+  | 'teachers'
+  | 'sections'
+  | 'courses'
+  | 'terms'
+  | 'enrollments';
 export type SyncType = 'Full' | 'Incremental';
 /**
  * `Held`: the mass-archive guard kept archives back. `Skipped`: a run whose every part another run

@@ -22,7 +22,10 @@ export interface SchoolProgress {
   status: string;
   /** `Full`, `Incremental` or `Reconciliation`. */
   syncType: string | null;
+  /** Roster rows (students, teachers, sections, courses, terms). */
   counts: SyncCounts;
+  /** Per roster, and the section links as `enrollments` (created = added, archived = removed). */
+  byEntity?: Record<string, SyncCounts>;
   error?: string | undefined;
 }
 
@@ -147,6 +150,7 @@ function schoolProgress(school: StoredSchool): SchoolProgress {
     status: school.status,
     syncType: school.syncType,
     counts: school.counts,
+    ...(school.byEntity ? { byEntity: school.byEntity } : {}),
     ...(school.error ? { error: school.error } : {}),
   };
 }
@@ -167,6 +171,7 @@ export function outcomeFromSummary(summary: unknown): StoredOutcome {
           status: String(s.status ?? 'unknown'),
           syncType: typeof s.syncType === 'string' ? s.syncType : null,
           counts: countsOf(s.counts),
+          ...(isRecord(s.byEntity) ? { byEntity: byEntityOf(s.byEntity) } : {}),
           error: typeof s.error === 'string' ? s.error : undefined,
           heldReasons: s.status === 'Held' ? strings(s.warnings) : undefined,
         }),
@@ -238,10 +243,20 @@ function schoolFromHistory(
     cleverSchoolId,
     status,
     syncType: latest[0]?.syncType ?? null,
-    counts: sumCounts(rows.map((r) => r.counts)),
+    counts: sumCounts(rows.filter((r) => r.entity !== 'enrollments').map((r) => r.counts)),
+    byEntity: Object.fromEntries(
+      [...new Set(rows.map((r) => r.entity))].map((entity) => [
+        entity,
+        sumCounts(rows.filter((r) => r.entity === entity).map((r) => r.counts)),
+      ]),
+    ),
     error: status === 'Failed' ? error : undefined,
     heldReasons: status === 'Held' ? latest.flatMap((r) => strings(parseJson(r.warningsJson))) : undefined,
   };
+}
+
+function byEntityOf(value: Record<string, unknown>): Record<string, SyncCounts> {
+  return Object.fromEntries(Object.entries(value).map(([entity, counts]) => [entity, countsOf(counts)]));
 }
 
 function countsOf(value: unknown): SyncCounts {

@@ -8,6 +8,7 @@ import type { CleverTokenProvider } from '../clever/auth/index.js';
 import type { AppConfig } from '../config/index.js';
 import type { SchoolDatabaseProvider, SchoolRecord, SessionRepository } from '../db/index.js';
 import type {
+  LinkChanges,
   RosterEntity,
   SyncCounts,
   SyncRunHeader,
@@ -18,6 +19,7 @@ import type {
 } from '../domain/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { IdSelector } from './plan/selector.js';
+import type { EntityCounts } from './report/entity-counts.js';
 
 /** An alert for operators: the composition root forwards it to Application Insights (trackEvent). */
 export interface SyncAlert {
@@ -63,7 +65,8 @@ export interface SyncServiceDeps {
   config: Pick<
     AppConfig['sync'],
     'maxConcurrentSchools' | 'pageSize' | 'archiveGuardFraction' | 'leaseSeconds' | 'eventsEnabled'
-  >;
+  > &
+    Partial<Pick<AppConfig['sync'], 'entities'>>;
   /** AppConfig.clever.districtIds: restricts which districts are synced (undefined = all connected). */
   districtIds?: string[] | undefined;
   logger: Logger;
@@ -156,10 +159,16 @@ export interface SchoolSyncPlan {
   newSchool: boolean;
   students: EntityPlan;
   teachers: EntityPlan;
+  sections: EntityPlan;
+  courses: EntityPlan;
+  terms: EntityPlan;
+  /** Section links a real run would add and remove. */
+  enrollments: LinkChanges;
 }
 
 export interface EntitySyncResult {
-  entity: RosterEntity;
+  /** A roster, or `enrollments`: the section links (teachers and students of each section). */
+  entity: RosterEntity | 'enrollments';
   syncType: SyncType;
   status: Exclude<SyncStatus, 'Running' | 'Abandoned' | 'PartiallySucceeded'>;
   counts: SyncCounts;
@@ -238,7 +247,10 @@ export interface SyncRunResult extends SyncRunHeader {
   schoolsCompleted: number;
   schoolsFailed: number;
   schoolsSkipped: number;
+  /** Roster rows (students, teachers, sections, courses, terms); enrollments are in `byEntity`. */
   counts: SyncCounts;
+  /** Per roster and for the section links (`enrollments`). */
+  byEntity: EntityCounts;
   warnings: string[];
   error?: string;
 }

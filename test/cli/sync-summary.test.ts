@@ -42,7 +42,7 @@ function district(cleverDistrictId: string, over: Partial<DistrictSyncResult> = 
   };
 }
 
-function run(districts: DistrictSyncResult[]): SyncRunResult {
+function run(districts: DistrictSyncResult[], byEntity: SyncRunResult['byEntity'] = {}): SyncRunResult {
   return {
     runId: 'run-1',
     scope: 'all',
@@ -60,6 +60,7 @@ function run(districts: DistrictSyncResult[]): SyncRunResult {
     schoolsFailed: 1,
     schoolsSkipped: 0,
     counts: zero,
+    byEntity,
     warnings: [],
   };
 }
@@ -103,5 +104,41 @@ describe('the sync summary names what needs attention, with the command that act
       buildSyncReport(run([district('d1', { schools: [school('s1')] })]), metrics),
     );
     expect(text).not.toContain('Needs attention');
+  });
+
+  it('shows a table per roster when class rosters synced, enrollments last', () => {
+    const counts = (processed: number, created: number, archived = 0) => ({
+      ...zero,
+      processed,
+      created,
+      archived,
+    });
+    const text = formatSyncReport(
+      buildSyncReport(
+        run([district('d1', { schools: [school('s1')] })], {
+          students: counts(60, 60),
+          teachers: counts(4, 4),
+          sections: counts(12, 12),
+          enrollments: counts(390, 388, 2),
+        }),
+        metrics,
+      ),
+    );
+    const table = text.slice(text.indexOf('roster'));
+    const lines = table.split('\n');
+    expect(lines[0]).toMatch(/^roster\s+processed\s+created\s+updated\s+archived/);
+    expect(lines.find((l) => l.startsWith('sections'))).toMatch(/^sections\s+12\s+12\s+0\s+0/);
+    expect(lines.find((l) => l.startsWith('enrollments'))).toMatch(/^enrollments\s+390\s+388\s+0\s+2/);
+    expect(table.indexOf('enrollments')).toBeGreaterThan(table.indexOf('sections'));
+  });
+
+  it('keeps the summary as it was when only students and teachers synced', () => {
+    const text = formatSyncReport(
+      buildSyncReport(
+        run([district('d1', { schools: [school('s1')] })], { students: zero, teachers: zero }),
+        metrics,
+      ),
+    );
+    expect(text).not.toMatch(/^roster/m);
   });
 });

@@ -16,15 +16,18 @@ import { rosterTable } from '../../src/db/base/roster-columns.js';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
 import { migrationsDirectory, projectRoot } from '../../src/db/migrate/files.js';
 import {
+  courseRow,
   createPostgresSchema,
   createSqlServerDatabase,
   postgresAvailable,
   postgresQuery,
+  sectionRow,
   sqlserverAvailable,
   sqlserverQuery,
   studentRow,
   teacherRow,
   tempDir,
+  termRow,
 } from './support.js';
 
 interface DmmfField {
@@ -46,7 +49,13 @@ interface DmmfModel {
 }
 interface Dmmf {
   models: DmmfModel[];
-  indexes: { model: string; type: string; dbName?: string | null; fields: { name: string }[] }[];
+  indexes: {
+    model: string;
+    type: string;
+    isDefinedOnField?: boolean;
+    dbName?: string | null;
+    fields: { name: string }[];
+  }[];
 }
 
 interface TableShape {
@@ -108,6 +117,11 @@ function expectedShapes(dmmf: Dmmf, provider: string): Record<string, TableShape
       shape.columns[column(field.name)] = { type: columnType(field, provider), nullable: !field.isRequired };
       if (field.isId) shape.primaryKey = [column(field.name)];
     }
+    // A composite primary key (@@id) is only in the index list.
+    const compositeId = dmmf.indexes.find(
+      (candidate) => candidate.model === model.name && candidate.type === 'id' && !candidate.isDefinedOnField,
+    );
+    if (compositeId) shape.primaryKey = compositeId.fields.map((field) => column(field.name));
     for (const index of dmmf.indexes.filter(
       (candidate) => candidate.model === model.name && candidate.type !== 'id',
     )) {
@@ -134,16 +148,21 @@ function introspectSqlite(path: string): Record<string, TableShape> {
       .all() as { name: string }[];
     for (const { name } of names) {
       const shape: TableShape = { columns: {}, primaryKey: [], indexes: {}, foreignKeys: [] };
-      for (const column of db.pragma(`table_info("${name}")`) as {
+      const tableColumns = db.pragma(`table_info("${name}")`) as {
         name: string;
         type: string;
         notnull: number;
         pk: number;
-      }[]) {
+      }[];
+      for (const column of tableColumns) {
         // SQLite lets an INTEGER PRIMARY KEY hold NULL in theory; Prisma declares it NOT NULL.
         shape.columns[column.name] = { type: column.type, nullable: column.notnull === 0 };
-        if (column.pk > 0) shape.primaryKey.push(column.name);
       }
+      // `pk` is the column's position in the primary key (1-based), 0 outside it.
+      shape.primaryKey = tableColumns
+        .filter((column) => column.pk > 0)
+        .sort((a, b) => a.pk - b.pk)
+        .map((column) => column.name);
       for (const index of db.pragma(`index_list("${name}")`) as {
         name: string;
         unique: number;
@@ -372,7 +391,8 @@ describe.each(['session', 'school'] as const)(
           expect(line?.toUpperCase()).toContain(` ${type.replace('(MAX)', '(MAX)')}`);
           expect(line?.includes('NOT NULL'), `${table}.${column} nullability`).toBe(!nullable);
         }
-        expect(body).toContain(`CONSTRAINT [${table}_pkey] PRIMARY KEY CLUSTERED ([${shape.primaryKey[0]}])`);
+        const key = shape.primaryKey.map((column) => `[${column}]`).join(',');
+        expect(body).toContain(`CONSTRAINT [${table}_pkey] PRIMARY KEY CLUSTERED (${key})`);
         for (const [name, index] of Object.entries(shape.indexes)) {
           const columns = index.columns.map((column) => `[${column}]`).join(', ');
           if (index.unique) expect(body).toContain(`CONSTRAINT [${name}] UNIQUE NONCLUSTERED (${columns})`);
@@ -393,6 +413,16 @@ describe('derived files', () => {
         expect(readFileSync(path, 'utf8'), path).toBe(renderSchema(database, provider));
       }
     }
+  });
+
+  it('class data columns are exactly the SectionRow / CourseRow / TermRow fields', () => {
+    const fields = (entity: 'sections' | 'courses' | 'terms') =>
+      rosterTable(entity)
+        .columns.map((column) => column.field)
+        .sort();
+    expect(fields('sections')).toEqual(Object.keys(sectionRow(1)).sort());
+    expect(fields('courses')).toEqual(Object.keys(courseRow(1)).sort());
+    expect(fields('terms')).toEqual(Object.keys(termRow(1)).sort());
   });
 
   it('roster data columns are exactly the StudentRow / TeacherRow fields', () => {

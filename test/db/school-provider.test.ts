@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SCHOOL_DATABASE, tableName } from '../../prisma/models.js';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
 import { createSchoolDatabaseProvider, type SecretReader } from '../../src/db/school/provider.js';
 import type { SchoolDatabaseRef } from '../../src/db/types.js';
@@ -230,7 +231,9 @@ describe.skipIf(!postgresAvailable)('school databases on PostgreSQL', () => {
         postgresDatabaseUrl(name),
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
       );
-      expect(tables.map((table) => table.tablename)).toEqual(['_prisma_migrations', 'students', 'teachers']);
+      expect(tables.map((table) => table.tablename).sort()).toEqual(
+        ['_prisma_migrations', ...SCHOOL_DATABASE.models.map(tableName)].sort(),
+      );
       const repo = await factory.forSchool(ref);
       expect(await repo.upsert('students', [studentRow(7)], 'run-pg')).toMatchObject({ created: 1 });
     } finally {

@@ -28,7 +28,7 @@ import {
 import { appServicesForTest } from '../support/app-services.js';
 import { fakeKeyVault } from '../support/fake-key-vault.js';
 import { fakeTdsServers } from '../support/fake-tds-server.js';
-import { sqlserverAvailable, studentRow } from './support.js';
+import { sectionRow, sqlserverAvailable, studentRow, teacherRow } from './support.js';
 
 /** A TokenCredential that records the scopes it was asked for. */
 function recordingCredential(): TokenCredential & { scopes: string[] } {
@@ -244,6 +244,55 @@ describe('SQL Server through the real driver stack, against a fake server', () =
         .filter((request) => request.text.includes('SELECT 1 FROM OPENJSON(@P1)'))
         .map((request) => /@P1 nvarchar\(\d+\)/.exec(request.text)?.[0]);
       expect(prismaDeclarations).toEqual(['@P1 nvarchar(5)', '@P1 nvarchar(10)']);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('replaces section links in one transaction: read the stored links, delete removed, insert added', async () => {
+    const section = sectionRow(1).cleverId;
+    const [kept, dropped, added] = [teacherRow(1), teacherRow(2), teacherRow(3)].map((row) => row.cleverId);
+    const server = await fake({
+      request: (request) =>
+        request.text.includes('FROM [dbo].[section_teachers] AS l INNER JOIN OPENJSON')
+          ? {
+              kind: 'rows',
+              columns: ['section_id', 'member_id'],
+              rows: [
+                [section, kept!],
+                [section, dropped!],
+              ],
+            }
+          : { kind: 'ok', rowCount: 1 },
+    });
+    const connection = await openSchoolConnection(server.url());
+    try {
+      const repo = createSchoolRosterRepository({
+        sql: sqlserverDialect.rosterSql,
+        run: createDatabaseRunner({ provider: 'sqlserver', retryCount: 0 }),
+        use: (work) => work(connection.roster),
+      });
+      expect(
+        await repo.replaceSectionLinks('teachers', [{ sectionId: section, memberIds: [kept!, added!] }]),
+      ).toEqual({ listed: 2, added: 1, removed: 1 });
+      const sent = server.requests().filter((request) => request.kind !== 'batch');
+      const rpc = (fragment: string) => sent.findIndex((request) => request.text.includes(fragment));
+      const [select, remove, insert] = [
+        rpc('SELECT l.[section_clever_id]'),
+        rpc('DELETE l FROM [dbo].[section_teachers]'),
+        rpc('INSERT INTO [dbo].[section_teachers]'),
+      ];
+      expect(sent.map((request) => request.kind)).toEqual([
+        'transaction',
+        'rpc',
+        'rpc',
+        'rpc',
+        'transaction',
+      ]);
+      expect([select, remove, insert]).toEqual([1, 2, 3]);
+      expect(sent[remove]!.text).toContain(JSON.stringify([{ s: section, m: dropped }]));
+      expect(sent[insert]!.text).toContain(JSON.stringify([{ s: section, m: added }]));
+      expect(sent[insert]!.text).toMatch(/@P1 nvarchar\(max\), ?@P2 datetime2\(3\)/);
     } finally {
       await connection.close();
     }

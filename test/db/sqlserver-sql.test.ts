@@ -6,7 +6,7 @@
 
 import mssql from 'mssql';
 import { describe, expect, it } from 'vitest';
-import { prepareRows, rosterTable } from '../../src/db/base/roster-columns.js';
+import { linkTable, prepareRows, rosterTable } from '../../src/db/base/roster-columns.js';
 import type { SqlStatement } from '../../src/db/base/roster-sql.js';
 import { bindParameters } from '../../src/db/sqlserver/executor.js';
 import {
@@ -18,7 +18,7 @@ import {
   SQLSERVER_MAX_PARAMETERS,
   sqlserverRosterSql,
 } from '../../src/db/sqlserver/sql.js';
-import { studentRow, teacherRow } from './support.js';
+import { sectionRow, studentRow, teacherRow } from './support.js';
 
 const sql = sqlserverRosterSql();
 
@@ -141,6 +141,117 @@ describe('SQL Server roster SQL', () => {
   });
 });
 
+describe('SQL Server class roster and section link SQL', () => {
+  const students = linkTable('students');
+  const teachers = linkTable('teachers');
+  // A district-sized chunk's worth of pairs still travels as one parameter.
+  const pairs = Array.from({ length: 40_000 }, (_, index) => ({
+    sectionId: sectionRow(index % 1_200).cleverId,
+    memberId: studentRow(index).cleverId,
+  }));
+
+  it('reads the link tables from the models', () => {
+    expect(students).toEqual({
+      table: 'section_students',
+      sectionColumn: 'section_clever_id',
+      memberColumn: 'student_clever_id',
+      sectionTable: 'sections',
+      memberTable: 'students',
+    });
+    expect(teachers).toMatchObject({ table: 'section_teachers', memberColumn: 'teacher_clever_id' });
+  });
+
+  it('upserts sections with the same MERGE, every section column from OPENJSON', () => {
+    const { table, columns } = rosterTable('sections');
+    const statement = sql.upsert(
+      table,
+      columns,
+      prepareRows('sections', [sectionRow(1)]),
+      'run-1',
+      new Date(),
+    );
+    expectPlaceholdersMatch(statement);
+    expect(statement.sql).toMatch(/^MERGE \[dbo\]\.\[sections\] WITH \(HOLDLOCK\)/);
+    for (const column of ['clever_course_id', 'clever_term_id', 'primary_teacher_clever_id']) {
+      expect(statement.sql).toContain(`[${column}] NVARCHAR(64) '$.${column}'`);
+    }
+    expect(statement.sql).toContain(`[grade] NVARCHAR(MAX) '$.grade'`);
+    expect(openJsonRowset('@P1', rosterTable('terms').columns)).toContain(
+      `[start_date] NVARCHAR(10) '$.start_date'`,
+    );
+  });
+
+  it('passes pairs as one JSON document of {s, m} read as a typed rowset', () => {
+    const at = new Date(Date.UTC(2025, 8, 1));
+    const insert = sql.insertLinks(students, pairs, at);
+    const remove = sql.deleteLinks(students, pairs);
+    for (const statement of [insert, remove]) {
+      expectPlaceholdersMatch(statement);
+      expect(statement.sql).toContain(
+        "OPENJSON(@P1) WITH ([section_id] NVARCHAR(64) '$.s', [member_id] NVARCHAR(64) '$.m') AS p",
+      );
+      expect(JSON.parse(String(statement.params[0]))).toEqual(
+        pairs.map((pair) => ({ s: pair.sectionId, m: pair.memberId })),
+      );
+    }
+    expect(insert.params[1]).toBe(at);
+    expect(insert.sql).toMatch(
+      /^INSERT INTO \[dbo\]\.\[section_students\] \(\[section_clever_id\], \[student_clever_id\], \[created_at\]\) SELECT p\.section_id, p\.member_id, @P2 FROM /,
+    );
+    // Insert unless present: an existing link keeps its created_at.
+    expect(insert.sql).toContain(
+      'WHERE NOT EXISTS (SELECT 1 FROM [dbo].[section_students] AS l WITH (UPDLOCK, HOLDLOCK) WHERE l.[section_clever_id] = p.section_id AND l.[student_clever_id] = p.member_id)',
+    );
+    expect(remove.sql).toBe(
+      'DELETE l FROM [dbo].[section_students] AS l INNER JOIN ' +
+        "OPENJSON(@P1) WITH ([section_id] NVARCHAR(64) '$.s', [member_id] NVARCHAR(64) '$.m') AS p " +
+        'ON l.[section_clever_id] = p.section_id AND l.[student_clever_id] = p.member_id',
+    );
+  });
+
+  it('reads links by section, pages them in key order, counts them', () => {
+    const select = sql.selectLinks(teachers, ['a', 'b']);
+    expectPlaceholdersMatch(select);
+    expect(select.sql).toBe(
+      'SELECT l.[section_clever_id] AS section_id, l.[teacher_clever_id] AS member_id FROM [dbo].[section_teachers] AS l ' +
+        "INNER JOIN OPENJSON(@P1) WITH ([clever_id] NVARCHAR(64) '$') AS ids ON l.[section_clever_id] = ids.clever_id",
+    );
+    const first = sql.linksPage(teachers, null, 500);
+    const next = sql.linksPage(teachers, { sectionId: 's1', memberId: 't1' }, 500);
+    for (const statement of [first, next, sql.countLinks(teachers)]) expectPlaceholdersMatch(statement);
+    expect(first.sql).toMatch(
+      /^SELECT TOP \(@P1\) .* ORDER BY l\.\[section_clever_id\], l\.\[teacher_clever_id\]$/,
+    );
+    expect(next.sql).toContain(
+      'WHERE l.[section_clever_id] >= @P2 AND (l.[section_clever_id] > @P2 OR l.[teacher_clever_id] > @P3) ORDER BY',
+    );
+    expect(next.params).toEqual([500, 's1', 't1']);
+  });
+
+  it('prunes links of inactive sections and members in one parameterless statement', () => {
+    for (const [link, members] of [
+      [students, 'students'],
+      [teachers, 'teachers'],
+    ] as const) {
+      const statement = sql.pruneLinks(link);
+      expectPlaceholdersMatch(statement);
+      expect(statement.sql).toBe(
+        `DELETE FROM [dbo].[${link.table}] WHERE [section_clever_id] IN (SELECT clever_id FROM [dbo].[sections] WHERE is_active = 0) ` +
+          `OR [${link.memberColumn}] IN (SELECT clever_id FROM [dbo].[${members}] WHERE is_active = 0)`,
+      );
+    }
+  });
+
+  it('finds the active rows among ids with one JSON parameter', () => {
+    const statement = sql.activeAmong('sections', ['a', 'b']);
+    expectPlaceholdersMatch(statement);
+    expect(statement.sql).toBe(
+      "SELECT t.clever_id FROM [dbo].[sections] AS t INNER JOIN OPENJSON(@P1) WITH ([clever_id] NVARCHAR(64) '$') AS ids " +
+        'ON t.clever_id = ids.clever_id WHERE t.is_active = 1',
+    );
+  });
+});
+
 describe('SQL Server parameter declarations', () => {
   const { table, columns } = rosterTable('students');
   const ids = ['a', 'b'];
@@ -174,6 +285,24 @@ describe('SQL Server parameter declarations', () => {
         }
       });
     }
+    const link = linkTable('students');
+    const pair = [{ sectionId: 's', memberId: 'm' }];
+    expect(bound(sqlserverRosterSql().insertLinks(link, pair, new Date()))).toMatchObject([
+      { type: mssql.NVarChar, length: mssql.MAX },
+      { type: mssql.DateTime2, scale: 3 },
+    ]);
+    for (const statement of [
+      sqlserverRosterSql().deleteLinks(link, pair),
+      sqlserverRosterSql().selectLinks(link, ids),
+      sqlserverRosterSql().activeAmong(table, ids),
+    ]) {
+      expect(bound(statement)).toMatchObject([{ type: mssql.NVarChar, length: mssql.MAX }]);
+    }
+    expect(bound(sqlserverRosterSql().linksPage(link, pair[0]!, 10))).toMatchObject([
+      { type: mssql.Int },
+      { type: mssql.NVarChar, length: 64 },
+      { type: mssql.NVarChar, length: 64 },
+    ]);
     expect(bound(sqlserverRosterSql().activeIdsPage(table, 'x', 10))).toMatchObject([
       { type: mssql.Int },
       { type: mssql.NVarChar, length: 64 },

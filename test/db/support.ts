@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { StudentRow, TeacherRow } from '../../src/domain/index.js';
+import type { CourseRow, SectionRow, StudentRow, TeacherRow, TermRow } from '../../src/domain/index.js';
 import { POSTGRES_URL } from '../support/postgres.js';
 
 /**
@@ -154,6 +154,50 @@ export function teacherRow(index: number, overrides: Partial<TeacherRow> = {}): 
     cleverLastModified: new Date(Date.UTC(2025, 0, 2)),
     teacherNumber: `T${index}`,
     title: 'Teacher',
+    ...overrides,
+  };
+}
+
+export function sectionRow(index: number, overrides: Partial<SectionRow> = {}): SectionRow {
+  const id = (0x5ec000 + index).toString(16).padStart(24, '0');
+  return {
+    cleverId: id,
+    cleverDistrictId: 'd'.repeat(24),
+    cleverSchoolId: 's'.repeat(24),
+    name: `Algebra ${index} — ünïcødé`,
+    subject: 'math',
+    grade: index % 2 === 0 ? '7' : 'Kindergarten',
+    period: `${(index % 8) + 1}`,
+    sectionNumber: `M-${index}`,
+    cleverCourseId: courseRow(index % 3).cleverId,
+    cleverTermId: termRow(1).cleverId,
+    primaryTeacherCleverId: teacherRow(index % 4).cleverId,
+    sisId: index % 5 === 0 ? null : `sec-${index}`,
+    lmsStatusJson: index % 2 === 0 ? JSON.stringify({ status: 'active' }) : null,
+    extJson: null,
+    cleverCreated: new Date(Date.UTC(2024, 7, 1, 8, 0, 0, 5)),
+    cleverLastModified: new Date(Date.UTC(2025, 8, 1, 9, 30, 0, 250)),
+    ...overrides,
+  };
+}
+
+export function courseRow(index: number, overrides: Partial<CourseRow> = {}): CourseRow {
+  return {
+    cleverId: (0xc0c000 + index).toString(16).padStart(24, '0'),
+    cleverDistrictId: 'd'.repeat(24),
+    name: `Course ${index}`,
+    number: index % 2 === 0 ? `C${index}` : null,
+    ...overrides,
+  };
+}
+
+export function termRow(index: number, overrides: Partial<TermRow> = {}): TermRow {
+  return {
+    cleverId: (0x7e7000 + index).toString(16).padStart(24, '0'),
+    cleverDistrictId: 'd'.repeat(24),
+    name: `Term ${index}`,
+    startDate: '2025-08-20',
+    endDate: index % 2 === 0 ? null : '2026-06-10',
     ...overrides,
   };
 }

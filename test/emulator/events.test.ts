@@ -19,6 +19,9 @@ beforeAll(async () => {
     eventRetentionMs: 30 * DAY,
     rateLimitPerMinute: 100_000,
     now: () => now,
+    // These tests count user and school events exactly; generated sections would add theirs
+    // (test/emulator/classes.test.ts covers those cascades).
+    sections: false,
   });
   districtId = emu.districts[0]!.id;
   schools = [...emu.truth.schools(districtId)].map((s) => s.id);

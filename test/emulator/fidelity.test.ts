@@ -235,6 +235,8 @@ describe('districts.* and sections.* events', () => {
       schoolsPerDistrict: 2,
       studentsPerSchool: 5,
       teachersPerSchool: 2,
+      // Only the admin-created section, so the lists and events below are exactly its own.
+      sections: false,
     });
     const districtId = emu.districts[0]!.id;
     const token = districtToken(emu);

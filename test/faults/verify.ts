@@ -7,12 +7,12 @@
  */
 import { parseUser } from '../../src/clever/api/index.js';
 import { rosterTable } from '../../src/db/base/roster-columns.js';
-import type { RosterEntity, SyncCounts } from '../../src/domain/index.js';
-import { streamOf } from '../../src/sync/execute/streams.js';
-import { invalidReasons } from '../../src/sync/execute/validate.js';
+import type { SyncCounts, UserEntity } from '../../src/domain/index.js';
+import { userStream } from '../../src/sync/execute/streams.js';
+import { personInvalidReasons } from '../../src/sync/execute/validate.js';
 import { rawQuery as query, type SyncEnv } from '../sync/integration/support.js';
 
-const ENTITIES: RosterEntity[] = ['students', 'teachers'];
+const ENTITIES: UserEntity[] = ['students', 'teachers'];
 
 /** A stored or expected value in one comparable form: dates as ISO instants, absent as null. */
 function comparable(value: unknown): unknown {
@@ -83,8 +83,8 @@ export async function verifyAfterRecovery(
           ? env.emulator.truth.studentsOfSchool(school.cleverSchoolId)
           : env.emulator.truth.teachersOfSchool(school.cleverSchoolId);
       for (const record of records) {
-        const row = streamOf(entity).rowOf(parseUser(record));
-        if (!row || invalidReasons(row).length > 0) continue;
+        const row = userStream(entity).rowOf(parseUser(record));
+        if (!row || personInvalidReasons(row).length > 0) continue;
         expected.set(row.cleverId, row as unknown as Record<string, unknown>);
       }
       const seen = new Set<string>();
@@ -117,10 +117,62 @@ export async function verifyAfterRecovery(
         if (stored.some((row) => String(row.clever_id) === id) && !seen.has(id))
           problems.push(`${entity} ${id} (invalid in Clever) lost its last good row`);
     }
+    problems.push(
+      ...(await verifyClasses(env, url, school.cleverSchoolId, shared.has(school.cleverSchoolId))),
+    );
   }
 
   problems.push(...(await verifyBookkeeping(env, runIds)));
   return { problems, rows };
+}
+
+/**
+ * The school's classes: active sections, courses and terms are exactly what Clever lists for it,
+ * and the section links exactly the sections' member lists (an unshared school keeps none active).
+ */
+async function verifyClasses(
+  env: SyncEnv,
+  url: string,
+  schoolId: string,
+  shared: boolean,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const truth = env.emulator.truth;
+  const ids = (records: Iterable<{ id: string }>) => [...records].map((r) => r.id).sort();
+  const sections = shared ? [...truth.sections(env.districtId, schoolId)] : [];
+  const expected: Record<'sections' | 'courses' | 'terms', string[]> = {
+    sections: ids(sections),
+    courses: shared ? ids(truth.coursesOfSchool(schoolId)) : [],
+    terms: shared ? ids(truth.termsOfSchool(schoolId)) : [],
+  };
+  for (const table of ['sections', 'courses', 'terms'] as const) {
+    const stored = await query(url, `SELECT clever_id, is_active FROM "${table}" ORDER BY clever_id`);
+    const active = stored.filter((row) => isTrue(row.is_active)).map((row) => String(row.clever_id));
+    const want = new Set(expected[table]);
+    const have = new Set(active);
+    const missing = [...want].filter((id) => !have.has(id));
+    const extra = [...have].filter((id) => !want.has(id));
+    if (missing.length + extra.length > 0)
+      problems.push(
+        `${table} of school ${schoolId}: ${missing.length} missing (${missing.slice(0, 3).join(', ')}), ${extra.length} active but not in Clever (${extra.slice(0, 3).join(', ')})`,
+      );
+  }
+  for (const kind of ['teacher', 'student'] as const) {
+    const want = new Set<string>();
+    for (const section of sections) {
+      const members = kind === 'teacher' ? [section.teacher, ...section.teachers] : section.students;
+      for (const id of members) if (id) want.add(`${section.id}/${id}`);
+    }
+    const stored = await query(url, `SELECT section_clever_id, ${kind}_clever_id FROM "section_${kind}s"`);
+    const have = new Set(stored.map((row) => `${row.section_clever_id}/${row[`${kind}_clever_id`]}`));
+    const missing = [...want].filter((link) => !have.has(link)).length;
+    const extra = [...have].filter((link) => !want.has(link)).length;
+    if (missing + extra > 0)
+      problems.push(
+        `section ${kind}s of school ${schoolId}: ${missing} links missing, ${extra} not in Clever`,
+      );
+  }
+  return problems;
 }
 
 const COUNT_KEYS: (keyof SyncCounts)[] = [
@@ -149,7 +201,8 @@ async function verifyBookkeeping(env: SyncEnv, runIds: readonly string[]): Promi
     if (!run || run.dryRun) continue;
     const history = await env.session.history.list({ runId, limit: 10_000 });
     const total = Object.fromEntries(COUNT_KEYS.map((key) => [key, 0])) as unknown as SyncCounts;
-    for (const row of history.filter((h) => h.schoolId !== null))
+    // Enrollments (section links) are counted per entity, not in the run's record totals.
+    for (const row of history.filter((h) => h.schoolId !== null && h.entity !== 'enrollments'))
       for (const key of COUNT_KEYS) total[key] += row.counts[key];
     for (const key of COUNT_KEYS) {
       if (run.counts[key] !== total[key])

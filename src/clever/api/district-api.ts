@@ -5,20 +5,26 @@ import { type ApiLocation, endpointUrl, fetchPages, invalidResponse } from './pa
 import {
   isStudent,
   isTeacher,
+  parseCourse,
   parseDistrict,
   parseEvent,
   parseSchool,
+  parseSection,
+  parseTerm,
   parseUser,
   RecordParseError,
 } from './parse.js';
 import type { CleverTransport } from './transport.js';
 import type {
+  CleverCourse,
   CleverDistrict,
   CleverDistrictApi,
   CleverEvent,
   CleverSchool,
+  CleverSection,
   CleverStudent,
   CleverTeacher,
+  CleverTerm,
   CleverUser,
   EventQuery,
   PageOptions,
@@ -70,6 +76,26 @@ export class DistrictApi implements CleverDistrictApi {
 
   getUser(userId: string): Promise<CleverUser> {
     return this.getOne(`/users/${segment(userId)}`, parseUser);
+  }
+
+  getSchoolSections(schoolId: string, options?: PageOptions): AsyncIterable<CleverSection[]> {
+    return this.getPagedData(`/schools/${segment(schoolId)}/sections`, parseSection, options);
+  }
+
+  getSchoolCourses(schoolId: string, options?: PageOptions): AsyncIterable<CleverCourse[]> {
+    return this.getPagedData(`/schools/${segment(schoolId)}/courses`, parseCourse, options);
+  }
+
+  getSchoolTerms(schoolId: string, options?: PageOptions): AsyncIterable<CleverTerm[]> {
+    return this.getPagedData(`/schools/${segment(schoolId)}/terms`, parseTerm, options);
+  }
+
+  getCourse(courseId: string): Promise<CleverCourse> {
+    return this.getOne(`/courses/${segment(courseId)}`, parseCourse);
+  }
+
+  getTerm(termId: string): Promise<CleverTerm> {
+    return this.getOne(`/terms/${segment(termId)}`, parseTerm);
   }
 
   getPagedData<T>(

@@ -23,7 +23,17 @@ export {
   MAX_PAGE_SIZE,
 } from './errors.js';
 export type { CleverApiMetrics } from './metrics.js';
-export { isStudent, isTeacher, parseDistrict, parseEvent, parseSchool, parseUser } from './parse.js';
+export {
+  isStudent,
+  isTeacher,
+  parseCourse,
+  parseDistrict,
+  parseEvent,
+  parseSchool,
+  parseSection,
+  parseTerm,
+  parseUser,
+} from './parse.js';
 export {
   type Clock,
   type RateLimitWait,

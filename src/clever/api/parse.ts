@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import type {
+  CleverCourse,
   CleverDistrict,
   CleverEvent,
   CleverSchool,
+  CleverSection,
   CleverStudent,
   CleverTeacher,
+  CleverTerm,
   CleverUser,
 } from './types.js';
 
@@ -173,6 +176,43 @@ const districtSchema = z.object({
   mdr_number: str,
 });
 
+/** Member lists: a missing or malformed list is empty (never fails the section). */
+const memberList = strList.transform((items) => items ?? []);
+
+const sectionSchema = z
+  .object({
+    id,
+    district: guaranteedStr,
+    school: guaranteedStr,
+    name: guaranteedStr,
+    subject: str,
+    grade: str,
+    period: str,
+    section_number: str,
+    course: str,
+    term_id: str,
+    term: str,
+    teacher: str,
+    teachers: memberList,
+    students: memberList,
+    sis_id: str,
+    created: str,
+    last_modified: str,
+    lms_status: looseObject,
+    ext: looseObject,
+  })
+  .transform(({ term, ...section }) => ({ ...section, term_id: section.term_id ?? term }));
+
+const courseSchema = z.object({ id, district: guaranteedStr, name: guaranteedStr, number: str });
+
+const termSchema = z.object({
+  id,
+  district: guaranteedStr,
+  name: guaranteedStr,
+  start_date: str,
+  end_date: str,
+});
+
 const record = z.record(z.string(), z.unknown());
 
 const eventSchema = z.object({
@@ -210,6 +250,18 @@ export function parseSchool(raw: unknown): CleverSchool {
 
 export function parseDistrict(raw: unknown): CleverDistrict {
   return parseWith(districtSchema, 'district', raw);
+}
+
+export function parseSection(raw: unknown): CleverSection {
+  return parseWith(sectionSchema, 'section', raw);
+}
+
+export function parseCourse(raw: unknown): CleverCourse {
+  return parseWith(courseSchema, 'course', raw);
+}
+
+export function parseTerm(raw: unknown): CleverTerm {
+  return parseWith(termSchema, 'term', raw);
 }
 
 export function parseEvent(raw: unknown): CleverEvent {

@@ -52,6 +52,47 @@ export interface CleverSchool {
   ext?: Record<string, unknown>;
 }
 
+/** A section (class) of a school. `teacher` is the primary teacher; `teachers`/`students` list members. */
+export interface CleverSection {
+  id: string;
+  district: string;
+  school: string;
+  name: string;
+  subject?: string;
+  grade?: string;
+  period?: string;
+  section_number?: string;
+  course?: string;
+  /** `term_id` in v3.0 and v3.1 (some older payloads say `term`). */
+  term_id?: string;
+  teacher?: string;
+  teachers: string[];
+  students: string[];
+  sis_id?: string;
+  created?: string;
+  last_modified?: string;
+  /** Data API v3.1. */
+  lms_status?: Record<string, unknown>;
+  ext?: Record<string, unknown>;
+}
+
+/** A course: district-wide in Clever, referenced by sections. */
+export interface CleverCourse {
+  id: string;
+  district: string;
+  name: string;
+  number?: string;
+}
+
+/** A term: district-wide in Clever, referenced by sections. */
+export interface CleverTerm {
+  id: string;
+  district: string;
+  name: string;
+  start_date?: string;
+  end_date?: string;
+}
+
 export interface CleverEnrollment {
   school: string;
   start_date?: string;
@@ -187,6 +228,14 @@ export interface CleverDistrictApi {
   getStudents(schoolId: string, lastModified?: Date, options?: PageOptions): AsyncIterable<CleverStudent[]>;
   getTeachers(schoolId: string, lastModified?: Date, options?: PageOptions): AsyncIterable<CleverTeacher[]>;
   getUser(userId: string): Promise<CleverUser>;
+  /** `/schools/{id}/sections`: the school's sections with their member lists (scope read:sections). */
+  getSchoolSections(schoolId: string, options?: PageOptions): AsyncIterable<CleverSection[]>;
+  /** `/schools/{id}/courses`: the courses of the school's sections. */
+  getSchoolCourses(schoolId: string, options?: PageOptions): AsyncIterable<CleverCourse[]>;
+  /** `/schools/{id}/terms`: the terms of the school's sections. */
+  getSchoolTerms(schoolId: string, options?: PageOptions): AsyncIterable<CleverTerm[]>;
+  getCourse(courseId: string): Promise<CleverCourse>;
+  getTerm(termId: string): Promise<CleverTerm>;
   /** Generic paging helper: follows `links.next` until absent. `endpoint` is relative to the version, e.g. `/schools`. */
   getPagedData<T>(
     endpoint: string,

@@ -11,7 +11,7 @@ import {
 import { type CliIo, EXIT, type ExitCode, printJson } from '../output.js';
 import { formatSyncReport } from '../sync-summary.js';
 import { describeTargets, formatTargets } from '../targets.js';
-import { type Verification, verifyAgainstEmulator } from '../verify.js';
+import { schoolMatches, type Verification, verifyAgainstEmulator } from '../verify.js';
 import { executeSync, runSync } from './sync.js';
 
 export interface DemoOptions extends CliEnvironment {
@@ -26,6 +26,8 @@ export interface DemoChanges {
   deleted: string[];
   moved: { userId: string; from: string; to: string }[];
   created: { userId: string; role: string; schoolId: string }[];
+  /** Class changes: a student enrolled and one dropped, a section deleted (none without classes). */
+  classes: { enrolled: number; dropped: number; sectionsDeleted: number };
 }
 
 /**
@@ -81,6 +83,11 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<ExitCode
       `   ${changes.updated.length} students updated, ${changes.deleted.length} deleted, ${changes.moved.length} moved to another school, ` +
         `${changes.created.length} users created (${changes.created.map((c) => c.role).join(', ')})`,
     );
+    const classes = changes.classes;
+    if (classes.enrolled + classes.dropped + classes.sectionsDeleted > 0)
+      say(
+        `   ${classes.enrolled} student enrolled in a section, ${classes.dropped} dropped from it, ${classes.sectionsDeleted} section deleted`,
+      );
 
     say();
     say('3. Incremental sync (Clever events since the full sync)');
@@ -131,7 +138,14 @@ export function changeSomeRecords(emulator: EmulatorHandle): DemoChanges {
   const third = schools[2] ?? first;
   const students = take(emulator.truth.studentsOfSchool(first), 6).map((u) => u.id);
   const [a, b, c, d, e, f] = students;
-  const changes: DemoChanges = { updated: [], deleted: [], moved: [], created: [] };
+  const changes: DemoChanges = {
+    updated: [],
+    deleted: [],
+    moved: [],
+    created: [],
+    classes: { enrolled: 0, dropped: 0, sectionsDeleted: 0 },
+  };
+  changeSomeClasses(emulator, districtId, third, changes.classes);
   for (const id of [a, b, c]) {
     if (!id) continue;
     emulator.admin.updateUser(id, { name: { last: 'Nguyễn-Østergaard' } });
@@ -157,6 +171,33 @@ export function changeSomeRecords(emulator: EmulatorHandle): DemoChanges {
   return changes;
 }
 
+/** Enrols a student, drops one, deletes a section: the incremental sync applies their events. */
+function changeSomeClasses(
+  emulator: EmulatorHandle,
+  districtId: string,
+  schoolId: string,
+  classes: DemoChanges['classes'],
+): void {
+  const [kept, deleted] = take(emulator.truth.sections(districtId, schoolId), 2);
+  if (!kept) return;
+  const newcomer = take(emulator.truth.studentsOfSchool(schoolId), 200).find(
+    (student) => !kept.students.includes(student.id),
+  );
+  if (newcomer) {
+    emulator.admin.enrolStudent(kept.id, newcomer.id);
+    classes.enrolled += 1;
+  }
+  const leaver = kept.students[0];
+  if (leaver && leaver !== newcomer?.id) {
+    emulator.admin.dropStudent(kept.id, leaver);
+    classes.dropped += 1;
+  }
+  if (deleted) {
+    emulator.admin.deleteSection(deleted.id);
+    classes.sectionsDeleted += 1;
+  }
+}
+
 function take<T>(items: Iterable<T>, count: number): T[] {
   const result: T[] = [];
   for (const item of items) {
@@ -171,19 +212,16 @@ function countSchools(emulator: EmulatorHandle): number {
 }
 
 function verificationLine(v: Verification): string {
-  const students = v.schools.reduce((sum, s) => sum + s.students.actual, 0);
-  const teachers = v.schools.reduce((sum, s) => sum + s.teachers.actual, 0);
+  const total = (pick: (s: Verification['schools'][number]) => number) =>
+    v.schools.reduce((sum, s) => sum + pick(s), 0);
+  const students = total((s) => s.students.actual);
+  const teachers = total((s) => s.teachers.actual);
+  const sections = total((s) => s.sections?.actual ?? 0);
+  const enrollments = total((s) => s.enrollments?.actual ?? 0);
   if (v.matches) {
-    return `4. Checked: the databases hold exactly what the emulator serves (${v.schools.length} schools, ${students} active students, ${teachers} active teachers).`;
+    return `4. Checked: the databases hold exactly what the emulator serves (${v.schools.length} schools, ${students} active students, ${teachers} active teachers, ${sections} sections with ${enrollments} enrollments, and their courses and terms).`;
   }
-  const off = v.schools.filter(
-    (s) =>
-      s.students.missing.length +
-        s.students.extra.length +
-        s.teachers.missing.length +
-        s.teachers.extra.length >
-      0,
-  );
+  const off = v.schools.filter((s) => !schoolMatches(s));
   return `4. MISMATCH between the databases and the emulator in ${off.length} schools (missing schools: ${v.missingSchools.length}, extra: ${v.extraSchools.length}).`;
 }
 

@@ -1,23 +1,21 @@
+import {
+  type Bind,
+  type LinkFlavour,
+  onConflictLinkSql,
+  statementParameters,
+} from './on-conflict-link-sql.js';
 import type { RosterColumn } from './roster-columns.js';
 import type { RosterSql, RosterWrite } from './roster-sql.js';
 
-/** Adds one parameter to the statement being built and returns its placeholder. */
-export type Bind = (value: unknown) => string;
+export type { Bind };
 
 /**
  * What differs between the providers whose roster SQL is INSERT .. ON CONFLICT (SQLite,
- * PostgreSQL): placeholders, boolean literals, how an id list, a timestamp and the incoming row
- * set travel as parameters. The statements themselves are written once, below.
+ * PostgreSQL): placeholders, boolean literals, how an id list, a timestamp, the incoming row
+ * set and link pairs travel as parameters. The statements themselves are written once, below
+ * and in ./on-conflict-link-sql.ts.
  */
-export interface OnConflictFlavour {
-  readonly true: string;
-  readonly false: string;
-  /** The placeholder of the n-th parameter (1-based): `$n`, or `?` bound by position. */
-  placeholder(position: number): string;
-  /** What follows `clever_id` to keep the rows whose id is in `ids` (one parameter). */
-  inIds(bind: Bind, ids: string[]): string;
-  /** A timestamp parameter as UTC text in the form the driver adapter itself writes. */
-  timestamp(bind: Bind, date: Date): string;
+export interface OnConflictFlavour extends LinkFlavour {
   /**
    * `SELECT <data columns>, <content hash>, <bookkeeping columns>` over the incoming rows, the
    * bookkeeping being is_active, deactivated_at, first/last_seen_run_id, created/updated_at.
@@ -41,21 +39,14 @@ const q = (name: string) => `"${name}"`;
 export function onConflictRosterSql(flavour: OnConflictFlavour): RosterSql {
   const { true: TRUE, false: FALSE } = flavour;
 
-  /** A statement's parameters, added in the order their placeholders appear in its text. */
-  const parameters = () => {
-    const params: unknown[] = [];
-    const bind: Bind = (value) => {
-      params.push(value);
-      return flavour.placeholder(params.length);
-    };
-    return { params, bind };
-  };
+  const parameters = () => statementParameters(flavour);
   const unseen = (bind: Bind, runId: string) =>
     `is_active = ${TRUE} AND (last_seen_run_id IS NULL OR last_seen_run_id <> ${bind(runId)})`;
   const archiveSet = (bind: Bind, at: Date) =>
     `is_active = ${FALSE}, deactivated_at = ${flavour.timestamp(bind, at)}, updated_at = ${flavour.timestamp(bind, at)}`;
 
   return {
+    ...onConflictLinkSql(flavour),
     // Parameters no longer grow with rows; this bounds one statement's (and transaction's) size.
     maxRowsPerUpsert: () => 5_000,
     selectExisting(table, cleverIds) {
@@ -117,6 +108,22 @@ export function onConflictRosterSql(flavour: OnConflictFlavour): RosterSql {
       return {
         sql: `SELECT clever_id FROM ${q(table)} WHERE is_active = ${TRUE}${from} ORDER BY clever_id LIMIT ${bind(limit)}`,
         params,
+      };
+    },
+    activeAmong(table, cleverIds) {
+      const { params, bind } = parameters();
+      return {
+        sql: `SELECT clever_id FROM ${q(table)} WHERE is_active = ${TRUE} AND clever_id ${flavour.inIds(bind, cleverIds)}`,
+        params,
+      };
+    },
+    unreferenced(table, sectionsTable, sectionColumn) {
+      return {
+        sql:
+          `SELECT r.clever_id FROM ${q(table)} r WHERE r.is_active = ${TRUE} AND NOT EXISTS ` +
+          `(SELECT 1 FROM ${q(sectionsTable)} s WHERE s.is_active = ${TRUE} AND s.${q(sectionColumn)} = r.clever_id) ` +
+          'ORDER BY r.clever_id',
+        params: [],
       };
     },
     deleteInactive(table, inactiveSince) {

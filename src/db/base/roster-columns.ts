@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
-import { columnName, type FieldDef, SCHOOL_DATABASE, tableName } from '../../../prisma/models.js';
-import type { RosterEntity, RosterRow } from '../../domain/index.js';
+import {
+  columnName,
+  type FieldDef,
+  type ModelDef,
+  SCHOOL_DATABASE,
+  tableName,
+} from '../../../prisma/models.js';
+import type { LinkKind, RosterEntity, RosterRow } from '../../domain/index.js';
 
 /**
  * The roster tables' columns, read from the model description (prisma/models.ts) so the bulk
@@ -25,13 +31,21 @@ export interface RosterColumn {
   size: FieldDef['size'];
 }
 
-const MODEL_BY_ENTITY: Record<RosterEntity, string> = { students: 'Student', teachers: 'Teacher' };
+const MODEL_BY_ENTITY: Record<RosterEntity, string> = {
+  students: 'Student',
+  teachers: 'Teacher',
+  sections: 'Section',
+  courses: 'Course',
+  terms: 'Term',
+};
 
-function model(entity: RosterEntity) {
-  const found = SCHOOL_DATABASE.models.find((candidate) => candidate.name === MODEL_BY_ENTITY[entity]);
-  if (!found) throw new Error(`No model for ${entity}`);
+function modelNamed(name: string): ModelDef {
+  const found = SCHOOL_DATABASE.models.find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`No model ${name}`);
   return found;
 }
+
+const model = (entity: RosterEntity) => modelNamed(MODEL_BY_ENTITY[entity]);
 
 const cache = new Map<RosterEntity, { table: string; columns: RosterColumn[] }>();
 
@@ -88,4 +102,38 @@ function normalize(value: unknown): unknown {
 /** sha256 of the values as JSON (Dates serialize as ISO strings): equal data, equal hash. */
 export function hashValues(values: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(values)).digest('hex');
+}
+
+/** A section link table (section_teachers, section_students) as its statements see it. */
+export interface LinkTable {
+  table: string;
+  /** `section_clever_id`. */
+  sectionColumn: string;
+  /** `teacher_clever_id` or `student_clever_id`. */
+  memberColumn: string;
+  /** Where the linked rows live: `sections`, and `teachers` or `students`. */
+  sectionTable: string;
+  memberTable: string;
+}
+
+const LINK_MODEL: Record<LinkKind, string> = { teachers: 'SectionTeacher', students: 'SectionStudent' };
+const linkCache = new Map<LinkKind, LinkTable>();
+
+/** Read from the link model's composite key (section, member), so the SQL follows the schema. */
+export function linkTable(kind: LinkKind): LinkTable {
+  let entry = linkCache.get(kind);
+  if (!entry) {
+    const definition = modelNamed(LINK_MODEL[kind]);
+    const [section, member] = definition.primaryKey ?? [];
+    if (!section || !member) throw new Error(`${definition.name} has no (section, member) key`);
+    entry = {
+      table: tableName(definition),
+      sectionColumn: columnName(section),
+      memberColumn: columnName(member),
+      sectionTable: rosterTable('sections').table,
+      memberTable: rosterTable(kind).table,
+    };
+    linkCache.set(kind, entry);
+  }
+  return entry;
 }

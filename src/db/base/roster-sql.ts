@@ -1,4 +1,4 @@
-import type { RosterColumn } from './roster-columns.js';
+import type { LinkTable, RosterColumn } from './roster-columns.js';
 
 /** One statement and its positional parameters, in the placeholder style of its provider. */
 export interface SqlStatement {
@@ -33,7 +33,7 @@ export interface RosterWrite {
  * Prisma's per-parameter work stays small (multi-row VALUES, ~30 parameters per row, measured
  * about half as fast through the adapter as on the raw driver).
  */
-export interface RosterSql {
+export interface RosterSql extends LinkSql {
   /** Most rows one upsert statement may carry (parameter limits). */
   maxRowsPerUpsert(columns: RosterColumn[]): number;
   selectExisting(table: string, cleverIds: string[]): SqlStatement;
@@ -46,6 +46,40 @@ export interface RosterSql {
   archiveByCleverIds(table: string, cleverIds: string[], at: Date): SqlStatement;
   activeIdsPage(table: string, after: string | null, limit: number): SqlStatement;
   deleteInactive(table: string, inactiveSince: Date): SqlStatement;
+  /** `clever_id` of the active rows among `cleverIds`. */
+  activeAmong(table: string, cleverIds: string[]): SqlStatement;
+  /**
+   * `clever_id` of the active rows of `table` (courses or terms) that no active section names in
+   * `sectionColumn` (clever_course_id or clever_term_id).
+   */
+  unreferenced(table: string, sectionsTable: string, sectionColumn: string): SqlStatement;
+}
+
+/** One row of a section link table. */
+export interface LinkPair {
+  sectionId: string;
+  memberId: string;
+}
+
+/**
+ * The section link tables' statements (section_teachers, section_students). Pairs travel as
+ * one or two parameters whatever their number, like roster rows. Rows read come back as
+ * `section_id`, `member_id`.
+ */
+export interface LinkSql {
+  /** Every link of these sections. */
+  selectLinks(link: LinkTable, sectionIds: string[]): SqlStatement;
+  /** Inserts pairs (an existing pair is left as it is: its created_at stays). */
+  insertLinks(link: LinkTable, pairs: LinkPair[], now: Date): SqlStatement;
+  deleteLinks(link: LinkTable, pairs: LinkPair[]): SqlStatement;
+  /**
+   * Deletes links whose section row or member row exists and is inactive. A section or member
+   * this database has no row for keeps its links (no foreign keys: multi-school users).
+   */
+  pruneLinks(link: LinkTable): SqlStatement;
+  countLinks(link: LinkTable): SqlStatement;
+  /** Links after `after` in (section, member) order, at most `limit`. */
+  linksPage(link: LinkTable, after: LinkPair | null, limit: number): SqlStatement;
 }
 
 /** Runs roster statements: on a pool, or inside one transaction. */
@@ -58,3 +92,6 @@ export interface RosterExecutor {
 export interface RosterDatabase extends RosterExecutor {
   transaction<T>(work: (tx: RosterExecutor) => Promise<T>): Promise<T>;
 }
+
+/** Lends a database for one unit of work, so the provider knows which clients are in use. */
+export type RosterDatabaseSource = <T>(work: (database: RosterDatabase) => Promise<T>) => Promise<T>;

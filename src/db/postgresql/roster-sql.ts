@@ -17,8 +17,8 @@ function postgresArrayType(column: RosterColumn): string {
 }
 
 /**
- * PostgreSQL's roster SQL: `$n` placeholders, id lists as one text[] parameter, and the
- * incoming rows as one typed array per column, unnested. No Date reaches the driver.
+ * PostgreSQL's roster SQL: `$n` placeholders, id lists as one text[] parameter, the incoming
+ * rows as one typed array per column and link pairs as two arrays, unnested. No Date reaches the driver.
  */
 export const postgresRosterSql: RosterSql = onConflictRosterSql({
   true: 'true',
@@ -26,6 +26,11 @@ export const postgresRosterSql: RosterSql = onConflictRosterSql({
   placeholder: (position) => `$${position}`,
   inIds: (bind, ids) => `= ANY(${bind(ids)})`,
   timestamp,
+  // text[], not varchar(64)[]: an explicit cast to varchar(n) would silently truncate a long id.
+  pairRows: (bind, pairs) =>
+    `SELECT * FROM unnest(${bind(pairs.map((pair) => pair.sectionId))}::text[], ${bind(
+      pairs.map((pair) => pair.memberId),
+    )}::text[]) AS pairs(section_id, member_id)`,
   incomingRows(bind, columns, rows, runId, now) {
     const arrays = [
       ...columns.map((_, index) =>

@@ -1,19 +1,22 @@
 import type { RosterEntity, RosterRow } from '../../domain/index.js';
 import { ValidationError } from '../../errors.js';
 import { type PreparedRow, prepareRows, rosterTable } from '../base/roster-columns.js';
-import type { RosterDatabase, RosterSql } from '../base/roster-sql.js';
+import type { RosterDatabaseSource, RosterSql } from '../base/roster-sql.js';
 import type { DatabaseRunner } from '../retry.js';
 import type { SchoolRosterRepository, UpsertPlan, UpsertResult } from '../types.js';
+import { sectionLinkMethods } from './links.js';
 
-/** Lends a database for one unit of work, so the provider knows which clients are in use. */
-export type RosterDatabaseSource = <T>(work: (database: RosterDatabase) => Promise<T>) => Promise<T>;
+export type { RosterDatabaseSource };
 
 export interface SchoolRosterRepositoryOptions {
   /** The dialect's roster statements (`dialect.rosterSql`). */
   sql: RosterSql;
   use: RosterDatabaseSource;
   run: DatabaseRunner;
-  /** Rows per transaction (default 1,000; lowered to what one statement's parameters allow). */
+  /**
+   * Rows per transaction (default 1,000; lowered to what one statement's parameters allow), and
+   * sections per transaction of a link replacement.
+   */
   chunkSize?: number;
   now?: () => Date;
 }
@@ -65,6 +68,14 @@ export function createSchoolRosterRepository(options: SchoolRosterRepositoryOpti
   }
 
   return {
+    ...sectionLinkMethods({
+      sql,
+      use,
+      run,
+      now,
+      sectionsPerChunk: Math.max(1, options.chunkSize ?? 1_000),
+    }),
+
     async upsert(entity, rows, runId) {
       assertRunId(runId);
       const { table, columns } = rosterTable(entity);
@@ -195,6 +206,26 @@ export function createSchoolRosterRepository(options: SchoolRosterRepositoryOpti
         if (ids.length < pageSize) return;
         after = ids[ids.length - 1] ?? null;
       }
+    },
+
+    async activeAmong(entity, cleverIds) {
+      const { table } = rosterTable(entity);
+      const active = new Set<string>();
+      for (const ids of chunks([...new Set(cleverIds)], ID_CHUNK)) {
+        const rows = await run(`read ${entity}`, () =>
+          use((database) => database.query(sql.activeAmong(table, ids))),
+        );
+        for (const row of rows) active.add(String(row.clever_id));
+      }
+      return active;
+    },
+
+    async unreferenced(entity) {
+      const { table } = rosterTable(entity);
+      const column = entity === 'courses' ? 'clever_course_id' : 'clever_term_id';
+      const statement = sql.unreferenced(table, rosterTable('sections').table, column);
+      const rows = await run(`read ${entity}`, () => use((database) => database.query(statement)));
+      return rows.map((row) => String(row.clever_id));
     },
 
     async deleteInactive(entity, inactiveSince) {

@@ -7,7 +7,7 @@ const timestamp = (bind: Bind, date: Date) => bind(sqliteTimestamp(date));
 
 /**
  * SQLite's roster SQL: `?` placeholders bound by position, 1/0 for booleans, id lists and row
- * sets as one JSON text parameter read with json_each.
+ * sets (and link pairs) as one JSON text parameter read with json_each.
  */
 export const sqliteRosterSql: RosterSql = onConflictRosterSql({
   true: '1',
@@ -15,6 +15,10 @@ export const sqliteRosterSql: RosterSql = onConflictRosterSql({
   placeholder: () => '?',
   inIds: (bind, ids) => `IN (SELECT value FROM json_each(${bind(JSON.stringify(ids))}))`,
   timestamp,
+  pairRows: (bind, pairs) =>
+    `SELECT value ->> 0 AS section_id, value ->> 1 AS member_id FROM json_each(${bind(
+      JSON.stringify(pairs.map((pair) => [pair.sectionId, pair.memberId])),
+    )})`,
   incomingRows(bind, columns, rows, runId, now) {
     // `?` binds by position: parameters are added in the order they appear.
     const extracts = [...columns, null].map((_, index) => `value ->> ${index}`);

@@ -9,10 +9,10 @@
  */
 import type { RosterColumn } from '../base/roster-columns.js';
 import type { RosterSql, RosterWrite, SqlStatement } from '../base/roster-sql.js';
+import { sqlserverLinkSql } from './link-sql.js';
+import { bracket, KEY_TYPE, openJsonIds } from './openjson.js';
 
 export const SQLSERVER_MAX_PARAMETERS = 2_100;
-
-const bracket = (name: string) => `[${name.replace(/]/g, ']]')}]`;
 
 /** SQL Server schema names we accept in URLs (`;schema=x`), default `dbo`. */
 export function assertSafeSqlServerSchema(schema: string): void {
@@ -114,8 +114,6 @@ export function recordMigrationFailedSql(schema: string, id: string, logs: strin
 
 // ---------- roster bulk writes ----------
 
-const KEY_TYPE = 'NVARCHAR(64)';
-
 function openJsonType(column: RosterColumn): string {
   if (column.type === 'DateTime') return 'DATETIME2';
   if (column.type === 'Int') return 'INT';
@@ -133,11 +131,6 @@ export function openJsonRowset(parameter: string, columns: RosterColumn[]): stri
     `[content_hash] NVARCHAR(64) '$.content_hash'`,
   ];
   return `OPENJSON(${parameter}) WITH (${definitions.join(', ')})`;
-}
-
-/** A JSON array of Clever ids as a typed rowset (typed so the join can seek the unique index). */
-function openJsonIds(parameter: string): string {
-  return `OPENJSON(${parameter}) WITH ([clever_id] ${KEY_TYPE} '$')`;
 }
 
 /** Dates as ISO 8601 without the zone (UTC by convention), which OPENJSON converts to DATETIME2. */
@@ -164,6 +157,7 @@ export function sqlserverRosterSql(schema = 'dbo'): RosterSql {
   const unseen = 'is_active = 1 AND (last_seen_run_id IS NULL OR last_seen_run_id <> @P1)';
 
   return {
+    ...sqlserverLinkSql(schema),
     // Rows travel in one JSON parameter: the limit is transaction size, not parameters.
     maxRowsPerUpsert: () => 5_000,
     selectExisting(name, cleverIds) {
@@ -263,6 +257,25 @@ export function sqlserverRosterSql(schema = 'dbo'): RosterSql {
             params: [limit, after],
             types: ['int', 'key'],
           };
+    },
+    activeAmong(name, cleverIds) {
+      return {
+        sql:
+          `SELECT t.clever_id FROM ${table(name)} AS t ` +
+          `INNER JOIN ${openJsonIds('@P1')} AS ids ON t.clever_id = ids.clever_id WHERE t.is_active = 1`,
+        params: [JSON.stringify(cleverIds)],
+        types: ['json'],
+      };
+    },
+    unreferenced(name, sectionsName, sectionColumn) {
+      return {
+        sql:
+          `SELECT r.clever_id FROM ${table(name)} AS r WHERE r.is_active = 1 AND NOT EXISTS ` +
+          `(SELECT 1 FROM ${table(sectionsName)} AS s WHERE s.is_active = 1 AND s.[${sectionColumn}] = r.clever_id) ` +
+          'ORDER BY r.clever_id',
+        params: [],
+        types: [],
+      };
     },
     deleteInactive(name, inactiveSince) {
       return {

@@ -21,13 +21,13 @@ import type { DistrictTarget } from '../plan/target.js';
 import { describeError, errorForLog } from '../report/error-text.js';
 import { districtStatus } from '../report/rollup.js';
 import type { DistrictSyncResult, SchoolSyncResult } from '../types.js';
+import { ClassRosterAccess } from './class-access.js';
 import { traceDistrict } from './district-trace.js';
 import { runIncrementalPass } from './incremental.js';
 import type { Run } from './run.js';
 import { schoolBook } from './school-book.js';
 import { refreshDistrictAndList } from './school-list.js';
 import { pullSchool } from './school-pull.js';
-import { ROSTER_ENTITIES } from './streams.js';
 
 export interface DistrictDeps {
   session: Pick<SessionRepository, 'districts' | 'schools' | 'history' | 'leases'>;
@@ -193,9 +193,10 @@ async function syncDistrictSchools(
     eventsEnabled: run.settings.eventsEnabled,
     eventsRetentionDays: run.settings.eventsRetentionDays,
     now: run.now(),
-    entities: ROSTER_ENTITIES,
+    entities: run.settings.entities,
   });
   const book = schoolBook(run, deps.session.schools);
+  const classAccess = new ClassRosterAccess(warnings, logger);
   const schools: SchoolSyncResult[] = [];
   const mode = noMode();
   let eventsCursor: string | null = null;
@@ -213,6 +214,7 @@ async function syncDistrictSchools(
         schools: deps.session.schools,
         leases: deps.session.leases,
         book,
+        classAccess,
       },
       plans.incremental,
       deps.recordEverySchool,
@@ -229,7 +231,13 @@ async function syncDistrictSchools(
   }
 
   mode.fullSchools = pulls.length;
-  const pullDeps = { api: deps.api, databases: deps.databases, schools: deps.session.schools, book };
+  const pullDeps = {
+    api: deps.api,
+    databases: deps.databases,
+    schools: deps.session.schools,
+    book,
+    classAccess,
+  };
   const pulled = await Promise.all(
     pulls.map((plan: SchoolPlan & { kind: 'full' }) =>
       run.limiter(async () => {

@@ -120,6 +120,19 @@ export class EntityApplier {
     if (this.guardHolds(this.pending.size)) this.pending.clear();
   }
 
+  /**
+   * Archives rows that follow from changes the guard already passed (courses and terms no active
+   * section uses after the school's section changes were applied): not guarded a second time.
+   */
+  async retire(cleverIds: readonly string[]): Promise<void> {
+    if (cleverIds.length === 0) return;
+    const at = this.run.now();
+    for (const ids of chunks([...cleverIds], ARCHIVE_CHUNK)) {
+      const archived = await this.writer.archiveByCleverIds(this.entity, ids, at);
+      if (this.writer.writes) this.counts.archived += archived;
+    }
+  }
+
   get hasPending(): boolean {
     return this.pending.size > 0;
   }

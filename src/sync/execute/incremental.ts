@@ -12,8 +12,8 @@
  */
 import type { CleverDistrictApi, CleverEvent } from '../../clever/api/index.js';
 import type { SchoolDatabaseProvider, SchoolRecord, SessionRepository } from '../../db/index.js';
-import type { RosterEntity, RosterRow } from '../../domain/index.js';
-import { sumCounts, zeroCounts } from '../../domain/index.js';
+import type { LinkKind, RosterEntity, RosterRow, SectionMembers, SyncEntity } from '../../domain/index.js';
+import { LINK_KINDS, zeroCounts } from '../../domain/index.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../telemetry/index.js';
 import { runIdOfHolder } from '../leases.js';
@@ -21,13 +21,16 @@ import { compareEventIds, oldestCursor, startingAfter } from '../plan/events-cur
 import type { SchoolPlan } from '../plan/school-plan.js';
 import { describeError, errorForLog } from '../report/error-text.js';
 import type { EntitySyncResult, SchoolSyncResult } from '../types.js';
+import { type ClassRosterAccess, isNotShared } from './class-access.js';
+import { ClassUpkeep, type ReferencedEntity } from './class-upkeep.js';
 import { EntityApplier } from './entity-applier.js';
-import { type EntityOps, foldEvents, type SchoolOps } from './events.js';
+import { type EntityOps, eventRecordTypes, foldEvents, type SchoolOps } from './events.js';
+import { LinkApplier } from './link-applier.js';
 import { prefetchOne } from './pages.js';
 import type { Run } from './run.js';
 import type { SchoolBook } from './school-book.js';
-import { isDatabaseFailure, openSchoolDatabase, recordFailedEntities } from './school-pull.js';
-import { databaseWriter } from './writers.js';
+import { isDatabaseFailure, openSchoolDatabase, recordCounts, recordFailedEntities } from './school-pull.js';
+import { databaseWriter, type RosterWriter } from './writers.js';
 
 type IncrementalPlan = Extract<SchoolPlan, { kind: 'incremental' }>;
 
@@ -37,6 +40,7 @@ export interface IncrementalDeps {
   schools: SessionRepository['schools'];
   leases: Pick<SessionRepository['leases'], 'holders'>;
   book: SchoolBook;
+  classAccess: ClassRosterAccess;
 }
 
 export interface IncrementalOutcome {
@@ -58,6 +62,13 @@ interface TouchedSchool {
   /** Where its database stands: every event up to here is applied. */
   cursor: string;
   appliers: Map<RosterEntity, EntityApplier>;
+  /** The school's section links, when sections sync. */
+  links?: LinkApplier;
+  writer: RosterWriter;
+  /** Courses and terms that sections upserted in this pass use (fetched if missing). */
+  referenced: Record<ReferencedEntity, Set<string>>;
+  /** Some section of the school was upserted or archived in this pass. */
+  sectionsChanged: boolean;
   error?: string;
 }
 
@@ -90,11 +101,13 @@ export async function runIncrementalPass(
   };
   const from = oldestCursor(plans.map((plan) => plan.cursor));
   if (from === undefined) return { results, fallback: [], lastEventId: null, eventsApplied: 0 };
+  const entities = [...new Set(plans.flatMap((plan) => plan.entities))];
+  const upkeep = new ClassUpkeep(deps.api);
 
   const pages = prefetchOne(
     deps.api.getEvents({
       startingAfter: startingAfter(from),
-      recordTypes: ['users'],
+      recordTypes: eventRecordTypes(entities),
       pageSize: run.settings.pageSize,
     }),
   )[Symbol.asyncIterator]();
@@ -129,9 +142,9 @@ export async function runIncrementalPass(
       const cursors = new Map<string, string>();
       for (const [id, plan] of waiting) cursors.set(id, plan.cursor);
       for (const [id, school] of touched) if (isApplying(school)) cursors.set(id, school.cursor);
-      const fold = foldEvents(page, cursors);
+      const fold = foldEvents(page, cursors, entities);
       if (fold.unreadable > 0)
-        run.logger.warn({ unreadable: fold.unreadable }, 'skipped user events without a readable record');
+        run.logger.warn({ unreadable: fold.unreadable }, 'skipped events without a readable record');
       await Promise.all(
         [...fold.bySchool].map(([cleverSchoolId, ops]) =>
           run.limiter(() =>
@@ -153,7 +166,7 @@ export async function runIncrementalPass(
     [...touched.values()].map((school) =>
       run.limiter(async () => {
         if (streamError !== undefined) fail(school, streamError);
-        done(await finishTouched(run, deps, school, lastEventId));
+        done(await finishTouched(run, deps, school, lastEventId, upkeep));
       }),
     ),
   );
@@ -224,13 +237,33 @@ async function applyEntityOps(school: TouchedSchool, entity: RosterEntity, ops: 
   applier.received(ops.invalid.length);
   await applier.skipInvalid(ops.invalid, false);
   const upserts: RosterRow<RosterEntity>[] = [];
+  const refreshes: RosterRow<RosterEntity>[] = [];
   const archives: string[] = [];
+  const links: Record<LinkKind, SectionMembers[]> = { teachers: [], students: [] };
   for (const [id, op] of ops.ops) {
-    if (op.kind === 'upsert') upserts.push(op.row);
+    if (op.kind === 'upsert') {
+      upserts.push(op.row);
+      if (op.links) for (const kind of LINK_KINDS) links[kind].push(op.links[kind]);
+    } else if (op.kind === 'refresh') refreshes.push(op.row);
     else archives.push(id);
+  }
+  if (refreshes.length > 0) {
+    // A course or term changed district-wide: only schools that keep a copy take the change.
+    const kept = await school.writer.activeAmong(
+      entity,
+      refreshes.map((row) => row.cleverId),
+    );
+    upserts.push(...refreshes.filter((row) => kept.has(row.cleverId)));
   }
   applier.received(upserts.length);
   await applier.upsert(upserts);
+  if (school.links) await school.links.replace(links);
+  if (entity === 'sections' && ops.ops.size > 0) school.sectionsChanged = true;
+  for (const row of upserts) {
+    if (!('cleverCourseId' in row)) continue;
+    if (row.cleverCourseId) school.referenced.courses.add(row.cleverCourseId);
+    if (row.cleverTermId) school.referenced.terms.add(row.cleverTermId);
+  }
   await applier.archive(archives);
 }
 
@@ -250,17 +283,37 @@ async function openTouched(
   try {
     const writer = databaseWriter(await openSchoolDatabase(run, deps, record));
     const appliers = new Map<RosterEntity, EntityApplier>();
-    for (const entity of plan.entities) {
-      const entry = await run.history.start({
+    const startEntry = (entity: SyncEntity) =>
+      run.history.start({
         districtId: record.districtId,
         schoolId: record.id,
         entity,
         syncType: 'Incremental',
         eventCursor: plan.cursor,
       });
-      appliers.set(entity, new EntityApplier(run, writer, entity, 'Incremental', entry, logger));
+    for (const entity of plan.entities) {
+      appliers.set(
+        entity,
+        new EntityApplier(run, writer, entity, 'Incremental', await startEntry(entity), logger),
+      );
     }
-    return { school: { plan, record, logger, started: Date.now(), cursor: plan.cursor, appliers } };
+    const links = plan.entities.includes('sections')
+      ? new LinkApplier(writer, 'Incremental', await startEntry('enrollments'), logger)
+      : undefined;
+    return {
+      school: {
+        plan,
+        record,
+        logger,
+        started: Date.now(),
+        cursor: plan.cursor,
+        appliers,
+        writer,
+        referenced: { courses: new Set(), terms: new Set() },
+        sectionsChanged: false,
+        ...(links ? { links } : {}),
+      },
+    };
   } catch (error) {
     const message = describeError(error);
     logger.error(
@@ -299,11 +352,16 @@ async function finishTouched(
   deps: IncrementalDeps,
   school: TouchedSchool,
   lastEventId: string | null,
+  upkeep: ClassUpkeep,
 ): Promise<SchoolSyncResult> {
   const { record } = school;
   try {
     if (isApplying(school)) {
       for (const applier of school.appliers.values()) await applier.applyPending();
+      await fetchReferenced(deps, school, upkeep);
+      await retireUnreferenced(school);
+      // Links of sections, students and teachers archived by these events go with them.
+      await school.links?.prune();
       // Pages that did not touch the school moved it along too.
       const cursor =
         lastEventId && compareEventIds(lastEventId, school.cursor) > 0 ? lastEventId : school.cursor;
@@ -319,6 +377,14 @@ async function finishTouched(
     const status = school.error ? 'Failed' : applier.held ? 'Held' : 'Succeeded';
     entities.push(
       await applier.complete(status, {
+        eventCursor: school.cursor,
+        ...(school.error ? { error: school.error } : {}),
+      }),
+    );
+  }
+  if (school.links) {
+    entities.push(
+      await school.links.complete(school.error ? 'Failed' : 'Succeeded', {
         eventCursor: school.cursor,
         ...(school.error ? { error: school.error } : {}),
       }),
@@ -340,6 +406,39 @@ async function finishTouched(
     'school sync finished',
   );
   return finished;
+}
+
+/**
+ * Courses and terms no active section of the school uses any more (its sections moved, were
+ * deleted or changed course): the school's copy goes, as a full pull of `/schools/{id}/courses`
+ * would leave it out.
+ */
+async function retireUnreferenced(school: TouchedSchool): Promise<void> {
+  if (!school.sectionsChanged) return;
+  for (const entity of ['courses', 'terms'] as const) {
+    const applier = school.appliers.get(entity);
+    if (applier) await applier.retire(await school.writer.unreferenced(entity));
+  }
+}
+
+/** Courses and terms the school's new sections use that its database lacks. */
+async function fetchReferenced(
+  deps: IncrementalDeps,
+  school: TouchedSchool,
+  upkeep: ClassUpkeep,
+): Promise<void> {
+  for (const entity of ['courses', 'terms'] as const) {
+    const applier = school.appliers.get(entity);
+    if (!applier || school.referenced[entity].size === 0 || deps.classAccess.refused) continue;
+    try {
+      const rows = await upkeep.missing(school.writer, entity, school.referenced[entity]);
+      applier.received(rows.length);
+      await applier.upsert(rows);
+    } catch (error) {
+      if (!isNotShared(error)) throw error;
+      deps.classAccess.refuse();
+    }
+  }
 }
 
 /**
@@ -436,7 +535,7 @@ function result(
     status,
     syncType: 'Incremental',
     entities,
-    counts: sumCounts(entities.map((e) => e.counts)),
+    counts: recordCounts(entities),
     durationMs: Date.now() - started,
     warnings,
     ...(error ? { error } : {}),

@@ -42,7 +42,7 @@ export function text(value: unknown): string | null {
  * A Clever id as sent, only trimmed: an id is a key, so one carrying control characters is
  * invalid (validation reports it) rather than quietly turned into another id.
  */
-function idText(value: unknown): string | null {
+export function idText(value: unknown): string | null {
   if (typeof value !== 'string') return null;
   const trimmed = value.trim();
   return trimmed === '' ? null : trimmed;
@@ -97,7 +97,7 @@ export function parseDob(value: unknown): string | null {
 }
 
 /** JSON text of an object with its empty values dropped; null when nothing is left. */
-function compactJson(value: Record<string, unknown> | undefined): string | null {
+export function compactJson(value: Record<string, unknown> | undefined): string | null {
   if (!value || typeof value !== 'object') return null;
   const kept = Object.entries(value).filter(([, v]) => v !== undefined && v !== null && v !== '');
   return kept.length === 0 ? null : JSON.stringify(cleanDeep(Object.fromEntries(kept)));

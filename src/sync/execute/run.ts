@@ -5,7 +5,7 @@
  * the ones it needs as arguments, so its signature says what it touches.
  */
 import type { LimitFunction } from 'p-limit';
-import type { SyncTrigger } from '../../domain/index.js';
+import { ROSTER_ENTITY_NAMES, type RosterEntity, type SyncTrigger } from '../../domain/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { AcquireOutcome, LeaseSet } from '../leases.js';
 import { emitAlert } from '../report/alerts.js';
@@ -22,6 +22,8 @@ export interface SyncSettings {
   archiveGuardMinRows: number;
   leaseSeconds: number;
   eventsEnabled: boolean;
+  /** The rosters this run syncs, in sync order (SYNC_ENTITIES). */
+  entities: readonly RosterEntity[];
   eventsRetentionDays: number;
   alertAfterFailures: number;
   /** How long the writes ending a run or a piece of it keep retrying a transient SessionDb failure. */
@@ -38,6 +40,9 @@ export function resolveSettings(deps: Pick<SyncServiceDeps, 'config' | 'tuning'>
     archiveGuardMinRows: Math.max(1, tuning.archiveGuardMinRows ?? 10),
     leaseSeconds: deps.config.leaseSeconds,
     eventsEnabled: deps.config.eventsEnabled,
+    entities: ROSTER_ENTITY_NAMES.filter((entity) =>
+      (deps.config.entities ?? ROSTER_ENTITY_NAMES).includes(entity),
+    ),
     eventsRetentionDays: tuning.eventsRetentionDays ?? 30,
     alertAfterFailures: Math.max(1, tuning.alertAfterFailures ?? 3),
     finalWriteBudgetMs: Math.max(0, tuning.finalWriteBudgetMs ?? FINAL_WRITE_BUDGET_MS),

@@ -12,18 +12,20 @@ import type {
   SchoolRosterRepository,
   SessionRepository,
 } from '../../db/index.js';
+import type { RosterEntity, RosterRow, SyncCounts, SyncEntity } from '../../domain/index.js';
 import { sumCounts, zeroCounts } from '../../domain/index.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { SchoolPlan } from '../plan/school-plan.js';
 import { describeError, errorForLog } from '../report/error-text.js';
 import type { EntitySyncResult, SchoolSyncResult } from '../types.js';
+import { type ClassRosterAccess, isNotShared } from './class-access.js';
 import { EntityApplier } from './entity-applier.js';
+import { LinkApplier } from './link-applier.js';
 import { prefetchOne } from './pages.js';
 import type { Run } from './run.js';
 import type { SchoolBook } from './school-book.js';
-import { ROSTER_SOURCES, type RosterSource, type RosterStream, usersOf } from './streams.js';
-import { preparePage } from './validate.js';
+import { ROSTER_SOURCES, type RosterSource, type RosterStream } from './streams.js';
 import { databaseWriter, emptyPlan, PlanningWriter, type RosterWriter } from './writers.js';
 
 export interface SchoolPullDeps {
@@ -31,6 +33,15 @@ export interface SchoolPullDeps {
   databases: SchoolDatabaseProvider;
   schools: SessionRepository['schools'];
   book: SchoolBook;
+  classAccess: ClassRosterAccess;
+}
+
+/**
+ * A school's record counts: its rosters' rows. Enrollments (section links) are reported beside
+ * them, per entity, so a class of 30 does not read as 30 more records.
+ */
+export function recordCounts(entities: readonly EntitySyncResult[]): SyncCounts {
+  return sumCounts(entities.filter((e) => e.entity !== 'enrollments').map((e) => e.counts));
 }
 
 type FullPlan = Extract<SchoolPlan, { kind: 'full' }>;
@@ -75,7 +86,9 @@ export async function pullSchool(
     for (const source of ROSTER_SOURCES) {
       const streams = source.streams.filter((stream) => plan.entities.includes(stream.entity));
       if (streams.length === 0) continue;
-      const outcome = await pullSource(run, deps.api, writer, source, streams, school, cursorAfter, logger);
+      // The district does not share its classes: said once for the district, not per school.
+      if (source.classRoster && deps.classAccess.refused) continue;
+      const outcome = await pullSource(run, deps, writer, source, streams, school, cursorAfter, logger);
       entities.push(...outcome.results);
       // Rows written before the failure stay counted (the school's result sums `entities`).
       if (outcome.failure !== undefined) throw outcome.failure;
@@ -87,7 +100,7 @@ export async function pullSchool(
       if (held.length > 0) await deps.book.held(record, warnings, { stayFull: true });
       else await deps.book.succeeded(record, cursorAfter);
     }
-    const counts = sumCounts(entities.map((e) => e.counts));
+    const counts = recordCounts(entities);
     const status = held.length > 0 ? 'Held' : 'Succeeded';
     const durationMs = Date.now() - started;
     logger.info({ status, durationMs, counts }, 'school sync finished');
@@ -119,7 +132,7 @@ export async function pullSchool(
       ...base,
       status: 'Failed',
       entities,
-      counts: sumCounts(entities.map((e) => e.counts)),
+      counts: recordCounts(entities),
       durationMs: Date.now() - started,
       error: message,
       warnings: entities.flatMap((e) => e.warnings),
@@ -129,14 +142,23 @@ export async function pullSchool(
   }
 }
 
+/** One roster of a source being pulled. */
+interface StreamPull {
+  stream: RosterStream;
+  applier: EntityApplier;
+  pulled: number;
+  lastModified: Date | null;
+}
+
 /**
  * The rosters one source fills, pulled in full: each page is read once and handed to every stream
- * of the source. A failure fails them all (none may archive after an incomplete pull) and is
- * returned with the counts so far.
+ * of the source; a sections page also replaces those sections' links. A failure fails them all
+ * (none may archive after an incomplete pull) and is returned with the counts so far; a 403 on a
+ * class route is "not shared" (skipped, reported once for the district), not a failure.
  */
 async function pullSource(
   run: Run,
-  api: CleverDistrictApi,
+  deps: SchoolPullDeps,
   writer: RosterWriter,
   source: RosterSource,
   streams: readonly RosterStream[],
@@ -144,16 +166,17 @@ async function pullSource(
   cursorAfter: string | null,
   logger: Logger,
 ): Promise<{ results: EntitySyncResult[]; failure?: unknown }> {
-  const pulls: { stream: RosterStream; applier: EntityApplier; pulled: number; lastModified: Date | null }[] =
-    [];
-  for (const stream of streams) {
-    const entry = await run.history.start({
+  const pulls: StreamPull[] = [];
+  const startEntry = (entity: SyncEntity) =>
+    run.history.start({
       districtId: school.districtId,
       schoolId: school.record?.id ?? null,
-      entity: stream.entity,
+      entity,
       syncType: 'Full',
       eventCursor: cursorAfter,
     });
+  for (const stream of streams) {
+    const entry = await startEntry(stream.entity);
     pulls.push({
       stream,
       applier: new EntityApplier(run, writer, stream.entity, 'Full', entry, logger),
@@ -161,29 +184,38 @@ async function pullSource(
       lastModified: null,
     });
   }
+  const links = streams.some((stream) => stream.entity === 'sections')
+    ? new LinkApplier(writer, 'Full', await startEntry('enrollments'), logger)
+    : undefined;
+  const completeAll = async (status: EntitySyncResult['status'], error?: string) => [
+    ...(await Promise.all(
+      pulls.map((pull) => pull.applier.complete(status, error === undefined ? {} : { error })),
+    )),
+    ...(links ? [await links.complete(status, error === undefined ? {} : { error })] : []),
+  ];
   try {
     for (const pull of pulls) await pull.applier.rememberActiveRows();
-    for await (const page of prefetchOne(source.read(api, school.cleverSchoolId, run.settings.pageSize))) {
+    for await (const page of prefetchOne(
+      source.read(deps.api, school.cleverSchoolId, run.settings.pageSize),
+    )) {
       for (const pull of pulls) {
-        const prepared = preparePage(pull.stream, usersOf(pull.stream, page, school.cleverSchoolId));
+        const prepared = pull.stream.prepare(page, school.cleverSchoolId);
         pull.applier.received(prepared.received);
-        // Listed but unreadable: the user is still shared, so the last good row stays (never archived).
+        // Listed but unreadable: the record is still shared, so the last good row stays (never archived).
         await pull.applier.skipInvalid(prepared.invalid, true);
         await pull.applier.upsert(prepared.rows);
+        if (links && prepared.links) await links.replace(prepared.links);
         pull.pulled += prepared.rows.length;
-        for (const row of prepared.rows) {
-          const modified = row.cleverLastModified;
-          if (modified && (!pull.lastModified || modified > pull.lastModified)) pull.lastModified = modified;
-        }
+        pull.lastModified = newestModified(pull.lastModified, prepared.rows);
         run.tracker.records(prepared.received);
       }
     }
   } catch (error) {
-    const message = describeError(error);
-    return {
-      results: await Promise.all(pulls.map((pull) => pull.applier.complete('Failed', { error: message }))),
-      failure: error,
-    };
+    if (source.classRoster && isNotShared(error)) {
+      deps.classAccess.refuse();
+      return { results: await completeAll('Skipped') };
+    }
+    return { results: await completeAll('Failed', describeError(error)), failure: error };
   }
   // The pull completed without error: now (and only now) absent rows may be archived.
   const results: EntitySyncResult[] = [];
@@ -209,7 +241,30 @@ async function pullSource(
       results.push(await applier.complete('Failed', { error: describeError(error) }));
     }
   }
+  if (links) {
+    if (failure !== undefined)
+      results.push(await links.complete('Failed', { error: describeError(failure) }));
+    else {
+      try {
+        // Students and teachers archived earlier in this pull, and sections just archived.
+        await links.prune();
+        results.push(await links.complete('Succeeded', { eventCursor: cursorAfter }));
+      } catch (error) {
+        failure = error;
+        results.push(await links.complete('Failed', { error: describeError(error) }));
+      }
+    }
+  }
   return failure === undefined ? { results } : { results, failure };
+}
+
+function newestModified(current: Date | null, rows: readonly RosterRow<RosterEntity>[]): Date | null {
+  let newest = current;
+  for (const row of rows) {
+    const modified = 'cleverLastModified' in row ? row.cleverLastModified : null;
+    if (modified && (!newest || modified > newest)) newest = modified;
+  }
+  return newest;
 }
 
 /**
@@ -308,7 +363,7 @@ export function isDatabaseFailure(error: unknown): boolean {
 
 /** A dry run's per-school plan, from what the planning writer saw and the guard decided. */
 function schoolPlanOf(plan: FullPlan, writer: PlanningWriter, entities: EntitySyncResult[]) {
-  const entityPlan = (entity: 'students' | 'teachers') => {
+  const entityPlan = (entity: RosterEntity) => {
     const result = entities.find((e) => e.entity === entity);
     if (!result) return emptyPlan();
     const planned = { ...writer.planOf(entity), invalid: result.counts.invalid };
@@ -322,5 +377,9 @@ function schoolPlanOf(plan: FullPlan, writer: PlanningWriter, entities: EntitySy
     newSchool: plan.school.record === null,
     students: entityPlan('students'),
     teachers: entityPlan('teachers'),
+    sections: entityPlan('sections'),
+    courses: entityPlan('courses'),
+    terms: entityPlan('terms'),
+    enrollments: writer.linkPlan(),
   };
 }

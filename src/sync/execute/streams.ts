@@ -1,64 +1,169 @@
 /**
- * The rosters a school's database holds, each one stream: which role of a Clever user it is and how
- * a user becomes its row. Streams are fed by sources: a full pull reads each source's pages once
- * and hands every page to each of its streams; the incremental pass routes each event's user to the
- * streams whose role it has. A new roster (sections, enrollments) is one more source and stream.
+ * The rosters a school's database holds, each one stream: which Clever records it is filled from
+ * and how a record becomes its row. Streams are fed by sources: a full pull reads each source's
+ * pages once and hands every page to each of its streams; the incremental pass routes each event's
+ * record to the streams it belongs to. Users come first (students and teachers share one listing),
+ * then sections (with their member lists: the enrollments), then the courses and terms they use.
  */
-import type { CleverDistrictApi, CleverUser } from '../../clever/api/index.js';
-import type { RosterEntity, RosterRow } from '../../domain/index.js';
+import type {
+  CleverCourse,
+  CleverDistrictApi,
+  CleverSection,
+  CleverTerm,
+  CleverUser,
+} from '../../clever/api/index.js';
+import type { LinkKind, RosterEntity, RosterRow, SectionMembers, UserEntity } from '../../domain/index.js';
+import { mapCourse, mapSection, mapTerm, membersOf } from './class-mapping.js';
 import { mapStudent, mapTeacher, roleSchools } from './mapping.js';
+import {
+  type PreparedPage,
+  personInvalidReasons,
+  preparePage,
+  type RowRules,
+  recordInvalidReasons,
+} from './validate.js';
 
-export interface RosterStream<E extends RosterEntity = RosterEntity> {
+/** A page prepared for one roster; a sections page also carries each valid section's members. */
+export interface PreparedBatch<E extends RosterEntity = RosterEntity> extends PreparedPage<E> {
+  links?: Record<LinkKind, SectionMembers[]>;
+}
+
+export interface RosterStream<T = unknown, E extends RosterEntity = RosterEntity> {
   entity: E;
-  /** The Clever role this roster holds. */
-  role: 'student' | 'teacher';
-  /** The user's row in this roster; null when the user has no such role. */
-  rowOf(user: CleverUser): RosterRow<E> | null;
+  /** This roster's rows in a page of its source's records (validated, repeats collapsed). */
+  prepare(records: readonly T[], cleverSchoolId: string): PreparedBatch<E>;
 }
 
 /** Where a full pull reads some of a school's rosters from. */
-export interface RosterSource {
+export interface RosterSource<T = unknown> {
+  /** Sections, courses and terms need Clever's `read:sections` scope: a 403 means "not shared". */
+  classRoster: boolean;
   /** The school's records, a page at a time. */
-  read(api: CleverDistrictApi, cleverSchoolId: string, pageSize: number): AsyncIterable<CleverUser[]>;
-  /** The rosters filled from these records (each takes the users with its role). */
-  streams: readonly RosterStream[];
+  read(api: CleverDistrictApi, cleverSchoolId: string, pageSize: number): AsyncIterable<T[]>;
+  streams: readonly RosterStream<T>[];
 }
 
-const students: RosterStream<'students'> = { entity: 'students', role: 'student', rowOf: mapStudent };
-const teachers: RosterStream<'teachers'> = { entity: 'teachers', role: 'teacher', rowOf: mapTeacher };
+/** A user roster: the Clever role it holds, the user's row in it and what that row needs. */
+export interface UserStream<E extends UserEntity = UserEntity> extends RowRules<CleverUser, E> {
+  entity: E;
+  role: 'student' | 'teacher';
+}
+
+const studentStream: UserStream<'students'> = {
+  entity: 'students',
+  role: 'student',
+  rowOf: mapStudent,
+  invalidReasons: personInvalidReasons,
+};
+const teacherStream: UserStream<'teachers'> = {
+  entity: 'teachers',
+  role: 'teacher',
+  rowOf: mapTeacher,
+  invalidReasons: personInvalidReasons,
+};
+
+export const USER_STREAMS: readonly UserStream[] = [studentStream, teacherStream];
+
+export function userStream<E extends UserEntity>(entity: E): UserStream<E> {
+  return (entity === 'students' ? studentStream : teacherStream) as unknown as UserStream<E>;
+}
+
+/**
+ * The users of a school's mixed listing that belong to a role's roster of that school: those whose
+ * role lists the school (a teacher here may be a student at another school).
+ */
+export function usersOf(
+  role: UserStream['role'],
+  users: readonly CleverUser[],
+  cleverSchoolId: string,
+): CleverUser[] {
+  return users.filter((user) => {
+    const held = user.roles?.[role];
+    return held !== undefined && roleSchools(held).all.includes(cleverSchoolId);
+  });
+}
+
+const students: RosterStream<CleverUser, 'students'> = {
+  entity: 'students',
+  prepare: (users, schoolId) =>
+    preparePage<CleverUser, 'students'>(studentStream, usersOf('student', users, schoolId)),
+};
+
+const teachers: RosterStream<CleverUser, 'teachers'> = {
+  entity: 'teachers',
+  prepare: (users, schoolId) =>
+    preparePage<CleverUser, 'teachers'>(teacherStream, usersOf('teacher', users, schoolId)),
+};
+
+/** A page of sections: rows, plus the teachers and students of every valid one. */
+export function prepareSections(
+  records: readonly CleverSection[],
+  cleverSchoolId: string | null,
+): PreparedBatch<'sections'> {
+  // A section of another school has no place in this school's database.
+  const own = cleverSchoolId === null ? records : records.filter((s) => s.school?.trim() === cleverSchoolId);
+  const page = preparePage<CleverSection, 'sections'>(
+    { rowOf: mapSection, invalidReasons: recordInvalidReasons },
+    own,
+  );
+  const valid = new Set(page.rows.map((row) => row.cleverId));
+  const bySection = new Map<string, CleverSection>();
+  for (const section of own) {
+    const id = section.id.trim();
+    if (valid.has(id)) bySection.set(id, section);
+  }
+  const members = (kind: LinkKind) => [...bySection.values()].map((section) => membersOf(section, kind));
+  return { ...page, links: { teachers: members('teachers'), students: members('students') } };
+}
+
+const sections: RosterStream<CleverSection, 'sections'> = {
+  entity: 'sections',
+  prepare: (records, schoolId) => prepareSections(records, schoolId),
+};
+
+const courses: RosterStream<CleverCourse, 'courses'> = {
+  entity: 'courses',
+  prepare: (records) =>
+    preparePage<CleverCourse, 'courses'>({ rowOf: mapCourse, invalidReasons: recordInvalidReasons }, records),
+};
+
+const terms: RosterStream<CleverTerm, 'terms'> = {
+  entity: 'terms',
+  prepare: (records) =>
+    preparePage<CleverTerm, 'terms'>({ rowOf: mapTerm, invalidReasons: recordInvalidReasons }, records),
+};
 
 /**
  * `/schools/{id}/users` without a role: students and teachers of the school in one listing, so a
  * full pull spends one request per page of the school's users, not one per page of each role.
  */
-const schoolUsers: RosterSource = {
+const schoolUsers: RosterSource<CleverUser> = {
+  classRoster: false,
   read: (api, schoolId, pageSize) => api.getSchoolUsers(schoolId, { pageSize }),
   streams: [students, teachers],
 };
 
-export const ROSTER_SOURCES: readonly RosterSource[] = [schoolUsers];
+const schoolSections: RosterSource<CleverSection> = {
+  classRoster: true,
+  read: (api, schoolId, pageSize) => api.getSchoolSections(schoolId, { pageSize }),
+  streams: [sections],
+};
 
-export const ROSTER_STREAMS: readonly RosterStream[] = ROSTER_SOURCES.flatMap((source) => source.streams);
+const schoolCourses: RosterSource<CleverCourse> = {
+  classRoster: true,
+  read: (api, schoolId, pageSize) => api.getSchoolCourses(schoolId, { pageSize }),
+  streams: [courses],
+};
 
-export const ROSTER_ENTITIES: readonly RosterEntity[] = ROSTER_STREAMS.map((stream) => stream.entity);
+const schoolTerms: RosterSource<CleverTerm> = {
+  classRoster: true,
+  read: (api, schoolId, pageSize) => api.getSchoolTerms(schoolId, { pageSize }),
+  streams: [terms],
+};
 
-export function streamOf<E extends RosterEntity>(entity: E): RosterStream<E> {
-  const stream = ROSTER_STREAMS.find((candidate) => candidate.entity === entity);
-  if (!stream) throw new Error(`no roster stream for ${entity}`);
-  return stream as unknown as RosterStream<E>;
-}
-
-/**
- * The users of a school's mixed listing that belong to a stream's roster of that school: those
- * whose role of the stream lists the school (a teacher here may be a student at another school).
- */
-export function usersOf(
-  stream: RosterStream,
-  users: readonly CleverUser[],
-  cleverSchoolId: string,
-): CleverUser[] {
-  return users.filter((user) => {
-    const role = user.roles?.[stream.role];
-    return role !== undefined && roleSchools(role).all.includes(cleverSchoolId);
-  });
-}
+export const ROSTER_SOURCES: readonly RosterSource[] = [
+  schoolUsers,
+  schoolSections,
+  schoolCourses,
+  schoolTerms,
+] as readonly RosterSource[];

@@ -18,7 +18,6 @@ import type { SchoolSyncResult } from '../types.js';
 import type { Run } from './run.js';
 import type { SchoolBook } from './school-book.js';
 import { refOf } from './school-pull.js';
-import { ROSTER_ENTITIES } from './streams.js';
 
 export interface UnsharedDeps {
   databases: SchoolDatabaseProvider;
@@ -73,7 +72,7 @@ async function archiveRoster(
     if (school.lastSuccessfulSyncAt !== null || school.databaseName !== null) {
       const roster = await deps.databases.forSchool(refOf(school));
       const at = run.now();
-      for (const entity of ROSTER_ENTITIES) {
+      for (const entity of run.settings.entities) {
         const entry = await run.history.start({
           districtId: school.districtId,
           schoolId: school.id,
@@ -93,6 +92,8 @@ async function archiveRoster(
         await entry.complete({ status: 'Succeeded', counts: entityCounts, warnings: [UNSHARED_WARNING] });
         addCounts(counts, entityCounts);
       }
+      // Its sections are archived, and their links with them.
+      if (run.settings.entities.includes('sections')) await roster.pruneLinks();
     }
     await deps.schools.setRequiresFullSync(school.id, true);
     log.info({ archived: counts.archived }, 'archived the roster of a school no longer shared');

@@ -5,7 +5,8 @@
  * executor does not know which it has: a dry run is a different writer, not a mode in the code.
  */
 import type { SchoolRosterRepository, UpsertResult } from '../../db/index.js';
-import type { RosterEntity, RosterRow } from '../../domain/index.js';
+import type { LinkChanges, LinkKind, RosterEntity, RosterRow, SectionMembers } from '../../domain/index.js';
+import { addLinkChanges, noLinkChanges } from '../../domain/index.js';
 import type { EntityPlan } from '../types.js';
 
 export type RosterWriter = Pick<
@@ -17,6 +18,10 @@ export type RosterWriter = Pick<
   | 'archiveUnseen'
   | 'archiveByCleverIds'
   | 'deleteInactive'
+  | 'replaceSectionLinks'
+  | 'pruneLinks'
+  | 'activeAmong'
+  | 'unreferenced'
 > & {
   /** False for the planning writer: nothing it is given is written, so nothing is counted as written. */
   readonly writes: boolean;
@@ -33,6 +38,10 @@ export function databaseWriter(roster: SchoolRosterRepository): RosterWriter {
     archiveUnseen: (entity, runId, at) => roster.archiveUnseen(entity, runId, at),
     archiveByCleverIds: (entity, ids, at) => roster.archiveByCleverIds(entity, ids, at),
     deleteInactive: (entity, before) => roster.deleteInactive(entity, before),
+    replaceSectionLinks: (kind, sections) => roster.replaceSectionLinks(kind, sections),
+    pruneLinks: () => roster.pruneLinks(),
+    activeAmong: (entity, ids) => roster.activeAmong(entity, ids),
+    unreferenced: (entity) => roster.unreferenced(entity),
   };
 }
 
@@ -146,5 +155,37 @@ export class PlanningWriter implements RosterWriter {
 
   async deleteInactive(): Promise<number> {
     return 0;
+  }
+
+  private readonly links = noLinkChanges();
+
+  /** What replacing the sections' links would add and remove (all added without a database). */
+  async replaceSectionLinks(kind: LinkKind, sections: SectionMembers[]): Promise<LinkChanges> {
+    let changes: LinkChanges;
+    if (this.roster) changes = await this.roster.planSectionLinks(kind, sections);
+    else {
+      const listed = sections.reduce((sum, section) => sum + new Set(section.memberIds).size, 0);
+      changes = { listed, added: listed, removed: 0 };
+    }
+    addLinkChanges(this.links, changes);
+    return changes;
+  }
+
+  /** A dry run archives nothing, so no link loses its section or member. */
+  async pruneLinks(): Promise<Record<LinkKind, number>> {
+    return { teachers: 0, students: 0 };
+  }
+
+  async activeAmong(entity: RosterEntity, cleverIds: string[]): Promise<Set<string>> {
+    return this.roster ? this.roster.activeAmong(entity, cleverIds) : new Set();
+  }
+
+  async unreferenced(entity: 'courses' | 'terms'): Promise<string[]> {
+    return this.roster ? this.roster.unreferenced(entity) : [];
+  }
+
+  /** The enrollments a real run would add and remove. */
+  linkPlan(): LinkChanges {
+    return { ...this.links };
   }
 }

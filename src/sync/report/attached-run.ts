@@ -23,6 +23,8 @@ export async function refreshAttachedRun(
   const latest = new Map<string, SyncHistoryRecord>();
   for (const row of rows) latest.set(`${row.schoolId}:${row.entity}`, row);
   const schools = schoolOutcomes(latest.values());
+  // Record counts: roster rows; enrollments (section links) are counted per entity in SyncHistory.
+  const records = rows.filter((row) => row.entity !== 'enrollments');
 
   const completed = [...schools.values()].filter(
     (s) => s.status !== 'Running' && s.status !== 'Failed',
@@ -45,12 +47,12 @@ export async function refreshAttachedRun(
           failed: listRows.some((r) => r.status === 'Failed'),
         },
       ),
-      counts: sumCounts(rows.filter((r) => r.districtId === districtId).map((r) => r.counts)),
+      counts: sumCounts(records.filter((r) => r.districtId === districtId).map((r) => r.counts)),
     };
   });
   const status = finished ? runStatus(undefined, districts) : 'Running';
   // Every attempt's counts add up: a failed attempt's committed chunks are unchanged rows for the retry.
-  const counts = sumCounts(rows.map((r) => r.counts));
+  const counts = sumCounts(records.map((r) => r.counts));
   const completedAt = finished ? now() : null;
   await session.runs.update(runId, {
     schoolsCompleted: completed,

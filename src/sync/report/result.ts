@@ -8,6 +8,7 @@ import type { SyncRunRecord } from '../../db/index.js';
 import { type SyncRunScope, sumCounts } from '../../domain/index.js';
 import type { RunOptions } from '../execute/run.js';
 import type { DistrictSyncResult, SyncRunCompletion, SyncRunResult } from '../types.js';
+import { type EntityCounts, entityCountsOf, sumEntityCounts } from './entity-counts.js';
 import { summarizeError } from './history.js';
 import { runStatus } from './rollup.js';
 
@@ -40,6 +41,7 @@ export function buildRunResult(input: {
     schoolsFailed: schools.filter((s) => s.status === 'Failed').length,
     schoolsSkipped: schools.filter((s) => s.status === 'Skipped').length,
     counts: sumCounts(schools.map((s) => s.counts)),
+    byEntity: sumEntityCounts(schools.map((s) => entityCountsOf(s.entities))),
     warnings: districts.flatMap((d) => [...d.warnings, ...d.schools.flatMap((s) => s.warnings)]),
     ...(error ? { error } : {}),
   };
@@ -65,6 +67,7 @@ export function runSummary(result: Pick<SyncRunResult, 'districts'>): RunSummary
         syncType: s.syncType,
         reason: s.reason,
         counts: s.counts,
+        ...(s.entities.length > 0 ? { byEntity: entityCountsOf(s.entities) } : {}),
         error: s.error,
         warnings: s.warnings.length > 0 ? s.warnings : undefined,
         runningRunId: s.runningRunId,
@@ -98,7 +101,7 @@ export interface RunSummary {
       | 'error'
       | 'runningRunId'
       | 'plan'
-    > & { warnings: string[] | undefined })[];
+    > & { warnings: string[] | undefined; byEntity?: EntityCounts })[];
   })[];
 }
 

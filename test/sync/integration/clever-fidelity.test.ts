@@ -218,7 +218,7 @@ describe.each<Provider>(['sqlite', 'postgresql'])(
     });
 
     it.skipIf(skip)(
-      'ignores districts.* and sections.* events: the incremental pass applies the user changes and moves on',
+      'ignores districts.* events and applies users.* and sections.* ones, in order, and moves on',
       async () => {
         const admin = env.emulator.admin;
         const [s1] = schoolIds(env) as [string];
@@ -237,7 +237,8 @@ describe.each<Provider>(['sqlite', 'postgresql'])(
         const served = env.emulator.truth.events(env.districtId);
         const userEvent = served.find((e) => e.type === 'users.updated' && e.id > (cursor ?? ''))!;
 
-        // Read as Clever lists them (no record_type filter): the fold counts the four as ignored.
+        // Read as Clever lists them (no record_type filter): a users-only fold ignores four of
+        // them, a fold of every roster only the district's.
         const api = env.clever.forDistrict(env.districtId);
         const events = [];
         for await (const page of api.getEvents(cursor ? { startingAfter: cursor } : {})) events.push(...page);
@@ -251,15 +252,33 @@ describe.each<Provider>(['sqlite', 'postgresql'])(
         const fold = foldEvents(events, new Map([[s1, '000000000000000000000000']]));
         expect(fold).toMatchObject({ ignored: 4, unreadable: 0 });
         expect([...fold.bySchool.get(s1)!.entities.get('students')!.ops.keys()]).toEqual([kids[0]!.id]);
+        const everything = foldEvents(events, new Map([[s1, '000000000000000000000000']]), [
+          'students',
+          'teachers',
+          'sections',
+          'courses',
+          'terms',
+        ]);
+        expect(everything).toMatchObject({ ignored: 1, unreadable: 0 });
+        // Created, renamed, then deleted in one pass: the last state wins.
+        expect(everything.bySchool.get(s1)!.entities.get('sections')!.ops.get(section.id)).toEqual({
+          kind: 'archive',
+        });
 
         const result = await env.service.syncAllDistricts({ trigger: 'test' });
         expect(result.status).toBe('Succeeded');
-        expect(result.districts[0]!.mode).toMatchObject({ fullSchools: 0, eventsApplied: 1 });
+        // users, sections, courses and terms events are asked for: not the district's.
+        expect(result.districts[0]!.mode).toMatchObject({ fullSchools: 0, eventsApplied: 4 });
         expect(result.counts.updated).toBeGreaterThanOrEqual(1);
         await expectDatabasesMatchEmulator(env, expect);
-        // The pass asks for users events only, so cursors stop at the last one of those.
+        expect(
+          await queryRoster(env, s1, `SELECT clever_id FROM sections WHERE clever_id = '${section.id}'`),
+        ).toEqual([]);
+        // Cursors reach the last event asked for: the section's deletion, after the user's update.
+        const lastAsked = served.filter((e) => !e.type.startsWith('districts.')).at(-1)!;
+        expect(lastAsked.id > userEvent.id).toBe(true);
         for (const school of await env.session.schools.list({ activeOnly: true }))
-          expect(school.eventsCursor).toBe(userEvent.id);
+          expect(school.eventsCursor).toBe(lastAsked.id);
 
         // After a full sync the cursor is the newest event, here a sections event: a valid place
         // to continue from.

@@ -3,6 +3,7 @@ import {
   createSyncEnv,
   dataRequests,
   expectDatabasesMatchEmulator,
+  queryRoster,
   readRoster,
   type SyncEnv,
   schoolIds,
@@ -54,10 +55,19 @@ describe('events fallbacks and sharing changes (SQLite)', () => {
     // Not synced: its roster is archived with it, so apps stop seeing its students and teachers.
     const students = (await readRoster(env, gone, 'students')).length;
     const teachers = (await readRoster(env, gone, 'teachers')).length;
+    let classes = 0;
+    for (const table of ['sections', 'courses', 'terms']) {
+      const rows = await queryRoster(env, gone, `SELECT is_active FROM ${table}`);
+      expect(rows.filter((r) => Boolean(r.is_active))).toEqual([]);
+      classes += rows.length;
+    }
+    expect(classes).toBeGreaterThan(0);
+    // Its classes go with it, and their enrollments.
+    expect(await queryRoster(env, gone, 'SELECT section_clever_id FROM section_students')).toEqual([]);
     expect(result.districts[0]!.schools.find((s) => s.cleverSchoolId === gone)).toMatchObject({
       status: 'Succeeded',
       reason: 'unshared',
-      counts: expect.objectContaining({ archived: students + teachers }),
+      counts: expect.objectContaining({ archived: students + teachers + classes }),
     });
     expect((await readRoster(env, gone, 'students')).filter((r) => r.isActive)).toEqual([]);
     expect((await readRoster(env, gone, 'teachers')).filter((r) => r.isActive)).toEqual([]);

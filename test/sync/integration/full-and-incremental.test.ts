@@ -57,8 +57,9 @@ describe.each<Provider>(['sqlite', 'postgresql', 'sqlserver'])(
     it.skipIf(skip)('records exact SyncHistory counts and a completed SyncRun', async () => {
       const rows = await env.session.history.list({ runId: first.runId, limit: 100 });
       expect(rows.every((r) => r.status === 'Succeeded' && r.completedAt !== null)).toBe(true);
-      // Discovery, the district's own row, its school list, and 6 schools x 2 entities.
-      expect(rows).toHaveLength(1 + 1 + 1 + 6 * 2);
+      // Discovery, the district's own row, its school list, and 6 schools x (students, teachers,
+      // sections, courses, terms, enrollments).
+      expect(rows).toHaveLength(1 + 1 + 1 + 6 * 6);
       for (const cleverSchoolId of schoolIds(env)) {
         const school = (await env.session.schools.findByCleverId(cleverSchoolId))!;
         for (const entity of ['students', 'teachers'] as const) {
@@ -75,6 +76,18 @@ describe.each<Provider>(['sqlite', 'postgresql', 'sqlserver'])(
           });
           expect(row).toMatchObject({ syncType: 'Full', trigger: 'test', districtId: school.districtId });
         }
+      }
+      for (const cleverSchoolId of schoolIds(env)) {
+        const school = (await env.session.schools.findByCleverId(cleverSchoolId))!;
+        const sections = [...env.emulator.truth.sections(env.districtId, cleverSchoolId)];
+        const links = sections.reduce(
+          (sum, s) => sum + s.students.length + new Set([s.teacher, ...s.teachers].filter(Boolean)).size,
+          0,
+        );
+        const counts = (entity: string) =>
+          rows.find((r) => r.schoolId === school.id && r.entity === entity)?.counts;
+        expect(counts('sections')).toMatchObject({ processed: sections.length, created: sections.length });
+        expect(counts('enrollments')).toMatchObject({ processed: links, created: links, archived: 0 });
       }
       expect(rows.find((r) => r.entity === 'schools')?.counts).toMatchObject({ processed: 6, created: 6 });
       const run = (await env.session.runs.get(first.runId))!;

@@ -91,6 +91,8 @@ export interface EnvOptions {
   /** Extra settings for the Clever client (retries, rate limit). */
   cleverSettings?: Record<string, string>;
   leaseSeconds?: number;
+  /** SYNC_ENTITIES (default: every roster). */
+  entities?: string;
   /**
    * PostgreSQL only: the app reaches the server through this local port (a TCP proxy a fault test
    * can stop) instead of directly. Databases are still created and dropped directly.
@@ -108,6 +110,7 @@ function settingsFor(emulator: EmulatorHandle, options: EnvOptions): Record<stri
     SYNC_MAX_CONCURRENT_SCHOOLS: String(options.maxConcurrentSchools ?? 5),
     SYNC_EVENTS_ENABLED: String(options.eventsEnabled ?? true),
     SYNC_LEASE_SECONDS: String(options.leaseSeconds ?? 600),
+    ...(options.entities === undefined ? {} : { SYNC_ENTITIES: options.entities }),
     // Transient faults are retried quickly in tests; the schedule itself is the client's concern.
     CLEVER_RETRY_INITIAL_DELAY_MS: '5',
     CLEVER_RETRY_MAX_DELAY_MS: '50',

@@ -32,7 +32,15 @@ import type {
   UpsertPlan,
   UpsertResult,
 } from '../../../src/db/types.js';
-import type { RosterEntity, RosterRow, SyncCounts } from '../../../src/domain/index.js';
+import type {
+  LinkChanges,
+  LinkKind,
+  RosterEntity,
+  RosterRow,
+  SectionMembers,
+  SectionRow,
+  SyncCounts,
+} from '../../../src/domain/index.js';
 import { AppError } from '../../../src/errors.js';
 
 const zero = (): SyncCounts => ({
@@ -348,7 +356,12 @@ export class FakeRoster implements SchoolRosterRepository {
   readonly tables: Record<RosterEntity, Map<string, StoredRow>> = {
     students: new Map(),
     teachers: new Map(),
+    sections: new Map(),
+    courses: new Map(),
+    terms: new Map(),
   };
+  /** Section links: kind -> section id -> member ids. */
+  readonly links: Record<LinkKind, Map<string, Set<string>>> = { teachers: new Map(), students: new Map() };
   /** Throws from upsert when set (simulates a database failure). */
   failUpserts: Error | null = null;
   upsertCalls = 0;
@@ -471,6 +484,67 @@ export class FakeRoster implements SchoolRosterRepository {
   get(entity: RosterEntity, id: string): StoredRow | undefined {
     return this.tables[entity].get(id);
   }
+
+  async replaceSectionLinks(kind: LinkKind, sections: SectionMembers[]): Promise<LinkChanges> {
+    return this.diffLinks(kind, sections, true);
+  }
+
+  async planSectionLinks(kind: LinkKind, sections: SectionMembers[]): Promise<LinkChanges> {
+    return this.diffLinks(kind, sections, false);
+  }
+
+  private diffLinks(kind: LinkKind, sections: SectionMembers[], write: boolean): LinkChanges {
+    const changes = { listed: 0, added: 0, removed: 0 };
+    for (const { sectionId, memberIds } of sections) {
+      const wanted = new Set(memberIds);
+      const current = this.links[kind].get(sectionId) ?? new Set<string>();
+      changes.listed += wanted.size;
+      changes.added += [...wanted].filter((id) => !current.has(id)).length;
+      changes.removed += [...current].filter((id) => !wanted.has(id)).length;
+      if (write) this.links[kind].set(sectionId, wanted);
+    }
+    return changes;
+  }
+
+  async pruneLinks(): Promise<Record<LinkKind, number>> {
+    const pruned = { teachers: 0, students: 0 };
+    const inactive = (entity: RosterEntity, id: string) => this.tables[entity].get(id)?.isActive === false;
+    for (const kind of ['teachers', 'students'] as const) {
+      for (const [sectionId, members] of this.links[kind]) {
+        for (const member of [...members]) {
+          if (inactive('sections', sectionId) || inactive(kind, member)) {
+            members.delete(member);
+            pruned[kind] += 1;
+          }
+        }
+      }
+    }
+    return pruned;
+  }
+
+  async countLinks(kind: LinkKind): Promise<number> {
+    return [...this.links[kind].values()].reduce((sum, members) => sum + members.size, 0);
+  }
+
+  async *iterateSectionLinks(kind: LinkKind): AsyncIterable<{ sectionId: string; memberId: string }[]> {
+    const all = [...this.links[kind]].flatMap(([sectionId, members]) =>
+      [...members].map((memberId) => ({ sectionId, memberId })),
+    );
+    yield all;
+  }
+
+  async unreferenced(entity: 'courses' | 'terms'): Promise<string[]> {
+    const used = new Set(
+      [...this.tables.sections.values()]
+        .filter((r) => r.isActive)
+        .map((r) => (r.row as SectionRow)[entity === 'courses' ? 'cleverCourseId' : 'cleverTermId']),
+    );
+    return this.active(entity).filter((id) => !used.has(id));
+  }
+
+  async activeAmong(entity: RosterEntity, cleverIds: string[]): Promise<Set<string>> {
+    return new Set(cleverIds.filter((id) => this.tables[entity].get(id)?.isActive));
+  }
 }
 
 export class FakeProvider implements SchoolDatabaseProvider {
@@ -507,6 +581,11 @@ export class FakeProvider implements SchoolDatabaseProvider {
 }
 
 // ---------------- Clever ----------------
+
+/** The fake serves users only: its tests sync students and teachers (class rosters: the emulator). */
+function notServed(what: string): AsyncIterable<never[]> {
+  throw new Error(`the fake Clever does not serve ${what}`);
+}
 
 let idCounter = 0x100000;
 /** A fresh 24-hex id, ascending. */
@@ -695,6 +774,15 @@ export class FakeClever implements CleverApiClient {
       getTeachers: (schoolId: string, _lm?: Date, options?: PageOptions) =>
         roster(schoolId, 'teacher', options) as AsyncIterable<CleverTeacher[]>,
       getUser: async () => {
+        throw new Error('not used');
+      },
+      getSchoolSections: () => notServed('sections'),
+      getSchoolCourses: () => notServed('courses'),
+      getSchoolTerms: () => notServed('terms'),
+      getCourse: async () => {
+        throw new Error('not used');
+      },
+      getTerm: async () => {
         throw new Error('not used');
       },
       getPagedData: () => {

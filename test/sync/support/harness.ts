@@ -75,6 +75,8 @@ export function fakeWorld(
           archiveGuardFraction: 0.3,
           leaseSeconds: 600,
           eventsEnabled: true,
+          // The fake Clever serves users only; class rosters are tested against the emulator.
+          entities: ['students', 'teachers'],
           ...options.config,
           ...config,
         },

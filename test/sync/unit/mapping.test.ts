@@ -9,8 +9,8 @@ import {
   roleSchools,
   text,
 } from '../../../src/sync/execute/mapping.js';
-import { streamOf } from '../../../src/sync/execute/streams.js';
-import { invalidReasons, preparePage } from '../../../src/sync/execute/validate.js';
+import { userStream } from '../../../src/sync/execute/streams.js';
+import { personInvalidReasons, preparePage } from '../../../src/sync/execute/validate.js';
 
 const A = 'aaaaaaaaaaaaaaaaaaaaaaaa';
 const S1 = '5a0000000000000000000001';
@@ -233,7 +233,7 @@ describe('control characters', () => {
   });
 
   it('refuses an id with a control character instead of turning it into another id', () => {
-    const page = preparePage(streamOf('students'), [user({ id: `${A.slice(0, 23)}\u0000` })]);
+    const page = preparePage(userStream('students'), [user({ id: `${A.slice(0, 23)}\u0000` })]);
     expect(page.rows).toHaveLength(0);
     expect(page.invalid[0]?.reasons).toContain('missing_id');
   });
@@ -300,8 +300,10 @@ describe('mapSchool', () => {
 
 describe('validation and page preparation', () => {
   it('requires an id, a name and a school', () => {
-    expect(invalidReasons({ cleverId: A, firstName: 'A', lastName: '', cleverSchoolId: S1 })).toEqual([]);
-    expect(invalidReasons({ cleverId: '', firstName: '', lastName: '', cleverSchoolId: '' })).toEqual([
+    expect(personInvalidReasons({ cleverId: A, firstName: 'A', lastName: '', cleverSchoolId: S1 })).toEqual(
+      [],
+    );
+    expect(personInvalidReasons({ cleverId: '', firstName: '', lastName: '', cleverSchoolId: '' })).toEqual([
       'missing_id',
       'missing_name',
       'missing_school',
@@ -314,7 +316,7 @@ describe('validation and page preparation', () => {
     const schoolless = user({ id: 'c'.repeat(24), roles: { student: { schools: [] } } });
     const teacherOnly = user({ id: 'd'.repeat(24), roles: { teacher: { schools: [S1] } } });
     const repeat = user({ name: { first: 'Later', last: 'Wins' } });
-    const page = preparePage(streamOf('students'), [good, nameless, schoolless, teacherOnly, repeat]);
+    const page = preparePage(userStream('students'), [good, nameless, schoolless, teacherOnly, repeat]);
     expect(page.received).toBe(4);
     expect(page.rows.map((r) => [r.cleverId, r.firstName])).toEqual([[A, 'Later']]);
     expect(page.invalid).toEqual([

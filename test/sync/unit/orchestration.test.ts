@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { StudentRow } from '../../../src/domain/index.js';
 import { ConflictError, NotFoundError } from '../../../src/errors.js';
 import { EVENTS_START } from '../../../src/sync/plan/events-cursor.js';
 import { refreshAttachedRun } from '../../../src/sync/report/attached-run.js';
@@ -170,7 +171,9 @@ describe('incremental sync through events', () => {
     for (const schoolId of w.schoolIds) {
       expect(w.provider.roster(schoolId).active('students')).toEqual(expectedRoster(w, schoolId, 'student'));
     }
-    expect(w.provider.roster(s1).get('students', students[0]!.id)?.row.firstName).toBe('Renamed');
+    expect((w.provider.roster(s1).get('students', students[0]!.id)?.row as StudentRow).firstName).toBe(
+      'Renamed',
+    );
     // district + school list (2 pages of 2) + events (2 pages of 2): no roster pulls at all.
     expect(Object.keys(w.clever.requestsByKind).some((k) => k.startsWith('roster:'))).toBe(false);
     expect(w.clever.requests).toBe(1 + 2 + 2);
