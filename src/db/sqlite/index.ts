@@ -1,11 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import Database from 'better-sqlite3';
 import { newPrismaClient, type SessionPrismaClient } from '../base/client-options.js';
 import type { Dialect } from '../base/dialect.js';
-import { prismaRosterDatabase } from '../base/prisma-roster.js';
 import { sqliteErrorRules } from './errors.js';
 import { openSqliteMigrationTarget } from './migration-target.js';
+import { sqliteRosterDatabase } from './roster-database.js';
 import { sqliteRosterSql } from './roster-sql.js';
 import { isSqliteUrl, sqliteFilePath } from './url.js';
 
@@ -19,7 +20,8 @@ const GENERATED = {
 
 /**
  * SQLite, the embedded default: a file per database, which the app creates and migrates itself.
- * One connection per file (Prisma's better-sqlite3 adapter), which the roster SQL shares.
+ * A school database has two connections: Prisma's adapter (Prisma Client reads) and a raw
+ * better-sqlite3 one the roster SQL writes through (prepared statements, no adapter per call).
  */
 export const sqliteDialect: Dialect = {
   provider: 'sqlite',
@@ -43,13 +45,19 @@ export const sqliteDialect: Dialect = {
     return client;
   },
   async openSchoolConnection(url, options) {
-    // The roster SQL goes through Prisma's adapter: its connection is the only one to the file.
     const client = await sqliteDialect.createPrismaClient('school', url, options);
+    // WAL (set by createPrismaClient, persistent) lets both connections read while one writes.
+    const raw = new Database(sqliteFilePath(url), {
+      timeout: options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS,
+    });
     return {
       provider: 'sqlite',
       client,
-      roster: prismaRosterDatabase(client),
-      close: () => client.$disconnect(),
+      roster: sqliteRosterDatabase(raw),
+      close: async () => {
+        raw.close();
+        await client.$disconnect();
+      },
     };
   },
   rosterSql: sqliteRosterSql,
