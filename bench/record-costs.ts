@@ -35,10 +35,9 @@ const emulator = await startEmulator({
 const districtId = emulator.districts[0]!.id;
 // As Clever sends them: one JSON page of `{ data }` wrappers.
 const page = JSON.stringify({
-  data: [
-    ...emulator.truth.users(districtId, 'student'),
-    ...emulator.truth.users(districtId, 'teacher'),
-  ].map((data) => ({ data })),
+  data: [...emulator.truth.users(districtId, 'student'), ...emulator.truth.users(districtId, 'teacher')].map(
+    (data) => ({ data }),
+  ),
 });
 await emulator.stop();
 
@@ -73,7 +72,9 @@ measure('prepareRows (values + hash)', n, () => [
   ...prepareRows('teachers', teachers),
 ]);
 measure('all four', n, () => {
-  const parsed = (JSON.parse(page) as { data: { data: unknown }[] }).data.map((entry) => parseUser(entry.data));
+  const parsed = (JSON.parse(page) as { data: { data: unknown }[] }).data.map((entry) =>
+    parseUser(entry.data),
+  );
   const s = parsed.flatMap((user) => mapStudent(user) ?? []);
   const t = parsed.flatMap((user) => mapTeacher(user) ?? []);
   return [...prepareRows('students', s), ...prepareRows('teachers', t)];
