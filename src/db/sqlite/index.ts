@@ -2,7 +2,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
-import { newPrismaClient, type SessionPrismaClient } from '../base/client-options.js';
+import {
+  newPrismaClient,
+  type SchoolPrismaClient,
+  type SessionPrismaClient,
+} from '../base/client-options.js';
 import type { Dialect } from '../base/dialect.js';
 import { sqliteErrorRules } from './errors.js';
 import { openSqliteMigrationTarget } from './migration-target.js';
@@ -20,8 +24,8 @@ const GENERATED = {
 
 /**
  * SQLite, the embedded default: a file per database, which the app creates and migrates itself.
- * A school database has two connections: Prisma's adapter (Prisma Client reads) and a raw
- * better-sqlite3 one the roster SQL writes through (prepared statements, no adapter per call).
+ * A school database's roster SQL runs on a raw better-sqlite3 connection (prepared statements, no
+ * adapter per call); its Prisma Client, on a connection of its own, only opens when used.
  */
 export const sqliteDialect: Dialect = {
   provider: 'sqlite',
@@ -45,18 +49,29 @@ export const sqliteDialect: Dialect = {
     return client;
   },
   async openSchoolConnection(url, options) {
-    const client = await sqliteDialect.createPrismaClient('school', url, options);
-    // WAL (set by createPrismaClient, persistent) lets both connections read while one writes.
-    const raw = new Database(sqliteFilePath(url), {
-      timeout: options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS,
-    });
+    const path = sqliteFilePath(url);
+    const timeout = options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS;
+    const { PrismaClient } = await GENERATED.school();
+    const raw = new Database(path, { timeout });
+    // WAL lets readers (the CLI, health checks, Prisma Client) work while the sync writes.
+    raw.pragma('journal_mode = WAL');
+    // The sync writes through `raw` only: Prisma Client (its own connection) is built when first
+    // asked for, so a school's sync does not pay for one.
+    let client: SchoolPrismaClient | undefined;
     return {
       provider: 'sqlite',
-      client,
+      get client() {
+        client ??= new (PrismaClient as unknown as new (options: { adapter: unknown }) => SchoolPrismaClient)(
+          {
+            adapter: new PrismaBetterSqlite3({ url: `file:${path}`, timeout }),
+          },
+        );
+        return client;
+      },
       roster: sqliteRosterDatabase(raw),
       close: async () => {
         raw.close();
-        await client.$disconnect();
+        await client?.$disconnect();
       },
     };
   },
