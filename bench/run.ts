@@ -205,11 +205,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-/** Requests a full pull needs at this page size (per school: students and teachers, at least one page each). */
+/** Requests a full pull needs at this page size (per school: its users' listing, at least one page). */
 function expectedRequests(info: EmulatorInfo, pageSize: number, schools = info.schools): number {
   return schools.reduce(
-    (n, s) =>
-      n + Math.max(1, Math.ceil(s.students / pageSize)) + Math.max(1, Math.ceil(s.teachers / pageSize)),
+    (n, s) => n + Math.max(1, Math.ceil((s.students + s.teachers) / pageSize)),
     Math.ceil(info.schools.length / pageSize) + 3,
   );
 }

@@ -14,7 +14,7 @@ import { createCleverApiClient, parseUser } from '../../src/clever/api/index.js'
 import { type PreparedRow, prepareRows, rosterTable } from '../../src/db/base/roster-columns.js';
 import { sqliteFilePath } from '../../src/db/sqlite/url.js';
 import type { RosterEntity } from '../../src/domain/index.js';
-import { streamOf } from '../../src/sync/execute/streams.js';
+import { ROSTER_SOURCES, streamOf, usersOf } from '../../src/sync/execute/streams.js';
 import { preparePage } from '../../src/sync/execute/validate.js';
 import type { ChangedUser, DbFloorJob, JobResult } from '../lib/types.js';
 import { appServicesFor, timed } from './common.js';
@@ -47,14 +47,15 @@ async function* gatherRoster(job: DbFloorJob): AsyncGenerator<SchoolWrites> {
       for await (const schools of api.getSchools()) {
         for (const school of schools) {
           const writes = emptyWrites(school.id);
-          for await (const page of api.getStudents(school.id))
-            writes.upserts.students.push(
-              ...prepareRows('students', preparePage(streamOf('students'), page).rows),
-            );
-          for await (const page of api.getTeachers(school.id))
-            writes.upserts.teachers.push(
-              ...prepareRows('teachers', preparePage(streamOf('teachers'), page).rows),
-            );
+          // The listings the sync reads, split into rosters as it splits them.
+          for (const source of ROSTER_SOURCES) {
+            for await (const page of source.read(api, school.id, 10_000)) {
+              for (const stream of source.streams) {
+                const rows = preparePage(stream, usersOf(stream, page, school.id)).rows;
+                writes.upserts[stream.entity].push(...prepareRows(stream.entity, rows));
+              }
+            }
+          }
           yield writes;
         }
       }
