@@ -144,6 +144,7 @@ const program = new Command('bench')
   )
   .option('--no-baseline', 'skip the baseline')
   .option('--tsx', 'run the measured processes on tsx instead of the compiled build', false)
+  .option('--cpu-prof <dir>', 'write a V8 CPU profile of every measured run into this folder')
   .option('--out <dir>', 'results folder', join(HERE, 'results'))
   .option('--drop-leftovers', 'first drop cbench_* PostgreSQL databases left by an interrupted run', false);
 
@@ -160,6 +161,7 @@ const opts = program.parse().opts<{
   baselineSchools?: number;
   baseline: boolean;
   tsx: boolean;
+  cpuProf?: string;
   out: string;
   dropLeftovers: boolean;
 }>();
@@ -228,7 +230,10 @@ async function alignToMinute(requests: number): Promise<void> {
 }
 
 async function runJob(job: Job): Promise<JobResult> {
-  const worker = forkChild(workerScript, { name: `${job.kind} worker` });
+  const worker = forkChild(workerScript, {
+    name: `${job.kind} worker`,
+    ...(opts.cpuProf ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] } : {}),
+  });
   children.add(worker);
   try {
     return await worker.call<JobResult>('run', job, JOB_TIMEOUT_MS);

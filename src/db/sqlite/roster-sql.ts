@@ -12,6 +12,9 @@ function sqliteValue(value: unknown): unknown {
   return value ?? null;
 }
 
+let lastNowMs = Number.NaN;
+let lastNowText = '';
+
 /**
  * SQLite's roster SQL: `?` placeholders bound by position, 1/0 for booleans, id lists as one JSON
  * text parameter read with json_each. Upserts are a one-row statement run as a batch on the raw
@@ -26,9 +29,13 @@ export const sqliteRosterSql: RosterSql = onConflictRosterSql({
   inIds: (bind, ids) => `IN (SELECT value FROM json_each(${bind(JSON.stringify(ids))}))`,
   timestamp,
   batchRow(row, runId, now) {
-    const at = sqliteTimestamp(now);
+    // Every row of a batch has the same `now`: its text is built once, not once per row.
+    if (lastNowMs !== now.getTime()) {
+      lastNowMs = now.getTime();
+      lastNowText = sqliteTimestamp(now);
+    }
     const params = row.values.map(sqliteValue);
-    params.push(row.contentHash, runId, runId, at, at);
+    params.push(row.contentHash, runId, runId, lastNowText, lastNowText);
     return params;
   },
 });
