@@ -2,12 +2,15 @@
  * clever-sync benchmark suite (not a test): speed, memory and Clever request cost of the sync,
  * each beside a baseline and two floors measured in the same run.
  *
- *   npm run bench                 # full: 1 school; 200 schools / 100k students; incremental after 1% changes
- *   npm run bench -- --quick      # a few minutes: the same matrix on a 20-school district
+ *   npm run bench                 # full: 1 school; 200 schools / 100k students; incremental after 1%
+ *                                 # changes; large: 1,200 schools / 1M students (page 10,000, 50 ms)
+ *   npm run bench -- --quick      # a few minutes: one school and a 20-school district (no large)
  *   npm run bench -- --db sqlite --page 10000 --latency 0 --scenario district
+ *   npm run bench -- --scenario large
  *
- * Every run is a child process of its own (peak RSS is that run's); the Clever emulator runs in
- * another. Results: bench/results/*.json and *.md. See docs/performance.md.
+ * Every run is a child process of its own (peak RSS is that run's) on the compiled build
+ * (bench/lib/compile.ts; `--tsx` runs them on tsx instead); the Clever emulator runs in another.
+ * Results: bench/results/*.json and *.md. See docs/performance.md.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +18,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Command, InvalidArgumentError } from 'commander';
+import { compiledBenchDir, compileWorkers } from './lib/compile.js';
 import {
   type DatabaseFactory,
   dropDatabases,
@@ -34,9 +38,12 @@ interface Suite {
   shape: EmulatorShape;
   /** Scenario key of the full run on this shape. */
   full: ScenarioKey;
-  incremental: boolean;
+  /** Scenario key of the incremental run after the full one (none: no incremental run). */
+  incremental?: ScenarioKey;
   /** Schools the baseline syncs (undefined = all); the rest is extrapolated. */
   baselineSchools?: number;
+  /** A fixed matrix (the large district): these page sizes, latencies and databases only. */
+  fixed?: { pages: number[]; latencies: number[]; db: Provider[] };
 }
 
 const FULL_SUITES: Suite[] = [
@@ -50,7 +57,6 @@ const FULL_SUITES: Suite[] = [
       multiSchoolShare: 0,
     },
     full: 'one-school',
-    incremental: false,
   },
   {
     name: 'large district: 200 schools, 100,000 students, 6,000 teachers',
@@ -62,8 +68,23 @@ const FULL_SUITES: Suite[] = [
       multiSchoolShare: 0.05,
     },
     full: 'district',
-    incremental: true,
+    incremental: 'incremental',
     baselineSchools: 2,
+  },
+  {
+    // A NYC-sized district: 1,000,800 students and 60,000 teachers, 1.12M roster records.
+    name: 'large district: 1,200 schools, 1M students, 60,000 teachers',
+    shape: {
+      seed: 'bench-large',
+      schools: 1_200,
+      studentsPerSchool: 834,
+      teachersPerSchool: 50,
+      multiSchoolShare: 0.05,
+    },
+    full: 'large',
+    incremental: 'large-incremental',
+    baselineSchools: 2,
+    fixed: { pages: [10_000], latencies: [50], db: ['sqlite'] },
   },
 ];
 
@@ -79,7 +100,7 @@ const QUICK_SUITES: Suite[] = [
       multiSchoolShare: 0.05,
     },
     full: 'district',
-    incremental: true,
+    incremental: 'incremental',
     baselineSchools: 2,
   },
 ];
@@ -108,10 +129,12 @@ const program = new Command('bench')
     'latencies for the large district only (default: --latency)',
     list(int),
   )
-  .option('--scenario <list>', 'one-school,district (district includes incremental)', list(String), [
-    'one-school',
-    'district',
-  ])
+  .option(
+    '--scenario <list>',
+    'one-school,district,large (district and large include incremental; large: SQLite, page 10,000, 50 ms; not in --quick)',
+    list(String),
+    ['one-school', 'district', 'large'],
+  )
   .option('--concurrency <n>', 'schools at once (SYNC_MAX_CONCURRENT_SCHOOLS)', int, 5)
   .option('--change-share <share>', 'share of users changed before the incremental run', Number, 0.01)
   .option(
@@ -120,6 +143,8 @@ const program = new Command('bench')
     int,
   )
   .option('--no-baseline', 'skip the baseline')
+  .option('--tsx', 'run the measured processes on tsx instead of the compiled build', false)
+  .option('--cpu-prof <dir>', 'write a V8 CPU profile of every measured run into this folder')
   .option('--out <dir>', 'results folder', join(HERE, 'results'))
   .option('--drop-leftovers', 'first drop cbench_* PostgreSQL databases left by an interrupted run', false);
 
@@ -135,6 +160,8 @@ const opts = program.parse().opts<{
   changeShare: number;
   baselineSchools?: number;
   baseline: boolean;
+  tsx: boolean;
+  cpuProf?: string;
   out: string;
   dropLeftovers: boolean;
 }>();
@@ -142,6 +169,7 @@ const opts = program.parse().opts<{
 const pages = opts.page ?? (opts.quick ? [100] : [100, 10_000]);
 const latencies = opts.latency ?? (opts.quick ? [50] : [0, 50]);
 function matrixOf(suite: Suite): { pages: number[]; latencies: number[] } {
+  if (suite.fixed) return suite.fixed;
   if (suite.full !== 'district') return { pages, latencies };
   return { pages: opts.districtPage ?? pages, latencies: opts.districtLatency ?? latencies };
 }
@@ -153,6 +181,9 @@ const children = new Set<Child>();
 const factories: DatabaseFactory[] = [];
 const runs: RunRecord[] = [];
 const JOB_TIMEOUT_MS = (opts.quick ? 5 : 15) * 60_000;
+const ROOT = join(HERE, '..');
+/** The measured processes' script: the compiled worker (set in main), or the TypeScript one on tsx. */
+let workerScript = join(HERE, 'worker.ts');
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -160,6 +191,8 @@ function log(line: string): void {
 
 async function cleanUp(): Promise<void> {
   for (const child of children) child.kill();
+  // dist/ is what deploys: the transpiled workers do not stay in it.
+  if (!opts.tsx) rmSync(compiledBenchDir(ROOT), { recursive: true, force: true });
   for (const factory of factories) await factory.dropAll().catch(() => undefined);
   factories.length = 0;
 }
@@ -174,11 +207,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-/** Requests a full pull needs at this page size (per school: students and teachers, at least one page each). */
+/** Requests a full pull needs at this page size (per school: its users' listing, at least one page). */
 function expectedRequests(info: EmulatorInfo, pageSize: number, schools = info.schools): number {
   return schools.reduce(
-    (n, s) =>
-      n + Math.max(1, Math.ceil(s.students / pageSize)) + Math.max(1, Math.ceil(s.teachers / pageSize)),
+    (n, s) => n + Math.max(1, Math.ceil((s.students + s.teachers) / pageSize)),
     Math.ceil(info.schools.length / pageSize) + 3,
   );
 }
@@ -198,7 +230,10 @@ async function alignToMinute(requests: number): Promise<void> {
 }
 
 async function runJob(job: Job): Promise<JobResult> {
-  const worker = forkChild(join(HERE, 'worker.ts'), { name: `${job.kind} worker` });
+  const worker = forkChild(workerScript, {
+    name: `${job.kind} worker`,
+    ...(opts.cpuProf ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] } : {}),
+  });
   children.add(worker);
   try {
     return await worker.call<JobResult>('run', job, JOB_TIMEOUT_MS);
@@ -276,7 +311,7 @@ async function runSuite(suite: Suite, providers: Provider[], emulator: Child): P
     const factory =
       provider === 'sqlite'
         ? sqliteFactory(join(tmpRoot, `sqlite-${suite.full}`))
-        : postgresFactory(`cbench_${runTag}_${suite.full === 'district' ? 'd' : 'o'}`);
+        : postgresFactory(`cbench_${runTag}_${suite.full.slice(0, 1)}`);
     factories.push(factory);
     return { provider, factory, syncDbs: factory.set('sync'), baseDbs: factory.set('base'), first: true };
   });
@@ -368,7 +403,8 @@ async function runSuite(suite: Suite, providers: Provider[], emulator: Child): P
           );
         }
 
-        if (suite.incremental && full.result.ok) {
+        const incremental = suite.incremental;
+        if (incremental && full.result.ok) {
           const cursor = await emulator.call<string | null>('latestEventId');
           const changes = await emulator.call<ChangeSet>('applyChanges', {
             share: opts.changeShare,
@@ -382,7 +418,7 @@ async function runSuite(suite: Suite, providers: Provider[], emulator: Child): P
           }
           await measure(
             emulator,
-            { ...base, scenario: 'incremental', contender: 'sync' },
+            { ...base, scenario: incremental, contender: 'sync' },
             { ...syncJob, full: false, logFile: logFile('sync-incremental') },
           );
           if (opts.baseline) {
@@ -391,7 +427,7 @@ async function runSuite(suite: Suite, providers: Provider[], emulator: Child): P
               emulator,
               {
                 ...base,
-                scenario: 'incremental',
+                scenario: incremental,
                 contender: 'baseline',
                 ...(extrapolated ? { extrapolated: { ...extrapolated } } : {}),
               },
@@ -408,7 +444,7 @@ async function runSuite(suite: Suite, providers: Provider[], emulator: Child): P
           if (pi === 0) {
             await measure(
               emulator,
-              { ...base, scenario: 'incremental', contender: 'api-floor' },
+              { ...base, scenario: incremental, contender: 'api-floor' },
               {
                 kind: 'api-floor',
                 emulator: endpoint,
@@ -422,7 +458,7 @@ async function runSuite(suite: Suite, providers: Provider[], emulator: Child): P
           if (first) {
             await measure(
               emulator,
-              { ...base, scenario: 'incremental', contender: 'db-floor' },
+              { ...base, scenario: incremental, contender: 'db-floor' },
               {
                 kind: 'db-floor',
                 emulator: endpoint,
@@ -547,6 +583,7 @@ async function main(): Promise<void> {
     }
   }
   const suites = (opts.quick ? QUICK_SUITES : FULL_SUITES).filter((s) => opts.scenario.includes(s.full));
+  if (!opts.tsx) workerScript = compileWorkers(ROOT, log);
   machineInfo = await machine(providers.includes('postgresql'));
   const env = machineInfo;
   log(
@@ -566,7 +603,10 @@ async function main(): Promise<void> {
   const emulator = forkChild(join(HERE, 'emulator-process.ts'), { name: 'emulator' });
   children.add(emulator);
   try {
-    for (const suite of suites) await runSuite(suite, providers, emulator);
+    for (const suite of suites) {
+      const these = suite.fixed ? providers.filter((p) => suite.fixed?.db.includes(p)) : providers;
+      await runSuite(suite, these, emulator);
+    }
   } finally {
     await emulator.call('stop').catch(() => undefined);
     await emulator.close();

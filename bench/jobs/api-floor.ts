@@ -5,6 +5,7 @@
  */
 import pLimit from 'p-limit';
 import { createCleverApiClient } from '../../src/clever/api/index.js';
+import { ROSTER_SOURCES } from '../../src/sync/execute/streams.js';
 import type { ApiFloorJob, JobResult } from '../lib/types.js';
 import { appServicesFor, collect, timed } from './common.js';
 
@@ -36,10 +37,10 @@ export async function runApiFloor(job: ApiFloorJob): Promise<Omit<JobResult, 'pe
         await Promise.all(
           schools.map((school) =>
             limit(async () => {
-              for await (const page of api.getStudents(school.id, undefined, { pageSize: job.pageSize }))
-                records += page.length;
-              for await (const page of api.getTeachers(school.id, undefined, { pageSize: job.pageSize }))
-                records += page.length;
+              // The listings the sync reads (src/sync/execute/streams.ts), each page dropped.
+              for (const source of ROSTER_SOURCES) {
+                for await (const page of source.read(api, school.id, job.pageSize)) records += page.length;
+              }
             }),
           ),
         );

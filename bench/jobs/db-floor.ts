@@ -2,7 +2,8 @@
  * Database floor: the raw driver's fastest bulk write of the rows the sync writes, into the same
  * tables (same columns, indexes and durability settings), with no Prisma and no ORM in between.
  * The rows are read from the emulator and mapped before the clock starts; only the writes are timed.
- *   SQLite (better-sqlite3): one prepared INSERT per row inside one transaction per table.
+ *   SQLite (better-sqlite3): one prepared INSERT per row inside one transaction per table (a
+ *   full load: each school's rows read, then written, the write times summed).
  *   PostgreSQL (pg): INSERT .. SELECT FROM unnest(column arrays), 10,000 rows a statement, one
  *   transaction per school, as many schools at once as the sync.
  */
@@ -12,8 +13,8 @@ import pg from 'pg';
 import { createCleverApiClient, parseUser } from '../../src/clever/api/index.js';
 import { type PreparedRow, prepareRows, rosterTable } from '../../src/db/base/roster-columns.js';
 import { sqliteFilePath } from '../../src/db/sqlite/url.js';
-import type { UserEntity } from '../../src/domain/index.js';
-import { userStream } from '../../src/sync/execute/streams.js';
+import type { RosterRow, UserEntity } from '../../src/domain/index.js';
+import { ROSTER_SOURCES, userStream } from '../../src/sync/execute/streams.js';
 import { preparePage } from '../../src/sync/execute/validate.js';
 import type { ChangedUser, DbFloorJob, JobResult } from '../lib/types.js';
 import { appServicesFor, timed } from './common.js';
@@ -33,8 +34,8 @@ function emptyWrites(schoolId: string): SchoolWrites {
   return { schoolId, upserts: { students: [], teachers: [] }, archives: { students: [], teachers: [] } };
 }
 
-/** Every roster row of every school, read at the largest page size before timing starts. */
-async function gatherRoster(job: DbFloorJob): Promise<SchoolWrites[]> {
+/** Every school's roster rows, read at the largest page size (not timed), one school at a time. */
+async function* gatherRoster(job: DbFloorJob): AsyncGenerator<SchoolWrites> {
   const app = await appServicesFor({ ...job, pageSize: 10_000 });
   try {
     const clever = createCleverApiClient({
@@ -42,25 +43,26 @@ async function gatherRoster(job: DbFloorJob): Promise<SchoolWrites[]> {
       tokens: app.cleverAuth,
       http: app.cleverHttp,
     });
-    const out: SchoolWrites[] = [];
     for (const district of await clever.getDistricts()) {
       const api = clever.forDistrict(district.id);
       for await (const schools of api.getSchools()) {
         for (const school of schools) {
           const writes = emptyWrites(school.id);
-          for await (const page of api.getStudents(school.id))
-            writes.upserts.students.push(
-              ...prepareRows('students', preparePage(userStream('students'), page).rows),
-            );
-          for await (const page of api.getTeachers(school.id))
-            writes.upserts.teachers.push(
-              ...prepareRows('teachers', preparePage(userStream('teachers'), page).rows),
-            );
-          out.push(writes);
+          // The listings the sync reads, split into rosters as it splits them. Users only: the
+          // floor is the students-and-teachers sync's (classes are measured as their added cost).
+          for (const source of ROSTER_SOURCES.filter((candidate) => !candidate.classRoster)) {
+            for await (const page of source.read(api, school.id, 10_000)) {
+              for (const stream of source.streams) {
+                const entity = stream.entity as UserEntity;
+                const rows = stream.prepare(page, school.id).rows as RosterRow<UserEntity>[];
+                writes.upserts[entity].push(...prepareRows(entity, rows));
+              }
+            }
+          }
+          yield writes;
         }
       }
     }
-    return out;
   } finally {
     await app.dispose();
   }
@@ -208,10 +210,53 @@ async function writePostgres(url: string, writes: SchoolWrites, upsert: boolean)
   return written;
 }
 
+const recordsOf = (writes: SchoolWrites[]) =>
+  writes.reduce((n, w) => n + w.upserts.students.length + w.upserts.teachers.length, 0);
+
+/**
+ * SQLite's insert floor, one school at a time: gathered (not timed), then written (timed), so the
+ * rows of a 1M-student district are never all in memory. The schools were written one after
+ * another anyway (better-sqlite3 is synchronous), so the summed write time is the same floor.
+ */
+async function sqliteInsertFloor(job: DbFloorJob): Promise<Omit<JobResult, 'peakRssBytes'>> {
+  let wallMs = 0;
+  let records = 0;
+  let written = 0;
+  let schools = 0;
+  global.gc?.();
+  const rssStartBytes = process.memoryUsage().rss;
+  for await (const writes of gatherRoster(job)) {
+    const url = job.schoolUrlTemplate.replaceAll('{schoolId}', writes.schoolId);
+    const started = performance.now();
+    written += writeSqlite(url, writes, false);
+    wallMs += performance.now() - started;
+    records += recordsOf([writes]);
+    schools++;
+  }
+  return {
+    wallMs,
+    rssStartBytes,
+    records,
+    rowsWritten: written,
+    clientRequests: null,
+    rateLimitWaits: 0,
+    rateLimitWaitMs: 0,
+    ok: true,
+    detail: { schools },
+  };
+}
+
+async function gatherAll(job: DbFloorJob): Promise<SchoolWrites[]> {
+  const all: SchoolWrites[] = [];
+  for await (const writes of gatherRoster(job)) all.push(writes);
+  return all;
+}
+
 export async function runDbFloor(job: DbFloorJob): Promise<Omit<JobResult, 'peakRssBytes'>> {
   const upsert = job.rows.mode === 'changes';
-  const writes = job.rows.mode === 'insert' ? await gatherRoster(job) : writesOfChanges(job.rows.changes);
-  const records = writes.reduce((n, w) => n + w.upserts.students.length + w.upserts.teachers.length, 0);
+  if (!upsert && job.provider === 'sqlite') return sqliteInsertFloor(job);
+  const writes = job.rows.mode === 'insert' ? await gatherAll(job) : writesOfChanges(job.rows.changes);
+  const records = recordsOf(writes);
   const urlOf = (schoolId: string) => job.schoolUrlTemplate.replaceAll('{schoolId}', schoolId);
   const {
     value: written,

@@ -53,10 +53,16 @@ export interface Child {
   kill(): void;
 }
 
-/** Forks a TypeScript script (through tsx) that calls serveCalls. */
-export function forkChild(script: string, options: { env?: NodeJS.ProcessEnv; name: string }): Child {
+/**
+ * Forks a script that calls serveCalls: TypeScript through tsx, or compiled JavaScript (`.js`) on
+ * plain Node, as Azure runs the app.
+ */
+export function forkChild(
+  script: string,
+  options: { env?: NodeJS.ProcessEnv; name: string; nodeArgs?: string[] },
+): Child {
   const child: ChildProcess = fork(script, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.nodeArgs ?? [])],
     env: options.env ?? process.env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

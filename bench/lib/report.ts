@@ -1,7 +1,8 @@
 /** Turns measured runs into the summary table (sync beside baseline and floors) and a per-run table. */
 import type { JobResult, Provider } from './types.js';
 
-export type ScenarioKey = 'one-school' | 'district' | 'incremental';
+export type ScenarioKey = 'one-school' | 'district' | 'incremental' | 'large' | 'large-incremental';
+const SCENARIOS: ScenarioKey[] = ['one-school', 'district', 'incremental', 'large', 'large-incremental'];
 export type Contender = 'sync' | 'baseline' | 'api-floor' | 'db-floor';
 
 export interface Extrapolation {
@@ -44,6 +45,8 @@ export const SCENARIO_TITLES: Record<ScenarioKey, string> = {
   'one-school': 'One school (full sync)',
   district: 'Large district (full sync)',
   incremental: 'Incremental (after 1% of users changed)',
+  large: 'Largest district: 1,200 schools, 1M students (full sync)',
+  'large-incremental': 'Largest district, incremental (after 1% of users changed)',
 };
 
 /** Wall time as reported: scaled up for a baseline measured on a subset. */
@@ -111,7 +114,7 @@ function time(run: RunRecord | undefined): string {
 
 export function summaryMarkdown(rows: SummaryRow[]): string {
   const out: string[] = [];
-  for (const scenario of ['one-school', 'district', 'incremental'] as ScenarioKey[]) {
+  for (const scenario of SCENARIOS) {
     const these = rows.filter((r) => r.scenario === scenario);
     if (these.length === 0) continue;
     out.push(`### ${SCENARIO_TITLES[scenario]}`, '');

@@ -217,12 +217,11 @@ describe('SQL Server through the real driver stack, against a fake server', () =
         use: (work) => work(connection.roster),
         chunkSize: 3,
       });
-      // Chunks of 3 and 2 rows: JSON documents of different lengths.
-      await repo.upsert(
-        'students',
-        Array.from({ length: 5 }, (_, index) => studentRow(index + 1)),
-        'run-1',
-      );
+      // Chunks of 3 and 2 rows: JSON documents of different lengths. The fake's tables are empty,
+      // so the upsert reads no existing rows; planning the same rows does.
+      const rows = Array.from({ length: 5 }, (_, index) => studentRow(index + 1));
+      await repo.upsert('students', rows, 'run-1');
+      await repo.plan('students', rows);
       const merges = server.requests().filter((request) => request.text.includes('MERGE [dbo].[students]'));
       const selects = server.requests().filter((request) => request.text.includes('SELECT t.clever_id'));
       expect(merges).toHaveLength(2);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   columnName,
   type FieldDef,
@@ -82,15 +82,25 @@ export interface PreparedRow {
  */
 export function prepareRows<E extends RosterEntity>(entity: E, rows: RosterRow<E>[]): PreparedRow[] {
   const { columns } = rosterTable(entity);
+  const fields = columns.map((column) => column.field);
   const byId = new Map<string, PreparedRow>();
+  let repeated = false;
+  const prepared: PreparedRow[] = [];
   for (const row of rows) {
     const record = row as unknown as Record<string, unknown>;
-    const values = columns.map((column) => normalize(record[column.field]));
+    const values = new Array<unknown>(fields.length);
+    for (let index = 0; index < fields.length; index++) values[index] = normalize(record[fields[index]!]);
     const cleverId = String(record.cleverId);
-    byId.delete(cleverId);
-    byId.set(cleverId, { cleverId, values, contentHash: hashValues(values) });
+    const entry = { cleverId, values, contentHash: hashValues(values) };
+    if (byId.has(cleverId)) {
+      repeated = true;
+      byId.delete(cleverId);
+    }
+    byId.set(cleverId, entry);
+    prepared.push(entry);
   }
-  return [...byId.values()];
+  // Without repeats (the usual batch) the rows keep their order: no second list to build.
+  return repeated ? [...byId.values()] : prepared;
 }
 
 function normalize(value: unknown): unknown {
@@ -99,9 +109,13 @@ function normalize(value: unknown): unknown {
   return value;
 }
 
-/** sha256 of the values as JSON (Dates serialize as ISO strings): equal data, equal hash. */
+/**
+ * sha256 of the values as JSON (Dates serialize as ISO strings): equal data, equal hash. Stored
+ * hashes are compared with it, so it never changes form (a new form would rewrite every row
+ * once). The one-shot `crypto.hash` skips the Hash object createHash builds per row.
+ */
 export function hashValues(values: unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(values)).digest('hex');
+  return hash('sha256', JSON.stringify(values), 'hex');
 }
 
 /** A section link table (section_teachers, section_students) as its statements see it. */

@@ -10,6 +10,12 @@ export interface SqlStatement {
    * statement instead of one per parameter length.
    */
   types?: SqlParameterType[];
+  /**
+   * Run `sql` once per parameter list instead of once with `params`: one prepared statement over
+   * many rows, in the caller's transaction. Only executors that prepare statements themselves
+   * produce and run these (SQLite's raw driver, ../sqlite/roster-database.ts).
+   */
+  batch?: unknown[][];
 }
 
 /**
@@ -41,6 +47,8 @@ export interface RosterSql extends LinkSql {
   /** Marks unchanged rows as seen by the run (no data change, no updated_at change). */
   touch(table: string, cleverIds: string[], runId: string): SqlStatement;
   countActive(table: string): SqlStatement;
+  /** `n` is 1 when the table holds any row (active or archived), else 0: a cheap EXISTS. */
+  hasRows(table: string): SqlStatement;
   countUnseenActive(table: string, runId: string): SqlStatement;
   archiveUnseen(table: string, runId: string, at: Date): SqlStatement;
   archiveByCleverIds(table: string, cleverIds: string[], at: Date): SqlStatement;

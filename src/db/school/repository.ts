@@ -23,6 +23,8 @@ export interface SchoolRosterRepositoryOptions {
 
 const SAMPLE_SIZE = 5;
 const ID_CHUNK = 1_000;
+/** Ids a repository remembers writing into a table that started empty; beyond, it reads again. */
+const FRESH_ID_LIMIT = 100_000;
 
 function chunks<T>(items: T[], size: number): T[][] {
   const result: T[][] = [];
@@ -67,6 +69,23 @@ export function createSchoolRosterRepository(options: SchoolRosterRepositoryOpti
     if (!runId || runId.length > 64) throw new ValidationError('runId must be 1-64 characters', { runId });
   }
 
+  /**
+   * Per table: the ids this repository wrote since it found the table empty (a first sync), or
+   * null once it held rows of someone else. While a chunk holds none of those ids, none of its
+   * rows exists yet and the read of existing rows is skipped. Sound because one repository serves
+   * one school's sync, and the school's lease makes that sync the table's only writer.
+   */
+  const freshTables = new Map<string, Set<string> | null>();
+  async function writtenSinceEmpty(entity: RosterEntity, table: string): Promise<Set<string> | null> {
+    if (!freshTables.has(table)) {
+      const hasRows = count(
+        await run(`count ${entity}`, () => use((database) => database.query(sql.hasRows(table)))),
+      );
+      freshTables.set(table, hasRows === 0 ? new Set() : null);
+    }
+    return freshTables.get(table) ?? null;
+  }
+
   return {
     ...sectionLinkMethods({
       sql,
@@ -82,16 +101,20 @@ export function createSchoolRosterRepository(options: SchoolRosterRepositoryOpti
       const total: UpsertResult = { created: 0, updated: 0, restored: 0, unchanged: 0 };
       for (const chunk of chunks(rows, chunkSizeFor(entity))) {
         const prepared = prepareRows(entity, chunk as RosterRow<typeof entity>[]);
+        const written = await writtenSinceEmpty(entity, table);
+        const allNew = written !== null && prepared.every((row) => !written.has(row.cleverId));
         // The whole chunk is one transaction, so a retry after a transient error redoes it all.
         const outcome = await run(`upsert ${entity}`, () =>
           use((database) =>
             database.transaction(async (tx) => {
-              const existing = await tx.query(
-                sql.selectExisting(
-                  table,
-                  prepared.map((row) => row.cleverId),
-                ),
-              );
+              const existing = allNew
+                ? []
+                : await tx.query(
+                    sql.selectExisting(
+                      table,
+                      prepared.map((row) => row.cleverId),
+                    ),
+                  );
               const classified = classify(prepared, existing);
               const writes = [...classified.created, ...classified.updated, ...classified.restored];
               if (writes.length > 0) await tx.execute(sql.upsert(table, columns, writes, runId, now()));
@@ -108,6 +131,10 @@ export function createSchoolRosterRepository(options: SchoolRosterRepositoryOpti
             }),
           ),
         );
+        if (written !== null) {
+          if (written.size + prepared.length > FRESH_ID_LIMIT) freshTables.set(table, null);
+          else for (const row of prepared) written.add(row.cleverId);
+        }
         total.created += outcome.created.length;
         total.updated += outcome.updated.length;
         total.restored += outcome.restored.length;

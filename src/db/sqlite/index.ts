@@ -1,11 +1,16 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { newPrismaClient, type SessionPrismaClient } from '../base/client-options.js';
+import Database from 'better-sqlite3';
+import {
+  newPrismaClient,
+  type SchoolPrismaClient,
+  type SessionPrismaClient,
+} from '../base/client-options.js';
 import type { Dialect } from '../base/dialect.js';
-import { prismaRosterDatabase } from '../base/prisma-roster.js';
 import { sqliteErrorRules } from './errors.js';
 import { openSqliteMigrationTarget } from './migration-target.js';
+import { sqliteRosterDatabase } from './roster-database.js';
 import { sqliteRosterSql } from './roster-sql.js';
 import { isSqliteUrl, sqliteFilePath } from './url.js';
 
@@ -19,7 +24,8 @@ const GENERATED = {
 
 /**
  * SQLite, the embedded default: a file per database, which the app creates and migrates itself.
- * One connection per file (Prisma's better-sqlite3 adapter), which the roster SQL shares.
+ * A school database's roster SQL runs on a raw better-sqlite3 connection (prepared statements, no
+ * adapter per call); its Prisma Client, on a connection of its own, only opens when used.
  */
 export const sqliteDialect: Dialect = {
   provider: 'sqlite',
@@ -43,13 +49,30 @@ export const sqliteDialect: Dialect = {
     return client;
   },
   async openSchoolConnection(url, options) {
-    // The roster SQL goes through Prisma's adapter: its connection is the only one to the file.
-    const client = await sqliteDialect.createPrismaClient('school', url, options);
+    const path = sqliteFilePath(url);
+    const timeout = options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS;
+    const { PrismaClient } = await GENERATED.school();
+    const raw = new Database(path, { timeout });
+    // WAL lets readers (the CLI, health checks, Prisma Client) work while the sync writes.
+    raw.pragma('journal_mode = WAL');
+    // The sync writes through `raw` only: Prisma Client (its own connection) is built when first
+    // asked for, so a school's sync does not pay for one.
+    let client: SchoolPrismaClient | undefined;
     return {
       provider: 'sqlite',
-      client,
-      roster: prismaRosterDatabase(client),
-      close: () => client.$disconnect(),
+      get client() {
+        client ??= new (PrismaClient as unknown as new (options: { adapter: unknown }) => SchoolPrismaClient)(
+          {
+            adapter: new PrismaBetterSqlite3({ url: `file:${path}`, timeout }),
+          },
+        );
+        return client;
+      },
+      roster: sqliteRosterDatabase(raw),
+      close: async () => {
+        raw.close();
+        await client?.$disconnect();
+      },
     };
   },
   rosterSql: sqliteRosterSql,

@@ -222,6 +222,13 @@ export function sqlserverRosterSql(schema = 'dbo'): RosterSql {
     countActive(name) {
       return { sql: `SELECT COUNT(*) AS n FROM ${table(name)} WHERE is_active = 1`, params: [], types: [] };
     },
+    hasRows(name) {
+      return {
+        sql: `SELECT CASE WHEN EXISTS (SELECT 1 FROM ${table(name)}) THEN 1 ELSE 0 END AS n`,
+        params: [],
+        types: [],
+      };
+    },
     countUnseenActive(name, runId) {
       return {
         sql: `SELECT COUNT(*) AS n FROM ${table(name)} WHERE ${unseen}`,
