@@ -171,7 +171,7 @@ describe('incremental sync through events', () => {
     for (const schoolId of w.schoolIds) {
       expect(w.provider.roster(schoolId).active('students')).toEqual(expectedRoster(w, schoolId, 'student'));
     }
-    expect((w.provider.roster(s1).get('students', students[0]!.id)?.row as StudentRow).firstName).toBe(
+    expect((w.provider.roster(s1).get('students', students[0]!.id)!.row as StudentRow).firstName).toBe(
       'Renamed',
     );
     // district + school list (2 pages of 2) + events (2 pages of 2): no roster pulls at all.
