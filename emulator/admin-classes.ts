@@ -3,7 +3,6 @@ import type { DistrictData } from './data/district.js';
 import { sectionForVersion } from './data/v31.js';
 import { previousAttributes } from './events.js';
 import type { CourseRecord, SchoolRole, SectionRecord, TermRecord } from './types.js';
-import type { EmulatorWorld } from './world.js';
 
 export interface NewSectionInput {
   schoolId: string;

@@ -12,7 +12,7 @@ import type {
   CleverTerm,
   CleverUser,
 } from '../../clever/api/index.js';
-import type { LinkKind, RosterEntity, RosterRow, SectionMembers, UserEntity } from '../../domain/index.js';
+import type { LinkKind, RosterEntity, SectionMembers, UserEntity } from '../../domain/index.js';
 import { mapCourse, mapSection, mapTerm, membersOf } from './class-mapping.js';
 import { mapStudent, mapTeacher, roleSchools } from './mapping.js';
 import {
