@@ -20,8 +20,28 @@ export function historyRepository(
 ): SessionRepository['history'] {
   return {
     async start(row) {
-      const created = await run('start sync history', () =>
-        client.syncHistory.create({
+      let attempts = 0;
+      const created = await run('start sync history', async () => {
+        // A retried insert whose first attempt committed but lost its answer (a connection cut
+        // mid-reply) must not leave that first row Running forever beside a second one: a retry
+        // looks for the row before inserting it (a piece of a run starts once per instant).
+        attempts += 1;
+        const existing =
+          attempts === 1
+            ? null
+            : await client.syncHistory.findFirst({
+                where: {
+                  runId: row.runId,
+                  districtId: row.districtId,
+                  schoolId: row.schoolId,
+                  entity: row.entity,
+                  syncType: row.syncType,
+                  status: 'Running',
+                  startedAt: row.startedAt,
+                },
+              });
+        if (existing) return existing;
+        return client.syncHistory.create({
           data: {
             runId: row.runId,
             districtId: row.districtId,
@@ -35,8 +55,8 @@ export function historyRepository(
             eventCursor: row.eventCursor,
             ...countsToColumns(row.counts),
           },
-        }),
-      );
+        });
+      });
       return toSyncHistoryRecord(created);
     },
     async complete(id, outcome) {

@@ -280,9 +280,9 @@ async function openTouched(
     logger.info({ runningRunId: lease.runningRunId }, 'school skipped: another run is syncing it');
     return { result: skipped(plan, lease.runningRunId) };
   }
+  const appliers = new Map<RosterEntity, EntityApplier>();
   try {
     const writer = databaseWriter(await openSchoolDatabase(run, deps, record));
-    const appliers = new Map<RosterEntity, EntityApplier>();
     const startEntry = (entity: SyncEntity) =>
       run.history.start({
         districtId: record.districtId,
@@ -320,10 +320,15 @@ async function openTouched(
       { err: errorForLog(error), databaseFailure: isDatabaseFailure(error) },
       'could not open school database',
     );
-    await recordFailedEntities(run, record, 'Incremental', message, plan.entities);
+    // Rows already started are completed as Failed (never left Running); the rest are recorded.
+    const entities = [];
+    for (const applier of appliers.values())
+      entities.push(await applier.complete('Failed', { error: message }));
+    const notStarted = plan.entities.filter((entity) => !appliers.has(entity));
+    await recordFailedEntities(run, record, 'Incremental', message, notStarted);
     await deps.book.failed(record, message);
     await run.release(plan.leaseKey);
-    return { result: result(plan, 'Failed', [], Date.now(), [], message) };
+    return { result: result(plan, 'Failed', entities, Date.now(), [], message) };
   }
 }
 

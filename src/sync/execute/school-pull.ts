@@ -175,18 +175,7 @@ async function pullSource(
       syncType: 'Full',
       eventCursor: cursorAfter,
     });
-  for (const stream of streams) {
-    const entry = await startEntry(stream.entity);
-    pulls.push({
-      stream,
-      applier: new EntityApplier(run, writer, stream.entity, 'Full', entry, logger),
-      pulled: 0,
-      lastModified: null,
-    });
-  }
-  const links = streams.some((stream) => stream.entity === 'sections')
-    ? new LinkApplier(writer, 'Full', await startEntry('enrollments'), logger)
-    : undefined;
+  let links: LinkApplier | undefined;
   const completeAll = async (status: EntitySyncResult['status'], error?: string) => [
     ...(await Promise.all(
       pulls.map((pull) => pull.applier.complete(status, error === undefined ? {} : { error })),
@@ -194,6 +183,19 @@ async function pullSource(
     ...(links ? [await links.complete(status, error === undefined ? {} : { error })] : []),
   ];
   try {
+    // Started inside the try: should SessionDb fail between two starts, the rows already started
+    // are completed as Failed, never left Running.
+    for (const stream of streams) {
+      const entry = await startEntry(stream.entity);
+      pulls.push({
+        stream,
+        applier: new EntityApplier(run, writer, stream.entity, 'Full', entry, logger),
+        pulled: 0,
+        lastModified: null,
+      });
+    }
+    if (streams.some((stream) => stream.entity === 'sections'))
+      links = new LinkApplier(writer, 'Full', await startEntry('enrollments'), logger);
     for (const pull of pulls) await pull.applier.rememberActiveRows();
     for await (const page of prefetchOne(
       source.read(deps.api, school.cleverSchoolId, run.settings.pageSize),
