@@ -15,7 +15,6 @@ import { type PreparedRow, prepareRows, rosterTable } from '../../src/db/base/ro
 import { sqliteFilePath } from '../../src/db/sqlite/url.js';
 import type { RosterRow, UserEntity } from '../../src/domain/index.js';
 import { ROSTER_SOURCES, userStream } from '../../src/sync/execute/streams.js';
-import { preparePage } from '../../src/sync/execute/validate.js';
 import type { ChangedUser, DbFloorJob, JobResult } from '../lib/types.js';
 import { appServicesFor, timed } from './common.js';
 
