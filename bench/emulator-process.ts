@@ -11,7 +11,7 @@ import type { ChangedUser, ChangeSet, EmulatorInfo, EmulatorShape } from './lib/
 let emulator: EmulatorHandle | undefined;
 let districtId = '';
 /** Roster sizes per shape: the same seed gives the same district, so they are counted once. */
-const sizes = new Map<string, Pick<EmulatorInfo, 'schools' | 'users'>>();
+const sizes = new Map<string, Pick<EmulatorInfo, 'schools' | 'users' | 'classes'>>();
 
 function running(): EmulatorHandle {
   if (!emulator) throw new Error('emulator not started');
@@ -34,19 +34,32 @@ function schoolsOf(record: UserRecord | undefined, role: SchoolRole): string[] {
   return record?.roles[role]?.schools ?? [];
 }
 
-function count(e: EmulatorHandle): Pick<EmulatorInfo, 'schools' | 'users'> {
+function count(e: EmulatorHandle): Pick<EmulatorInfo, 'schools' | 'users' | 'classes'> {
   const schools: EmulatorInfo['schools'] = [];
+  const classes = { sections: 0, enrollments: 0 };
+  const tally = (items: Iterable<unknown>) => {
+    let n = 0;
+    for (const _ of items) n++;
+    return n;
+  };
   for (const school of e.truth.schools(districtId)) {
-    let students = 0;
-    let teachers = 0;
-    for (const _ of e.truth.studentsOfSchool(school.id)) students++;
-    for (const _ of e.truth.teachersOfSchool(school.id)) teachers++;
-    schools.push({ id: school.id, students, teachers });
+    let sections = 0;
+    for (const section of e.truth.sections(districtId, school.id)) {
+      sections++;
+      classes.enrollments += section.students.length + section.teachers.length;
+    }
+    classes.sections += sections;
+    schools.push({
+      id: school.id,
+      students: tally(e.truth.studentsOfSchool(school.id)),
+      teachers: tally(e.truth.teachersOfSchool(school.id)),
+      sections,
+      courses: tally(e.truth.coursesOfSchool(school.id)),
+      terms: tally(e.truth.termsOfSchool(school.id)),
+    });
   }
-  let users = 0;
-  for (const _ of e.truth.users(districtId, 'student')) users++;
-  for (const _ of e.truth.users(districtId, 'teacher')) users++;
-  return { schools, users };
+  const users = tally(e.truth.users(districtId, 'student')) + tally(e.truth.users(districtId, 'teacher'));
+  return { schools, users, classes };
 }
 
 async function start(shape: EmulatorShape): Promise<EmulatorInfo> {
@@ -59,6 +72,8 @@ async function start(shape: EmulatorShape): Promise<EmulatorInfo> {
     teachersPerSchool: shape.teachersPerSchool,
     staffPerSchool: 0,
     multiSchoolShare: shape.multiSchoolShare,
+    // Classes only where a scenario asks for them: the user scenarios compare like with like.
+    sections: shape.sections ?? false,
     // Clever's real budget: 1,200 requests per token per minute.
     rateLimitPerMinute: 1_200,
   });
@@ -69,7 +84,7 @@ async function start(shape: EmulatorShape): Promise<EmulatorInfo> {
     size = count(emulator);
     sizes.set(key, size);
   }
-  const { schools, users } = size;
+  const { schools, users, classes } = size;
   return {
     baseUrl: emulator.baseUrl,
     tokensUrl: emulator.tokensUrl,
@@ -78,6 +93,7 @@ async function start(shape: EmulatorShape): Promise<EmulatorInfo> {
     districtId,
     schools,
     users,
+    classes,
   };
 }
 

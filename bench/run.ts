@@ -28,7 +28,15 @@ import {
   sqliteFactory,
 } from './lib/databases.js';
 import { type Child, forkChild } from './lib/ipc.js';
-import { type RunRecord, runsMarkdown, type ScenarioKey, summarize, summaryMarkdown } from './lib/report.js';
+import {
+  classesMarkdown,
+  type RunRecord,
+  runsMarkdown,
+  type ScenarioKey,
+  summarize,
+  summarizeClasses,
+  summaryMarkdown,
+} from './lib/report.js';
 import type { ChangeSet, EmulatorInfo, EmulatorShape, Job, JobResult, Provider } from './lib/types.js';
 
 const HERE = new URL('.', import.meta.url).pathname;
@@ -46,31 +54,56 @@ interface Suite {
   fixed?: { pages: number[]; latencies: number[]; db: Provider[] };
 }
 
+/** The user rosters: what every scenario but `classes` syncs (SYNC_ENTITIES). */
+const USER_ENTITIES = ['students', 'teachers'];
+
+/** The district of a suite with its classes generated: the `classes` scenario (issue 17). */
+function withClasses(suite: Suite): Suite {
+  return {
+    name: `${suite.name.replace(/^[^:]*/, 'class rosters')}, with sections`,
+    shape: { ...suite.shape, sections: true },
+    full: 'classes',
+  };
+}
+
+const ONE_SCHOOL: Suite = {
+  name: 'one school: 1,488 students, 82 teachers',
+  shape: {
+    seed: 'bench-one-school',
+    schools: 1,
+    studentsPerSchool: 1_488,
+    teachersPerSchool: 82,
+    multiSchoolShare: 0,
+    sections: false,
+  },
+  full: 'one-school',
+};
+
+const DISTRICT: Suite = {
+  name: 'large district: 200 schools, 100,000 students, 6,000 teachers',
+  shape: {
+    seed: 'bench-district',
+    schools: 200,
+    studentsPerSchool: 500,
+    teachersPerSchool: 30,
+    multiSchoolShare: 0.05,
+    sections: false,
+  },
+  full: 'district',
+  incremental: 'incremental',
+  baselineSchools: 2,
+};
+
+const QUICK_DISTRICT: Suite = {
+  ...DISTRICT,
+  name: 'district (quick): 20 schools, 5,000 students, 300 teachers',
+  shape: { ...DISTRICT.shape, schools: 20, studentsPerSchool: 250, teachersPerSchool: 15 },
+};
+
 const FULL_SUITES: Suite[] = [
-  {
-    name: 'one school: 1,488 students, 82 teachers',
-    shape: {
-      seed: 'bench-one-school',
-      schools: 1,
-      studentsPerSchool: 1_488,
-      teachersPerSchool: 82,
-      multiSchoolShare: 0,
-    },
-    full: 'one-school',
-  },
-  {
-    name: 'large district: 200 schools, 100,000 students, 6,000 teachers',
-    shape: {
-      seed: 'bench-district',
-      schools: 200,
-      studentsPerSchool: 500,
-      teachersPerSchool: 30,
-      multiSchoolShare: 0.05,
-    },
-    full: 'district',
-    incremental: 'incremental',
-    baselineSchools: 2,
-  },
+  ONE_SCHOOL,
+  DISTRICT,
+  withClasses(DISTRICT),
   {
     // A NYC-sized district: 1,000,800 students and 60,000 teachers, 1.12M roster records.
     name: 'large district: 1,200 schools, 1M students, 60,000 teachers',
@@ -80,6 +113,7 @@ const FULL_SUITES: Suite[] = [
       studentsPerSchool: 834,
       teachersPerSchool: 50,
       multiSchoolShare: 0.05,
+      sections: false,
     },
     full: 'large',
     incremental: 'large-incremental',
@@ -88,22 +122,7 @@ const FULL_SUITES: Suite[] = [
   },
 ];
 
-const QUICK_SUITES: Suite[] = [
-  FULL_SUITES[0]!,
-  {
-    name: 'district (quick): 20 schools, 5,000 students, 300 teachers',
-    shape: {
-      seed: 'bench-district',
-      schools: 20,
-      studentsPerSchool: 250,
-      teachersPerSchool: 15,
-      multiSchoolShare: 0.05,
-    },
-    full: 'district',
-    incremental: 'incremental',
-    baselineSchools: 2,
-  },
-];
+const QUICK_SUITES: Suite[] = [ONE_SCHOOL, QUICK_DISTRICT, withClasses(QUICK_DISTRICT)];
 
 const list = (parse: (v: string) => unknown) => (value: string) =>
   value.split(',').map((v) => parse(v.trim()));
@@ -131,9 +150,9 @@ const program = new Command('bench')
   )
   .option(
     '--scenario <list>',
-    'one-school,district,large (district and large include incremental; large: SQLite, page 10,000, 50 ms; not in --quick)',
+    'one-school,district,classes,large (district and large include incremental; classes: the district with sections, users only vs. everything, page 10,000 unless --page; large: SQLite, page 10,000, 50 ms; not in --quick)',
     list(String),
-    ['one-school', 'district', 'large'],
+    ['one-school', 'district', 'classes', 'large'],
   )
   .option('--concurrency <n>', 'schools at once (SYNC_MAX_CONCURRENT_SCHOOLS)', int, 5)
   .option('--change-share <share>', 'share of users changed before the incremental run', Number, 0.01)
@@ -170,6 +189,11 @@ const pages = opts.page ?? (opts.quick ? [100] : [100, 10_000]);
 const latencies = opts.latency ?? (opts.quick ? [50] : [0, 50]);
 function matrixOf(suite: Suite): { pages: number[]; latencies: number[] } {
   if (suite.fixed) return suite.fixed;
+  if (suite.full === 'classes') {
+    // The district's shape at the page size it runs best at: the cost classes add, not a page sweep.
+    const classPages = opts.quick ? pages : (opts.page ?? [10_000]);
+    return { pages: opts.districtPage ?? classPages, latencies: opts.districtLatency ?? latencies };
+  }
   if (suite.full !== 'district') return { pages, latencies };
   return { pages: opts.districtPage ?? pages, latencies: opts.districtLatency ?? latencies };
 }
@@ -207,10 +231,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-/** Requests a full pull needs at this page size (per school: its users' listing, at least one page). */
-function expectedRequests(info: EmulatorInfo, pageSize: number, schools = info.schools): number {
-  return schools.reduce(
-    (n, s) => n + Math.max(1, Math.ceil((s.students + s.teachers) / pageSize)),
+/**
+ * Requests a full pull needs at this page size: per school its users' listing, and with classes its
+ * sections', courses' and terms' listings, each at least one page.
+ */
+function expectedRequests(info: EmulatorInfo, pageSize: number, classes = false): number {
+  const pagesOf = (records: number) => Math.max(1, Math.ceil(records / pageSize));
+  return info.schools.reduce(
+    (n, s) =>
+      n +
+      pagesOf(s.students + s.teachers) +
+      (classes ? pagesOf(s.sections) + pagesOf(s.courses) + pagesOf(s.terms) : 0),
     Math.ceil(info.schools.length / pageSize) + 3,
   );
 }
@@ -360,6 +391,7 @@ async function runSuite(suite: Suite, providers: Provider[], emulator: Child): P
           schoolUrlTemplate: syncDbs.schoolUrlTemplate,
           pageSize,
           concurrency: opts.concurrency,
+          entities: USER_ENTITIES,
         };
         const full = await measure(
           emulator,
@@ -481,6 +513,73 @@ async function runSuite(suite: Suite, providers: Provider[], emulator: Child): P
   }
 }
 
+/**
+ * The class-roster scenario (issue 17): one district with its sections, synced twice per
+ * configuration into fresh databases, users only (SYNC_ENTITIES=students,teachers, what the other
+ * scenarios measure) and everything (the product's default): the difference is what classes cost.
+ */
+async function runClassesSuite(suite: Suite, providers: Provider[], emulator: Child): Promise<void> {
+  log(`\n== ${suite.name}`);
+  let info = await emulator.call<EmulatorInfo>('start', suite.shape);
+  const allIds = info.schools.map((s) => s.id);
+  const roster = info.schools.reduce((n, s) => n + s.students + s.teachers, 0);
+  log(
+    `   ${info.users.toLocaleString('en-US')} users, ${roster.toLocaleString('en-US')} roster records in ${info.schools.length} schools; ` +
+      `${info.classes.sections.toLocaleString('en-US')} sections with ${info.classes.enrollments.toLocaleString('en-US')} enrollments (teacher and student links)`,
+  );
+  const slots = providers.map((provider) => {
+    const factory =
+      provider === 'sqlite'
+        ? sqliteFactory(join(tmpRoot, `sqlite-${suite.full}`))
+        : postgresFactory(`cbench_${runTag}_${suite.full.slice(0, 1)}`);
+    factories.push(factory);
+    return { provider, factory, dbs: factory.set('sync') };
+  });
+  const matrix = matrixOf(suite);
+  const contenders = [
+    { contender: 'sync-users' as const, entities: USER_ENTITIES, classes: false },
+    { contender: 'sync-all' as const, entities: undefined, classes: true },
+  ];
+  for (const pageSize of matrix.pages) {
+    for (const latencyMs of matrix.latencies) {
+      for (const { provider, dbs } of slots) {
+        info = await emulator.call<EmulatorInfo>('start', suite.shape);
+        await emulator.call('setLatency', { latencyMs });
+        const endpoint = {
+          baseUrl: info.baseUrl,
+          tokensUrl: info.tokensUrl,
+          clientId: info.clientId,
+          clientSecret: info.clientSecret,
+        };
+        for (const { contender, entities, classes } of contenders) {
+          // Fresh databases for each: both are initial loads of the same district.
+          await dbs.reset(allIds);
+          await measure(
+            emulator,
+            { provider, pageSize, latencyMs, scenario: suite.full, contender },
+            {
+              kind: 'sync',
+              emulator: endpoint,
+              logFile: join(logDir, `${suite.full}-${provider}-${pageSize}-${latencyMs}-${contender}.log`),
+              sessionUrl: dbs.sessionUrl,
+              schoolUrlTemplate: dbs.schoolUrlTemplate,
+              pageSize,
+              concurrency: opts.concurrency,
+              full: true,
+              ...(entities ? { entities } : {}),
+            },
+            expectedRequests(info, pageSize, classes),
+          );
+        }
+      }
+    }
+  }
+  for (const { factory } of slots) {
+    await factory.dropAll();
+    factories.splice(factories.indexOf(factory), 1);
+  }
+}
+
 function command(file: string, args: string[]): string | undefined {
   try {
     return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -544,7 +643,9 @@ function writeResults(finished: boolean): string {
     "raw driver's bulk write of the same rows; overhead = sync ÷ max(API floor, DB floor). Times in seconds.",
     '',
   ].join('\n');
-  const markdown = `${header}\n${summaryMarkdown(summary)}\n## Every run\n\n${runsMarkdown(runs)}\n`;
+  const classes = summarizeClasses(runs);
+  const tables = `${summaryMarkdown(summary)}\n${classesMarkdown(classes)}`;
+  const markdown = `${header}\n${tables}\n## Every run\n\n${runsMarkdown(runs)}\n`;
   const json = JSON.stringify(
     {
       mode,
@@ -554,6 +655,7 @@ function writeResults(finished: boolean): string {
       machine: env,
       options: { ...opts, pages, latencies },
       summary,
+      classes,
       runs,
     },
     null,
@@ -564,7 +666,7 @@ function writeResults(finished: boolean): string {
     writeFileSync(join(opts.out, `${name}.json`), `${json}\n`);
     writeFileSync(join(opts.out, `${name}.md`), markdown);
   }
-  return summaryMarkdown(summary);
+  return tables;
 }
 
 async function main(): Promise<void> {
@@ -605,7 +707,7 @@ async function main(): Promise<void> {
   try {
     for (const suite of suites) {
       const these = suite.fixed ? providers.filter((p) => suite.fixed?.db.includes(p)) : providers;
-      await runSuite(suite, these, emulator);
+      await (suite.full === 'classes' ? runClassesSuite : runSuite)(suite, these, emulator);
     }
   } finally {
     await emulator.call('stop').catch(() => undefined);

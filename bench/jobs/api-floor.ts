@@ -37,8 +37,12 @@ export async function runApiFloor(job: ApiFloorJob): Promise<Omit<JobResult, 'pe
         await Promise.all(
           schools.map((school) =>
             limit(async () => {
-              // The listings the sync reads (src/sync/execute/streams.ts), each page dropped.
-              for (const source of ROSTER_SOURCES) {
+              // The listings the sync reads (src/sync/execute/streams.ts), each page dropped; the
+              // class listings only when the compared sync reads them too.
+              const sources = ROSTER_SOURCES.filter(
+                (source) => job.classRosters === true || !source.classRoster,
+              );
+              for (const source of sources) {
                 for await (const page of source.read(api, school.id, job.pageSize)) records += page.length;
               }
             }),

@@ -10,6 +10,8 @@ export interface AppEnvironment {
   concurrency?: number;
   sessionUrl?: string;
   schoolUrlTemplate?: string;
+  /** SYNC_ENTITIES, e.g. students,teachers (unset: the product's default, every roster). */
+  entities?: readonly string[];
 }
 
 /**
@@ -27,6 +29,7 @@ export function settingsFor(options: AppEnvironment): Record<string, string> {
     ...(options.concurrency ? { SYNC_MAX_CONCURRENT_SCHOOLS: String(options.concurrency) } : {}),
     ...(options.sessionUrl ? { SESSION_DATABASE_URL: options.sessionUrl } : {}),
     ...(options.schoolUrlTemplate ? { SCHOOL_DATABASE_URL_TEMPLATE: options.schoolUrlTemplate } : {}),
+    ...(options.entities ? { SYNC_ENTITIES: options.entities.join(',') } : {}),
     LOG_LEVEL: 'info',
   };
 }

@@ -19,11 +19,14 @@ export async function runSync(job: SyncJob): Promise<Omit<JobResult, 'peakRssByt
     const metrics = services.cleverApi.metrics();
     const c = run.counts;
     const district = run.districts[0];
+    // run.counts sums the rosters; the section links (enrollments) are rows written too.
+    const links = run.byEntity.enrollments;
+    const written = (n: typeof c) => n.created + n.updated + n.archived + n.restored;
     return {
       wallMs,
       rssStartBytes,
       records: c.processed,
-      rowsWritten: c.created + c.updated + c.archived + c.restored,
+      rowsWritten: written(c) + (links ? written(links) : 0),
       clientRequests: metrics.requests,
       rateLimitWaits: metrics.rateLimitWaits,
       rateLimitWaitMs: metrics.rateLimitWaitMs,
@@ -34,6 +37,7 @@ export async function runSync(job: SyncJob): Promise<Omit<JobResult, 'peakRssByt
       detail: {
         status: run.status,
         counts: c,
+        byEntity: run.byEntity,
         schoolsTotal: run.schoolsTotal,
         schoolsCompleted: run.schoolsCompleted,
         schoolsFailed: run.schoolsFailed,

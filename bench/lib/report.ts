@@ -1,9 +1,16 @@
 /** Turns measured runs into the summary table (sync beside baseline and floors) and a per-run table. */
 import type { JobResult, Provider } from './types.js';
 
-export type ScenarioKey = 'one-school' | 'district' | 'incremental' | 'large' | 'large-incremental';
+export type ScenarioKey =
+  | 'one-school'
+  | 'district'
+  | 'incremental'
+  | 'large'
+  | 'large-incremental'
+  | 'classes';
 const SCENARIOS: ScenarioKey[] = ['one-school', 'district', 'incremental', 'large', 'large-incremental'];
-export type Contender = 'sync' | 'baseline' | 'api-floor' | 'db-floor';
+/** sync-users and sync-all: the class-roster scenario's two syncs (SYNC_ENTITIES=students,teachers, and default). */
+export type Contender = 'sync' | 'baseline' | 'api-floor' | 'db-floor' | 'sync-users' | 'sync-all';
 
 export interface Extrapolation {
   factor: number;
@@ -47,6 +54,7 @@ export const SCENARIO_TITLES: Record<ScenarioKey, string> = {
   incremental: 'Incremental (after 1% of users changed)',
   large: 'Largest district: 1,200 schools, 1M students (full sync)',
   'large-incremental': 'Largest district, incremental (after 1% of users changed)',
+  classes: 'Class rosters: the district with sections (full sync, users only vs. everything)',
 };
 
 /** Wall time as reported: scaled up for a baseline measured on a subset. */
@@ -97,6 +105,37 @@ export function summarize(runs: RunRecord[]): SummaryRow[] {
   return rows;
 }
 
+/** One configuration of the class-roster scenario: the same district synced without and with classes. */
+export interface ClassesRow {
+  provider: Provider;
+  pageSize: number;
+  latencyMs: number;
+  users?: RunRecord;
+  all?: RunRecord;
+}
+
+export function summarizeClasses(runs: RunRecord[]): ClassesRow[] {
+  const rows: ClassesRow[] = [];
+  for (const run of runs.filter((r) => r.scenario === 'classes')) {
+    let row = rows.find(
+      (r) => r.provider === run.provider && r.pageSize === run.pageSize && r.latencyMs === run.latencyMs,
+    );
+    if (!row) {
+      row = { provider: run.provider, pageSize: run.pageSize, latencyMs: run.latencyMs };
+      rows.push(row);
+    }
+    if (run.contender === 'sync-users') row.users = run;
+    else if (run.contender === 'sync-all') row.all = run;
+  }
+  return rows;
+}
+
+/** A roster's processed count from a sync run's per-roster counts (detail.byEntity). */
+export function processedOf(run: RunRecord | undefined, entity: string): number | undefined {
+  const byEntity = run?.result.detail?.byEntity as Record<string, { processed: number }> | undefined;
+  return byEntity?.[entity]?.processed;
+}
+
 const seconds = (ms: number) =>
   ms >= 100_000 ? (ms / 1000).toFixed(0) : (ms / 1000).toFixed(ms >= 10_000 ? 1 : 2);
 const perSecond = (n: number, ms: number) => {
@@ -137,6 +176,50 @@ export function summaryMarkdown(rows: SummaryRow[]): string {
     }
     out.push('');
   }
+  return out.join('\n');
+}
+
+/** Users only beside everything, per configuration, and what classes add (difference, ratio). */
+export function classesMarkdown(rows: ClassesRow[]): string {
+  if (rows.length === 0) return '';
+  const out = [`### ${SCENARIO_TITLES.classes}`, ''];
+  const sample = rows.find((r) => r.all?.result.ok)?.all;
+  const sections = processedOf(sample, 'sections');
+  const enrollments = processedOf(sample, 'enrollments');
+  if (sections !== undefined) {
+    out.push(
+      `Synced: ${sections.toLocaleString('en-US')} sections, ${(enrollments ?? 0).toLocaleString('en-US')} enrollments (teacher and student links), ${(processedOf(sample, 'courses') ?? 0).toLocaleString('en-US')} courses, ${(processedOf(sample, 'terms') ?? 0).toLocaleString('en-US')} terms (per-school listings).`,
+      '',
+    );
+  }
+  out.push(
+    '| DB | page | latency | figure | users only | everything | classes add | ratio |',
+    '|---|---:|---:|---|---:|---:|---:|---:|',
+  );
+  for (const row of rows) {
+    const u = row.users?.result.ok ? row.users : undefined;
+    const a = row.all?.result.ok ? row.all : undefined;
+    const figures: [string, (r: RunRecord) => number, (n: number) => string][] = [
+      ['wall s', (r) => r.result.wallMs, seconds],
+      ['Clever requests', (r) => r.emulatorRequests, (n) => n.toLocaleString('en-US')],
+      ['records', (r) => r.result.records, (n) => n.toLocaleString('en-US')],
+      ['rows written', (r) => r.result.rowsWritten, (n) => n.toLocaleString('en-US')],
+      ['peak RSS MB', (r) => r.result.peakRssBytes, (n) => mb(n)],
+    ];
+    for (const [name, value, format] of figures) {
+      const vu = u ? value(u) : undefined;
+      const va = a ? value(a) : undefined;
+      const diff = vu !== undefined && va !== undefined ? va - vu : undefined;
+      const both = (v: number | undefined, r: RunRecord | undefined) =>
+        v !== undefined ? format(v) : r ? 'failed' : '–';
+      out.push(
+        `| ${providerName(row.provider)} | ${row.pageSize.toLocaleString('en-US')} | ${row.latencyMs} ms | ${name} | ${both(vu, row.users)} | ${both(va, row.all)} | ${
+          diff === undefined ? '–' : `${diff >= 0 ? '+' : '−'}${format(Math.abs(diff))}`
+        } | ${vu && va !== undefined ? `${(va / vu).toFixed(2)}×` : '–'} |`,
+      );
+    }
+  }
+  out.push('');
   return out.join('\n');
 }
 

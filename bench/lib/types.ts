@@ -9,6 +9,8 @@ export interface EmulatorShape {
   studentsPerSchool: number;
   teachersPerSchool: number;
   multiSchoolShare: number;
+  /** Generate classes (sections, courses, terms). Unset or false: students and teachers only. */
+  sections?: boolean;
 }
 
 export interface EmulatorEndpoint {
@@ -20,10 +22,22 @@ export interface EmulatorEndpoint {
 
 export interface EmulatorInfo extends EmulatorEndpoint {
   districtId: string;
-  /** Each school's roster as Clever lists it (multi-school users appear in every school). */
-  schools: { id: string; students: number; teachers: number }[];
+  /**
+   * Each school's roster as Clever lists it (multi-school users appear in every school), and its
+   * class rosters (0 when the shape has no sections).
+   */
+  schools: {
+    id: string;
+    students: number;
+    teachers: number;
+    sections: number;
+    courses: number;
+    terms: number;
+  }[];
   /** Distinct students and teachers in the district. */
   users: number;
+  /** The district's sections and their enrollments (teacher and student links). */
+  classes: { sections: number; enrollments: number };
 }
 
 export interface ChangedUser {
@@ -57,6 +71,8 @@ export interface SyncJob extends JobBase {
   pageSize: number;
   concurrency: number;
   full: boolean;
+  /** SYNC_ENTITIES (unset: the product's default, every roster). */
+  entities?: string[];
 }
 
 /** Floor: fetch every page the sync needs, write nothing, same client and concurrency. */
@@ -66,6 +82,8 @@ export interface ApiFloorJob extends JobBase {
   concurrency: number;
   /** Incremental: read the district's events after this cursor instead of every roster. */
   events?: { startingAfter: string | null };
+  /** Read the class listings (sections, courses, terms) too; default: the user listings only. */
+  classRosters?: boolean;
 }
 
 /** Floor: the raw driver's fastest bulk write of the same rows (rows gathered before the clock starts). */
