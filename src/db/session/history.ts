@@ -20,6 +20,15 @@ export function historyRepository(
 ): SessionRepository['history'] {
   return {
     async start(row) {
+      // Which piece of which run the row records: what a retry looks the row up by.
+      const piece = {
+        runId: row.runId,
+        districtId: row.districtId,
+        schoolId: row.schoolId,
+        entity: row.entity,
+        syncType: row.syncType,
+        startedAt: row.startedAt,
+      };
       let attempts = 0;
       const created = await run('start sync history', async () => {
         // A retried insert whose first attempt committed but lost its answer (a connection cut
@@ -30,27 +39,14 @@ export function historyRepository(
           attempts === 1
             ? null
             : await client.syncHistory.findFirst({
-                where: {
-                  runId: row.runId,
-                  districtId: row.districtId,
-                  schoolId: row.schoolId,
-                  entity: row.entity,
-                  syncType: row.syncType,
-                  status: 'Running',
-                  startedAt: row.startedAt,
-                },
+                where: { ...piece, status: 'Running' },
               });
         if (existing) return existing;
         return client.syncHistory.create({
           data: {
-            runId: row.runId,
-            districtId: row.districtId,
-            schoolId: row.schoolId,
-            entity: row.entity,
-            syncType: row.syncType,
+            ...piece,
             status: 'Running',
             trigger: row.trigger,
-            startedAt: row.startedAt,
             lastSyncTimestamp: row.lastSyncTimestamp,
             eventCursor: row.eventCursor,
             ...countsToColumns(row.counts),
