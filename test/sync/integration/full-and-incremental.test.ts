@@ -8,6 +8,7 @@ import {
   expectedRoster,
   type Provider,
   providerAvailable,
+  queryRoster,
   readRoster,
   type SyncEnv,
   schoolIds,
@@ -223,12 +224,24 @@ describe.each<Provider>(['sqlite', 'postgresql', 'sqlserver'])(
     it.skipIf(skip)('a dry run plans the pending changes without writing', async () => {
       const s5 = schoolIds(env)[4]!;
       const added = env.emulator.admin.createUser(env.districtId, { role: 'student', schoolId: s5 });
+      const [section] = env.emulator.truth.sections(env.districtId, s5);
+      env.emulator.admin.enrolStudent(section!.id, added.id);
       const before = await readRoster(env, s5, 'students');
       const plan = await env.service.syncSchool(s5, { dryRun: true, trigger: 'test' });
-      const students = plan.districts[0]!.schools[0]!.plan!.students;
+      const schoolPlan = plan.districts[0]!.schools[0]!.plan!;
+      const students = schoolPlan.students;
       expect(students).toMatchObject({ creates: 1, updates: 0, archives: 0, restores: 0 });
       expect(students.samples.creates).toEqual([added.id]);
+      // The section whose list changed would be updated and gain exactly the one enrollment.
+      expect(schoolPlan.sections).toMatchObject({ creates: 0, updates: 1, archives: 0 });
+      expect(schoolPlan.enrollments).toMatchObject({ added: 1, removed: 0 });
       expect(await readRoster(env, s5, 'students')).toEqual(before);
+      const links = await queryRoster(
+        env,
+        s5,
+        `SELECT student_clever_id FROM section_students WHERE student_clever_id = '${added.id}'`,
+      );
+      expect(links).toEqual([]);
       const run = (await env.session.runs.get(plan.runId))!;
       expect(run).toMatchObject({ dryRun: true, status: 'Succeeded' });
       expect(await env.session.history.list({ runId: plan.runId })).toHaveLength(0);
