@@ -4,8 +4,9 @@
  * are counted and dropped. For an incremental run, the events after the cursor the full sync took.
  */
 import pLimit from 'p-limit';
-import { createCleverApiClient } from '../../src/clever/api/index.js';
-import { ROSTER_SOURCES } from '../../src/sync/execute/streams.js';
+import { type CleverSection, createCleverApiClient } from '../../src/clever/api/index.js';
+import { DistrictCatalog } from '../../src/sync/execute/class-catalog.js';
+import { newPullContext, noteReferences, ROSTER_SOURCES } from '../../src/sync/execute/streams.js';
 import type { ApiFloorJob, JobResult } from '../lib/types.js';
 import { appServicesFor, collect, timed } from './common.js';
 
@@ -34,6 +35,7 @@ export async function runApiFloor(job: ApiFloorJob): Promise<Omit<JobResult, 'pe
         }
         const schools = await collect(api.getSchools({ pageSize: job.pageSize }));
         const limit = pLimit(job.concurrency);
+        const catalog = new DistrictCatalog(api, job.pageSize);
         await Promise.all(
           schools.map((school) =>
             limit(async () => {
@@ -42,8 +44,17 @@ export async function runApiFloor(job: ApiFloorJob): Promise<Omit<JobResult, 'pe
               const sources = ROSTER_SOURCES.filter(
                 (source) => job.classRosters === true || !source.classRoster,
               );
+              // Courses and terms come from the district's catalogue, once, as the sync reads them.
+              const context = newPullContext(catalog);
               for (const source of sources) {
-                for await (const page of source.read(api, school.id, job.pageSize)) records += page.length;
+                const sections = source.streams.some((stream) => stream.entity === 'sections');
+                for await (const page of source.read(api, school.id, job.pageSize, context)) {
+                  records += page.length;
+                  if (sections)
+                    for (const section of page as CleverSection[])
+                      noteReferences(context, section.course, section.term_id);
+                }
+                if (sections) context.sectionsPulled = true;
               }
             }),
           ),

@@ -14,7 +14,8 @@ import { createCleverApiClient, parseUser } from '../../src/clever/api/index.js'
 import { type PreparedRow, prepareRows, rosterTable } from '../../src/db/base/roster-columns.js';
 import { sqliteFilePath } from '../../src/db/sqlite/url.js';
 import type { RosterRow, UserEntity } from '../../src/domain/index.js';
-import { ROSTER_SOURCES, userStream } from '../../src/sync/execute/streams.js';
+import { DistrictCatalog } from '../../src/sync/execute/class-catalog.js';
+import { newPullContext, ROSTER_SOURCES, userStream } from '../../src/sync/execute/streams.js';
 import type { ChangedUser, DbFloorJob, JobResult } from '../lib/types.js';
 import { appServicesFor, timed } from './common.js';
 
@@ -47,10 +48,11 @@ async function* gatherRoster(job: DbFloorJob): AsyncGenerator<SchoolWrites> {
       for await (const schools of api.getSchools()) {
         for (const school of schools) {
           const writes = emptyWrites(school.id);
+          const usersOnly = newPullContext(new DistrictCatalog(api, 10_000));
           // The listings the sync reads, split into rosters as it splits them. Users only: the
           // floor is the students-and-teachers sync's (classes are measured as their added cost).
           for (const source of ROSTER_SOURCES.filter((candidate) => !candidate.classRoster)) {
-            for await (const page of source.read(api, school.id, 10_000)) {
+            for await (const page of source.read(api, school.id, 10_000, usersOnly)) {
               for (const stream of source.streams) {
                 const entity = stream.entity as UserEntity;
                 const rows = stream.prepare(page, school.id).rows as RosterRow<UserEntity>[];

@@ -90,6 +90,14 @@ export class DistrictApi implements CleverDistrictApi {
     return this.getPagedData(`/schools/${segment(schoolId)}/terms`, parseTerm, options);
   }
 
+  getCourses(options?: PageOptions): AsyncIterable<CleverCourse[]> {
+    return this.getPagedData('/courses', parseCourse, options);
+  }
+
+  getTerms(options?: PageOptions): AsyncIterable<CleverTerm[]> {
+    return this.getPagedData('/terms', parseTerm, options);
+  }
+
   getCourse(courseId: string): Promise<CleverCourse> {
     return this.getOne(`/courses/${segment(courseId)}`, parseCourse);
   }

@@ -234,6 +234,10 @@ export interface CleverDistrictApi {
   getSchoolCourses(schoolId: string, options?: PageOptions): AsyncIterable<CleverCourse[]>;
   /** `/schools/{id}/terms`: the terms of the school's sections. */
   getSchoolTerms(schoolId: string, options?: PageOptions): AsyncIterable<CleverTerm[]>;
+  /** `/courses`: the district's course catalogue. */
+  getCourses(options?: PageOptions): AsyncIterable<CleverCourse[]>;
+  /** `/terms`: the district's terms. */
+  getTerms(options?: PageOptions): AsyncIterable<CleverTerm[]>;
   getCourse(courseId: string): Promise<CleverCourse>;
   getTerm(termId: string): Promise<CleverTerm>;
   /** Generic paging helper: follows `links.next` until absent. `endpoint` is relative to the version, e.g. `/schools`. */

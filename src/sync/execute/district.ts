@@ -22,6 +22,7 @@ import { describeError, errorForLog } from '../report/error-text.js';
 import { districtStatus } from '../report/rollup.js';
 import type { DistrictSyncResult, SchoolSyncResult } from '../types.js';
 import { ClassRosterAccess } from './class-access.js';
+import { DistrictCatalog } from './class-catalog.js';
 import { traceDistrict } from './district-trace.js';
 import { runIncrementalPass } from './incremental.js';
 import type { Run } from './run.js';
@@ -237,6 +238,7 @@ async function syncDistrictSchools(
     schools: deps.session.schools,
     book,
     classAccess,
+    catalog: new DistrictCatalog(deps.api, run.settings.pageSize),
   };
   const pulled = await Promise.all(
     pulls.map((plan: SchoolPlan & { kind: 'full' }) =>

@@ -20,12 +20,20 @@ import type { SchoolPlan } from '../plan/school-plan.js';
 import { describeError, errorForLog } from '../report/error-text.js';
 import type { EntitySyncResult, SchoolSyncResult } from '../types.js';
 import { type ClassRosterAccess, isNotShared } from './class-access.js';
+import type { DistrictCatalog } from './class-catalog.js';
 import { EntityApplier } from './entity-applier.js';
 import { LinkApplier } from './link-applier.js';
 import { prefetchOne } from './pages.js';
 import type { Run } from './run.js';
 import type { SchoolBook } from './school-book.js';
-import { ROSTER_SOURCES, type RosterSource, type RosterStream } from './streams.js';
+import {
+  newPullContext,
+  noteReferences,
+  type PullContext,
+  ROSTER_SOURCES,
+  type RosterSource,
+  type RosterStream,
+} from './streams.js';
 import { databaseWriter, emptyPlan, PlanningWriter, type RosterWriter } from './writers.js';
 
 export interface SchoolPullDeps {
@@ -34,6 +42,7 @@ export interface SchoolPullDeps {
   schools: SessionRepository['schools'];
   book: SchoolBook;
   classAccess: ClassRosterAccess;
+  catalog: DistrictCatalog;
 }
 
 /**
@@ -83,13 +92,26 @@ export async function pullSchool(
   const entities: EntitySyncResult[] = [];
   try {
     const writer = await openWriter(run, deps, record);
+    const context = newPullContext(deps.catalog);
     for (const source of ROSTER_SOURCES) {
       const streams = source.streams.filter((stream) => plan.entities.includes(stream.entity));
       if (streams.length === 0) continue;
       // The district does not share its classes: said once for the district, not per school.
       if (source.classRoster && deps.classAccess.refused) continue;
-      const outcome = await pullSource(run, deps, writer, source, streams, school, cursorAfter, logger);
+      const outcome = await pullSource(
+        run,
+        deps,
+        writer,
+        source,
+        streams,
+        school,
+        cursorAfter,
+        logger,
+        context,
+      );
       entities.push(...outcome.results);
+      if (streams.some((stream) => stream.entity === 'sections'))
+        context.sectionsPulled = outcome.results.every((result) => result.status !== 'Skipped');
       // Rows written before the failure stay counted (the school's result sums `entities`).
       if (outcome.failure !== undefined) throw outcome.failure;
     }
@@ -165,6 +187,7 @@ async function pullSource(
   school: FullPlan['school'],
   cursorAfter: string | null,
   logger: Logger,
+  context: PullContext,
 ): Promise<{ results: EntitySyncResult[]; failure?: unknown }> {
   const pulls: StreamPull[] = [];
   const startEntry = (entity: SyncEntity) =>
@@ -198,7 +221,7 @@ async function pullSource(
       links = new LinkApplier(writer, 'Full', await startEntry('enrollments'), logger);
     for (const pull of pulls) await pull.applier.rememberActiveRows();
     for await (const page of prefetchOne(
-      source.read(deps.api, school.cleverSchoolId, run.settings.pageSize),
+      source.read(deps.api, school.cleverSchoolId, run.settings.pageSize, context),
     )) {
       for (const pull of pulls) {
         const prepared = pull.stream.prepare(page, school.cleverSchoolId);
@@ -207,6 +230,8 @@ async function pullSource(
         await pull.applier.skipInvalid(prepared.invalid, true);
         await pull.applier.upsert(prepared.rows);
         if (links && prepared.links) await links.replace(prepared.links);
+        for (const row of prepared.rows)
+          if ('cleverCourseId' in row) noteReferences(context, row.cleverCourseId, row.cleverTermId);
         pull.pulled += prepared.rows.length;
         pull.lastModified = newestModified(pull.lastModified, prepared.rows);
         run.tracker.records(prepared.received);

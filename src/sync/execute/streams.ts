@@ -13,6 +13,7 @@ import type {
   CleverUser,
 } from '../../clever/api/index.js';
 import type { LinkKind, RosterEntity, SectionMembers, UserEntity } from '../../domain/index.js';
+import type { DistrictCatalog } from './class-catalog.js';
 import { mapCourse, mapSection, mapTerm, membersOf } from './class-mapping.js';
 import { mapStudent, mapTeacher, roleSchools } from './mapping.js';
 import {
@@ -34,12 +35,41 @@ export interface RosterStream<T = unknown, E extends RosterEntity = RosterEntity
   prepare(records: readonly T[], cleverSchoolId: string): PreparedBatch<E>;
 }
 
+/** What a school's full pull carries from one source to the next. */
+export interface PullContext {
+  /** The district's courses and terms, read once for all its schools. */
+  catalog: DistrictCatalog;
+  /** Courses and terms the school's sections use, gathered while its sections are pulled. */
+  referenced: Record<'courses' | 'terms', Set<string>>;
+  /** The school's sections were pulled completely in this pull (so `referenced` is whole). */
+  sectionsPulled: boolean;
+}
+
+export function newPullContext(catalog: DistrictCatalog): PullContext {
+  return { catalog, referenced: { courses: new Set(), terms: new Set() }, sectionsPulled: false };
+}
+
+/** A section of the school names its course and term: the school keeps those. */
+export function noteReferences(
+  context: PullContext,
+  courseId: string | null | undefined,
+  termId: string | null | undefined,
+): void {
+  if (courseId) context.referenced.courses.add(courseId);
+  if (termId) context.referenced.terms.add(termId);
+}
+
 /** Where a full pull reads some of a school's rosters from. */
 export interface RosterSource<T = unknown> {
   /** Sections, courses and terms need Clever's `read:sections` scope: a 403 means "not shared". */
   classRoster: boolean;
   /** The school's records, a page at a time. */
-  read(api: CleverDistrictApi, cleverSchoolId: string, pageSize: number): AsyncIterable<T[]>;
+  read(
+    api: CleverDistrictApi,
+    cleverSchoolId: string,
+    pageSize: number,
+    context: PullContext,
+  ): AsyncIterable<T[]>;
   streams: readonly RosterStream<T>[];
 }
 
@@ -149,15 +179,46 @@ const schoolSections: RosterSource<CleverSection> = {
   streams: [sections],
 };
 
+/**
+ * The courses (or terms) the school's sections use, from the district's catalogue; when this pull
+ * did not read the school's sections (SYNC_ENTITIES without sections), the school's own listing.
+ */
+async function* usedBySections<T extends { id: string }>(
+  context: PullContext,
+  kind: 'courses' | 'terms',
+  catalogue: () => Promise<Map<string, T>>,
+  pageSize: number,
+): AsyncGenerator<T[]> {
+  const all = await catalogue();
+  let page: T[] = [];
+  for (const id of [...context.referenced[kind]].sort()) {
+    const record = all.get(id);
+    // A section naming a course Clever no longer lists: nothing to keep.
+    if (record === undefined) continue;
+    page.push(record);
+    if (page.length >= pageSize) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) yield page;
+}
+
 const schoolCourses: RosterSource<CleverCourse> = {
   classRoster: true,
-  read: (api, schoolId, pageSize) => api.getSchoolCourses(schoolId, { pageSize }),
+  read: (api, schoolId, pageSize, context) =>
+    context.sectionsPulled
+      ? usedBySections(context, 'courses', () => context.catalog.courses(), pageSize)
+      : api.getSchoolCourses(schoolId, { pageSize }),
   streams: [courses],
 };
 
 const schoolTerms: RosterSource<CleverTerm> = {
   classRoster: true,
-  read: (api, schoolId, pageSize) => api.getSchoolTerms(schoolId, { pageSize }),
+  read: (api, schoolId, pageSize, context) =>
+    context.sectionsPulled
+      ? usedBySections(context, 'terms', () => context.catalog.terms(), pageSize)
+      : api.getSchoolTerms(schoolId, { pageSize }),
   streams: [terms],
 };
 

@@ -54,6 +54,7 @@ describe.each(PROVIDERS)('class rosters (%s)', (provider) => {
   it.skipIf(!available)(
     "a full sync stores exactly the emulator's sections, courses, terms and enrollments",
     async () => {
+      env.emulator.resetStats();
       const result = await env.service.syncAllDistricts();
       expect(result.status).toBe('Succeeded');
       const verification = await verify(env);
@@ -64,6 +65,13 @@ describe.each(PROVIDERS)('class rosters (%s)', (provider) => {
       expect(sections).toBeGreaterThan(schools.length);
       expect(enrollments).toBeGreaterThan(sections * 10);
       expect(result.byEntity.sections?.created).toBe(sections);
+      // The district's courses and terms are read once for all its schools, never per school.
+      const routes = env.emulator.stats().byRoute;
+      const pages = (records: Iterable<unknown>) => Math.max(1, Math.ceil([...records].length / 7));
+      expect(routes['/courses']?.['200']).toBe(pages(env.emulator.truth.courses(env.districtId)));
+      expect(routes['/terms']?.['200']).toBe(pages(env.emulator.truth.terms(env.districtId)));
+      expect(routes['/schools/{id}/courses']).toBeUndefined();
+      expect(routes['/schools/{id}/sections']?.['200']).toBeGreaterThanOrEqual(schools.length);
       expect(result.byEntity.enrollments?.created).toBe(enrollments);
       // Enrollments are not roster records: the run's record counts leave them out.
       const records = ['students', 'teachers', 'sections', 'courses', 'terms'].reduce(

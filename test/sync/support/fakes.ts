@@ -779,6 +779,8 @@ export class FakeClever implements CleverApiClient {
       getSchoolSections: () => notServed('sections'),
       getSchoolCourses: () => notServed('courses'),
       getSchoolTerms: () => notServed('terms'),
+      getCourses: () => notServed('courses'),
+      getTerms: () => notServed('terms'),
       getCourse: async () => {
         throw new Error('not used');
       },
