@@ -188,7 +188,7 @@ export function classesMarkdown(rows: ClassesRow[]): string {
   const enrollments = processedOf(sample, 'enrollments');
   if (sections !== undefined) {
     out.push(
-      `Synced: ${sections.toLocaleString('en-US')} sections, ${(enrollments ?? 0).toLocaleString('en-US')} enrollments (teacher and student links), ${(processedOf(sample, 'courses') ?? 0).toLocaleString('en-US')} courses, ${(processedOf(sample, 'terms') ?? 0).toLocaleString('en-US')} terms (per-school listings).`,
+      `Synced: ${sections.toLocaleString('en-US')} sections, ${(enrollments ?? 0).toLocaleString('en-US')} enrollments (teacher and student links), ${(processedOf(sample, 'courses') ?? 0).toLocaleString('en-US')} courses, ${(processedOf(sample, 'terms') ?? 0).toLocaleString('en-US')} terms (the copies each school keeps of those its sections use).`,
       '',
     );
   }
