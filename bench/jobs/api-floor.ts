@@ -52,7 +52,7 @@ export async function runApiFloor(job: ApiFloorJob): Promise<Omit<JobResult, 'pe
                   records += page.length;
                   if (sections)
                     for (const section of page as CleverSection[])
-                      noteReferences(context, section.course, section.term_id);
+                      noteReferences(context.referenced, section.course, section.term_id);
                 }
                 if (sections) context.sectionsPulled = true;
               }

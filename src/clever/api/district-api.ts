@@ -98,14 +98,6 @@ export class DistrictApi implements CleverDistrictApi {
     return this.getPagedData('/terms', parseTerm, options);
   }
 
-  getCourse(courseId: string): Promise<CleverCourse> {
-    return this.getOne(`/courses/${segment(courseId)}`, parseCourse);
-  }
-
-  getTerm(termId: string): Promise<CleverTerm> {
-    return this.getOne(`/terms/${segment(termId)}`, parseTerm);
-  }
-
   getPagedData<T>(
     endpoint: string,
     parseItem: (raw: unknown) => T,

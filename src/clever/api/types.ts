@@ -238,8 +238,6 @@ export interface CleverDistrictApi {
   getCourses(options?: PageOptions): AsyncIterable<CleverCourse[]>;
   /** `/terms`: the district's terms. */
   getTerms(options?: PageOptions): AsyncIterable<CleverTerm[]>;
-  getCourse(courseId: string): Promise<CleverCourse>;
-  getTerm(termId: string): Promise<CleverTerm>;
   /** Generic paging helper: follows `links.next` until absent. `endpoint` is relative to the version, e.g. `/schools`. */
   getPagedData<T>(
     endpoint: string,

@@ -198,6 +198,8 @@ async function syncDistrictSchools(
   });
   const book = schoolBook(run, deps.session.schools);
   const classAccess = new ClassRosterAccess(warnings, logger);
+  // Read at most once per district and run, by whichever school first needs it.
+  const catalog = new DistrictCatalog(deps.api, run.settings.pageSize);
   const schools: SchoolSyncResult[] = [];
   const mode = noMode();
   let eventsCursor: string | null = null;
@@ -216,6 +218,7 @@ async function syncDistrictSchools(
         leases: deps.session.leases,
         book,
         classAccess,
+        catalog,
       },
       plans.incremental,
       deps.recordEverySchool,
@@ -238,7 +241,7 @@ async function syncDistrictSchools(
     schools: deps.session.schools,
     book,
     classAccess,
-    catalog: new DistrictCatalog(deps.api, run.settings.pageSize),
+    catalog,
   };
   const pulled = await Promise.all(
     pulls.map((plan: SchoolPlan & { kind: 'full' }) =>

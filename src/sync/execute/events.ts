@@ -8,7 +8,7 @@
  *   (deleted, or moved to another school: `previous_attributes.school`);
  * - courses and terms name no school: every school of the pass refreshes its copy if it has one
  *   (`refresh`) or archives it (`archive`); schools that lack a course a new section uses fetch it
- *   when the pass ends (ClassUpkeep).
+ *   when the pass ends, from the district's catalogue (class-catalog.ts).
  * Applying that fold is idempotent, so a page can be re-applied after a crash.
  */
 import {

@@ -22,7 +22,7 @@ import type { SchoolPlan } from '../plan/school-plan.js';
 import { describeError, errorForLog } from '../report/error-text.js';
 import type { EntitySyncResult, SchoolSyncResult } from '../types.js';
 import { type ClassRosterAccess, isNotShared } from './class-access.js';
-import { ClassUpkeep, type ReferencedEntity } from './class-upkeep.js';
+import type { DistrictCatalog } from './class-catalog.js';
 import { EntityApplier } from './entity-applier.js';
 import { type EntityOps, eventRecordTypes, foldEvents, type SchoolOps } from './events.js';
 import { LinkApplier } from './link-applier.js';
@@ -30,6 +30,7 @@ import { prefetchOne } from './pages.js';
 import type { Run } from './run.js';
 import type { SchoolBook } from './school-book.js';
 import { isDatabaseFailure, openSchoolDatabase, recordCounts, recordFailedEntities } from './school-pull.js';
+import { catalogueBatch, noteReferences, type PullContext } from './streams.js';
 import { databaseWriter, type RosterWriter } from './writers.js';
 
 type IncrementalPlan = Extract<SchoolPlan, { kind: 'incremental' }>;
@@ -41,6 +42,7 @@ export interface IncrementalDeps {
   leases: Pick<SessionRepository['leases'], 'holders'>;
   book: SchoolBook;
   classAccess: ClassRosterAccess;
+  catalog: DistrictCatalog;
 }
 
 export interface IncrementalOutcome {
@@ -66,7 +68,7 @@ interface TouchedSchool {
   links?: LinkApplier;
   writer: RosterWriter;
   /** Courses and terms that sections upserted in this pass use (fetched if missing). */
-  referenced: Record<ReferencedEntity, Set<string>>;
+  referenced: PullContext['referenced'];
   /** Some section of the school was upserted or archived in this pass. */
   sectionsChanged: boolean;
   error?: string;
@@ -102,7 +104,6 @@ export async function runIncrementalPass(
   const from = oldestCursor(plans.map((plan) => plan.cursor));
   if (from === undefined) return { results, fallback: [], lastEventId: null, eventsApplied: 0 };
   const entities = [...new Set(plans.flatMap((plan) => plan.entities))];
-  const upkeep = new ClassUpkeep(deps.api);
 
   const pages = prefetchOne(
     deps.api.getEvents({
@@ -166,7 +167,7 @@ export async function runIncrementalPass(
     [...touched.values()].map((school) =>
       run.limiter(async () => {
         if (streamError !== undefined) fail(school, streamError);
-        done(await finishTouched(run, deps, school, lastEventId, upkeep));
+        done(await finishTouched(run, deps, school, lastEventId));
       }),
     ),
   );
@@ -259,11 +260,8 @@ async function applyEntityOps(school: TouchedSchool, entity: RosterEntity, ops: 
   await applier.upsert(upserts);
   if (school.links) await school.links.replace(links);
   if (entity === 'sections' && ops.ops.size > 0) school.sectionsChanged = true;
-  for (const row of upserts) {
-    if (!('cleverCourseId' in row)) continue;
-    if (row.cleverCourseId) school.referenced.courses.add(row.cleverCourseId);
-    if (row.cleverTermId) school.referenced.terms.add(row.cleverTermId);
-  }
+  for (const row of upserts)
+    if ('cleverCourseId' in row) noteReferences(school.referenced, row.cleverCourseId, row.cleverTermId);
   await applier.archive(archives);
 }
 
@@ -357,13 +355,12 @@ async function finishTouched(
   deps: IncrementalDeps,
   school: TouchedSchool,
   lastEventId: string | null,
-  upkeep: ClassUpkeep,
 ): Promise<SchoolSyncResult> {
   const { record } = school;
   try {
     if (isApplying(school)) {
       for (const applier of school.appliers.values()) await applier.applyPending();
-      await fetchReferenced(deps, school, upkeep);
+      await fetchReferenced(deps, school);
       await retireUnreferenced(school);
       // Links of sections, students and teachers archived by these events go with them.
       await school.links?.prune();
@@ -426,19 +423,24 @@ async function retireUnreferenced(school: TouchedSchool): Promise<void> {
   }
 }
 
-/** Courses and terms the school's new sections use that its database lacks. */
-async function fetchReferenced(
-  deps: IncrementalDeps,
-  school: TouchedSchool,
-  upkeep: ClassUpkeep,
-): Promise<void> {
+/**
+ * Courses and terms the school's new sections name that its database lacks: Clever sends no event
+ * when a section starts using an existing one. Picked from the district's catalogue, read once per
+ * run for every school that needs it (as the full pull does).
+ */
+async function fetchReferenced(deps: IncrementalDeps, school: TouchedSchool): Promise<void> {
   for (const entity of ['courses', 'terms'] as const) {
     const applier = school.appliers.get(entity);
-    if (!applier || school.referenced[entity].size === 0 || deps.classAccess.refused) continue;
+    const referenced = [...school.referenced[entity]];
+    if (!applier || referenced.length === 0 || deps.classAccess.refused) continue;
     try {
-      const rows = await upkeep.missing(school.writer, entity, school.referenced[entity]);
-      applier.received(rows.length);
-      await applier.upsert(rows);
+      const present = await school.writer.activeAmong(entity, referenced);
+      const missing = referenced.filter((id) => !present.has(id));
+      if (missing.length === 0) continue;
+      const prepared = await catalogueBatch(deps.catalog, entity, missing, school.record.cleverSchoolId);
+      applier.received(prepared.received);
+      await applier.skipInvalid(prepared.invalid, false);
+      await applier.upsert(prepared.rows);
     } catch (error) {
       if (!isNotShared(error)) throw error;
       deps.classAccess.refuse();

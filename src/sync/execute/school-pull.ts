@@ -231,7 +231,8 @@ async function pullSource(
         await pull.applier.upsert(prepared.rows);
         if (links && prepared.links) await links.replace(prepared.links);
         for (const row of prepared.rows)
-          if ('cleverCourseId' in row) noteReferences(context, row.cleverCourseId, row.cleverTermId);
+          if ('cleverCourseId' in row)
+            noteReferences(context.referenced, row.cleverCourseId, row.cleverTermId);
         pull.pulled += prepared.rows.length;
         pull.lastModified = newestModified(pull.lastModified, prepared.rows);
         run.tracker.records(prepared.received);

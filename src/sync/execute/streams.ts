@@ -51,12 +51,12 @@ export function newPullContext(catalog: DistrictCatalog): PullContext {
 
 /** A section of the school names its course and term: the school keeps those. */
 export function noteReferences(
-  context: PullContext,
+  referenced: PullContext['referenced'],
   courseId: string | null | undefined,
   termId: string | null | undefined,
 ): void {
-  if (courseId) context.referenced.courses.add(courseId);
-  if (termId) context.referenced.terms.add(termId);
+  if (courseId) referenced.courses.add(courseId);
+  if (termId) referenced.terms.add(termId);
 }
 
 /** Where a full pull reads some of a school's rosters from. */
@@ -189,19 +189,33 @@ async function* usedBySections<T extends { id: string }>(
   catalogue: () => Promise<Map<string, T>>,
   pageSize: number,
 ): AsyncGenerator<T[]> {
-  const all = await catalogue();
-  let page: T[] = [];
-  for (const id of [...context.referenced[kind]].sort()) {
-    const record = all.get(id);
-    // A section naming a course Clever no longer lists: nothing to keep.
-    if (record === undefined) continue;
-    page.push(record);
-    if (page.length >= pageSize) {
-      yield page;
-      page = [];
-    }
+  const records = pickFrom(await catalogue(), context.referenced[kind]);
+  for (let start = 0; start < records.length; start += pageSize) yield records.slice(start, start + pageSize);
+}
+
+/** The catalogue's records of these ids, in id order; a section naming one Clever no longer lists: skipped. */
+function pickFrom<T>(catalogue: Map<string, T>, ids: Iterable<string>): T[] {
+  const records: T[] = [];
+  for (const id of [...ids].sort()) {
+    const record = catalogue.get(id);
+    if (record !== undefined) records.push(record);
   }
-  if (page.length > 0) yield page;
+  return records;
+}
+
+/**
+ * Courses or terms of the district's catalogue, prepared as the full pull prepares them: the
+ * incremental pass fills in those that new sections of a school name and its database lacks.
+ */
+export async function catalogueBatch(
+  catalog: DistrictCatalog,
+  kind: 'courses' | 'terms',
+  ids: Iterable<string>,
+  cleverSchoolId: string,
+): Promise<PreparedBatch> {
+  return kind === 'courses'
+    ? courses.prepare(pickFrom(await catalog.courses(), ids), cleverSchoolId)
+    : terms.prepare(pickFrom(await catalog.terms(), ids), cleverSchoolId);
 }
 
 const schoolCourses: RosterSource<CleverCourse> = {

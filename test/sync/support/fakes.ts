@@ -781,12 +781,6 @@ export class FakeClever implements CleverApiClient {
       getSchoolTerms: () => notServed('terms'),
       getCourses: () => notServed('courses'),
       getTerms: () => notServed('terms'),
-      getCourse: async () => {
-        throw new Error('not used');
-      },
-      getTerm: async () => {
-        throw new Error('not used');
-      },
       getPagedData: () => {
         throw new Error('not used');
       },
