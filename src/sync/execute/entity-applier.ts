@@ -13,8 +13,7 @@
 import type { RosterEntity, RosterRow, SyncType } from '../../domain/index.js';
 import { addCounts, zeroCounts } from '../../domain/index.js';
 import type { Logger } from '../../telemetry/index.js';
-import { errorForLog } from '../report/error-text.js';
-import type { HistoryEntry } from '../report/history.js';
+import { completeEntry, type HistoryEntry } from '../report/history.js';
 import type { EntitySyncResult } from '../types.js';
 import { checkArchiveGuard } from './archive-guard.js';
 import { chunks } from './pages.js';
@@ -185,16 +184,11 @@ export class EntityApplier {
     status: EntitySyncResult['status'],
     extra: { error?: string; eventCursor?: string | null; lastSyncTimestamp?: Date | null } = {},
   ): Promise<EntitySyncResult> {
-    await this.entry
-      .complete({
-        status,
-        counts: this.counts,
-        ...(extra.eventCursor === undefined ? {} : { eventCursor: extra.eventCursor }),
-        ...(extra.lastSyncTimestamp === undefined ? {} : { lastSyncTimestamp: extra.lastSyncTimestamp }),
-        errorSummary: extra.error ?? null,
-        warnings: this.warnings,
-      })
-      .catch((error) => this.logger.warn({ err: errorForLog(error) }, 'could not complete history row'));
+    await completeEntry(
+      this.entry,
+      { status, counts: this.counts, ...extra, warnings: this.warnings },
+      this.logger,
+    );
     return {
       entity: this.entity,
       syncType: this.syncType,

@@ -8,8 +8,7 @@
 import type { LinkKind, SectionMembers, SyncType } from '../../domain/index.js';
 import { zeroCounts } from '../../domain/index.js';
 import type { Logger } from '../../telemetry/index.js';
-import { errorForLog } from '../report/error-text.js';
-import type { HistoryEntry } from '../report/history.js';
+import { completeEntry, type HistoryEntry } from '../report/history.js';
 import type { EntitySyncResult } from '../types.js';
 import type { RosterWriter } from './writers.js';
 
@@ -49,15 +48,7 @@ export class LinkApplier {
     status: EntitySyncResult['status'],
     extra: { error?: string; eventCursor?: string | null } = {},
   ): Promise<EntitySyncResult> {
-    await this.entry
-      .complete({
-        status,
-        counts: this.counts,
-        ...(extra.eventCursor === undefined ? {} : { eventCursor: extra.eventCursor }),
-        errorSummary: extra.error ?? null,
-        warnings: [],
-      })
-      .catch((error) => this.logger.warn({ err: errorForLog(error) }, 'could not complete history row'));
+    await completeEntry(this.entry, { status, counts: this.counts, ...extra, warnings: [] }, this.logger);
     return {
       entity: 'enrollments',
       syncType: this.syncType,

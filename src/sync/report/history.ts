@@ -5,8 +5,9 @@
  */
 import type { SessionRepository } from '../../db/index.js';
 import type { SyncCounts, SyncEntity, SyncStatus, SyncTrigger, SyncType } from '../../domain/index.js';
-import { redactText } from '../../telemetry/index.js';
+import { type Logger, redactText } from '../../telemetry/index.js';
 import { FINAL_WRITE_BUDGET_MS, settle } from '../settle.js';
+import { errorForLog } from './error-text.js';
 
 export interface HistoryOutcome {
   status: Exclude<SyncStatus, 'Running'>;
@@ -19,6 +20,37 @@ export interface HistoryOutcome {
 
 export interface HistoryEntry {
   complete(outcome: HistoryOutcome): Promise<void>;
+}
+
+/** How an applier ends its row: the run's result does not wait on SessionDb having taken it. */
+export interface PieceOutcome {
+  status: HistoryOutcome['status'];
+  counts: SyncCounts;
+  error?: string;
+  eventCursor?: string | null;
+  lastSyncTimestamp?: Date | null;
+  warnings: string[];
+}
+
+/**
+ * Completes a roster's (or its links') row; should SessionDb refuse even after the completion's
+ * own retries, that is logged, and the piece's result stands (crash recovery ends the row later).
+ */
+export async function completeEntry(
+  entry: HistoryEntry,
+  outcome: PieceOutcome,
+  logger: Logger,
+): Promise<void> {
+  await entry
+    .complete({
+      status: outcome.status,
+      counts: outcome.counts,
+      ...(outcome.eventCursor === undefined ? {} : { eventCursor: outcome.eventCursor }),
+      ...(outcome.lastSyncTimestamp === undefined ? {} : { lastSyncTimestamp: outcome.lastSyncTimestamp }),
+      errorSummary: outcome.error ?? null,
+      warnings: outcome.warnings,
+    })
+    .catch((error) => logger.warn({ err: errorForLog(error) }, 'could not complete history row'));
 }
 
 const NOOP_ENTRY: HistoryEntry = { complete: async () => {} };
