@@ -18,6 +18,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Command, InvalidArgumentError } from 'commander';
+import { USER_ENTITIES } from '../src/domain/index.js';
 import { compiledBenchDir, compileWorkers } from './lib/compile.js';
 import {
   type DatabaseFactory,
@@ -55,7 +56,7 @@ interface Suite {
 }
 
 /** The user rosters: what every scenario but `classes` syncs (SYNC_ENTITIES). */
-const USER_ENTITIES = ['students', 'teachers'];
+const USER_ROSTERS = [...USER_ENTITIES];
 
 /** The district of a suite with its classes generated: the `classes` scenario (issue 17). */
 function withClasses(suite: Suite): Suite {
@@ -389,7 +390,7 @@ async function runSuite(suite: Suite, providers: Provider[], emulator: Child): P
           schoolUrlTemplate: syncDbs.schoolUrlTemplate,
           pageSize,
           concurrency: opts.concurrency,
-          entities: USER_ENTITIES,
+          entities: USER_ROSTERS,
         };
         const full = await measure(
           emulator,
@@ -535,7 +536,7 @@ async function runClassesSuite(suite: Suite, providers: Provider[], emulator: Ch
   });
   const matrix = matrixOf(suite);
   const contenders = [
-    { contender: 'sync-users' as const, entities: USER_ENTITIES, classes: false },
+    { contender: 'sync-users' as const, entities: USER_ROSTERS, classes: false },
     { contender: 'sync-all' as const, entities: undefined, classes: true },
   ];
   for (const pageSize of matrix.pages) {

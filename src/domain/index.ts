@@ -1,7 +1,6 @@
 /** Types and pure helpers every layer shares (docs/architecture.md, "Domain"). */
 export {
   addLinkChanges,
-  CLASS_ENTITIES,
   type ClassEntity,
   type CourseRow,
   LINK_KINDS,

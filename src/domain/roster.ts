@@ -18,7 +18,6 @@ export const ROSTER_ENTITY_NAMES: readonly RosterEntity[] = [
   'terms',
 ];
 export const USER_ENTITIES: readonly UserEntity[] = ['students', 'teachers'];
-export const CLASS_ENTITIES: readonly ClassEntity[] = ['sections', 'courses', 'terms'];
 
 /** Columns common to students and teachers, as mapped from Clever. */
 interface RosterRowBase {
