@@ -165,6 +165,12 @@ const program = new Command('bench')
   .option('--no-baseline', 'skip the baseline')
   .option('--tsx', 'run the measured processes on tsx instead of the compiled build', false)
   .option('--cpu-prof <dir>', 'write a V8 CPU profile of every measured run into this folder')
+  .option(
+    '--node-arg <flag>',
+    'a Node/V8 flag for the measured processes, e.g. --max-semi-space-size=8 (repeatable)',
+    (flag: string, previous: string[]) => [...previous, flag],
+    [] as string[],
+  )
   .option('--out <dir>', 'results folder', join(HERE, 'results'))
   .option('--drop-leftovers', 'first drop cbench_* PostgreSQL databases left by an interrupted run', false);
 
@@ -182,6 +188,7 @@ const opts = program.parse().opts<{
   baseline: boolean;
   tsx: boolean;
   cpuProf?: string;
+  nodeArg: string[];
   out: string;
   dropLeftovers: boolean;
 }>();
@@ -262,7 +269,7 @@ async function alignToMinute(requests: number): Promise<void> {
 async function runJob(job: Job): Promise<JobResult> {
   const worker = forkChild(workerScript, {
     name: `${job.kind} worker`,
-    ...(opts.cpuProf ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] } : {}),
+    nodeArgs: [...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : []), ...opts.nodeArg],
   });
   children.add(worker);
   try {

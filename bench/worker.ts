@@ -7,6 +7,14 @@ import type { Job, JobResult } from './lib/types.js';
 
 async function run(job: Job): Promise<JobResult> {
   let result: Omit<JobResult, 'peakRssBytes'>;
+  let peak = { rss: 0, at: '' };
+  const t0 = performance.now();
+  const sampler = process.env.BENCH_MEMORY_PEAKS
+    ? setInterval(() => {
+        const rss = process.memoryUsage().rss;
+        if (rss > peak.rss) peak = { rss, at: `${(performance.now() - t0).toFixed(0)} ms` };
+      }, 10)
+    : undefined;
   try {
     switch (job.kind) {
       // Each job loads only its own modules (the baseline never loads the product's services).
@@ -35,6 +43,12 @@ async function run(job: Job): Promise<JobResult> {
       ok: false,
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     };
+  }
+  if (sampler) {
+    clearInterval(sampler);
+    process.stderr.write(
+      `whole job: peak rss ${(peak.rss / 2 ** 20).toFixed(0)} MB at ${peak.at} of ${(performance.now() - t0).toFixed(0)} ms\n`,
+    );
   }
   // getrusage's maxrss is in kilobytes on Linux.
   return { ...result, peakRssBytes: process.resourceUsage().maxRSS * 1024 };

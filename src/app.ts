@@ -19,6 +19,7 @@ import {
   type SchoolDatabaseConnectionFactory,
 } from './db/index.js';
 import { CleverAuthHealthCheck, keyVaultHealthFrom } from './health/index.js';
+import { applyHeapGrowth } from './heap-growth.js';
 import {
   createQueueClient,
   createQueueFanOut,
@@ -100,6 +101,7 @@ export async function createAppServices(options: CreateAppServicesOptions = {}):
     remote: appConfigurationSource({ credential: azureCredential }),
   });
   registerConfiguredSecrets(config);
+  applyHeapGrowth(config.runtime.heapGrowthPercent);
 
   const telemetry = (await createTelemetryFromConfig(config.telemetry)) ?? noopTelemetry;
   const logger = createLogger({

@@ -54,9 +54,25 @@ export async function timed<T>(
 ): Promise<{ value: T; wallMs: number; rssStartBytes: number }> {
   global.gc?.();
   const rssStartBytes = process.memoryUsage().rss;
+  const peaks = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+  const sampler = setInterval(() => {
+    const now = process.memoryUsage();
+    for (const key of Object.keys(peaks) as (keyof typeof peaks)[])
+      peaks[key] = Math.max(peaks[key], now[key]);
+  }, 25);
   const started = performance.now();
   const value = await work();
-  return { value, wallMs: performance.now() - started, rssStartBytes };
+  const wallMs = performance.now() - started;
+  clearInterval(sampler);
+  if (process.env.BENCH_MEMORY_PEAKS)
+    process.stderr.write(
+      `timed window from ${(performance.now() - wallMs).toFixed(0)} ms: memory peaks MB: ${Object.entries(
+        peaks,
+      )
+        .map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(0)}`)
+        .join(', ')}\n`,
+    );
+  return { value, wallMs, rssStartBytes };
 }
 
 export async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {

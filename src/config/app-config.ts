@@ -31,6 +31,8 @@ export interface AppConfig {
   appConfiguration: { endpoint: string | undefined; label: string | undefined };
   health: { cacheIntervalSeconds: number };
   telemetry: { logLevel: Settings['LOG_LEVEL']; appInsightsConnectionString: string | undefined };
+  /** HEAP_GROWTH_PERCENT: V8's heap growing factor, applied by src/heap-growth.ts (0: V8's own). */
+  runtime: { heapGrowthPercent: number };
   sync: {
     maxConcurrentSchools: number;
     pageSize: number;
@@ -100,6 +102,7 @@ export function toAppConfig(s: Settings): AppConfig {
       logLevel: s.LOG_LEVEL,
       appInsightsConnectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING,
     },
+    runtime: { heapGrowthPercent: s.HEAP_GROWTH_PERCENT },
     sync: {
       maxConcurrentSchools: s.SYNC_MAX_CONCURRENT_SCHOOLS,
       pageSize: s.SYNC_PAGE_SIZE,

@@ -137,6 +137,11 @@ export const SETTINGS = {
     schema: int(1, 3_600).default(30),
     description: 'How often the Clever auth health check refreshes in the background.',
   },
+  HEAP_GROWTH_PERCENT: {
+    schema: int(0, 400).default(50),
+    description:
+      'How far the JavaScript heap may grow past what the last full garbage collection kept (percent); 0 leaves V8 its own heuristic, which lets a sync grow its heap to several times what it holds.',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     description: 'pino log level.',
