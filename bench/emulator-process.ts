@@ -102,14 +102,15 @@ async function start(shape: EmulatorShape): Promise<EmulatorInfo> {
  * half updates (a new last name and email), a fifth creates, the rest split between deletes and
  * school moves. Each change emits the events the incremental sync reads.
  */
-function applyChanges(params: { share: number; seed: number }): ChangeSet {
+/** Changes `count` users, or else `share` of them: updates, creates, deletes and school moves. */
+function applyChanges(params: { share: number; seed: number; count?: number }): ChangeSet {
   const e = running();
   const rand = random(params.seed);
   const users: { id: string; role: SchoolRole }[] = [];
   for (const u of e.truth.users(districtId, 'student')) users.push({ id: u.id, role: 'student' });
   for (const u of e.truth.users(districtId, 'teacher')) users.push({ id: u.id, role: 'teacher' });
   const schoolIds = [...e.truth.schools(districtId)].map((s) => s.id);
-  const total = Math.max(1, Math.round(users.length * params.share));
+  const total = params.count ?? Math.max(1, Math.round(users.length * params.share));
   const plan = {
     creates: Math.round(total * 0.2),
     deletes: Math.round(total * 0.15),

@@ -5,10 +5,18 @@ export type ScenarioKey =
   | 'one-school'
   | 'district'
   | 'incremental'
+  | 'incremental-few'
   | 'large'
   | 'large-incremental'
   | 'classes';
-const SCENARIOS: ScenarioKey[] = ['one-school', 'district', 'incremental', 'large', 'large-incremental'];
+const SCENARIOS: ScenarioKey[] = [
+  'one-school',
+  'district',
+  'incremental',
+  'incremental-few',
+  'large',
+  'large-incremental',
+];
 /** sync-users and sync-all: the class-roster scenario's two syncs (SYNC_ENTITIES=students,teachers, and default). */
 export type Contender = 'sync' | 'baseline' | 'api-floor' | 'db-floor' | 'sync-users' | 'sync-all';
 
@@ -52,6 +60,7 @@ export const SCENARIO_TITLES: Record<ScenarioKey, string> = {
   'one-school': 'One school (full sync)',
   district: 'Large district (full sync)',
   incremental: 'Incremental (after 1% of users changed)',
+  'incremental-few': 'Incremental (then 12 users changed: time proportional to changes)',
   large: 'Largest district: 1,200 schools, 1M students (full sync)',
   'large-incremental': 'Largest district, incremental (after 1% of users changed)',
   classes: 'Class rosters: the district with sections (full sync, users only vs. everything)',

@@ -150,8 +150,11 @@ export interface SessionRepository {
     list(options?: { districtId?: number; activeOnly?: boolean }): Promise<SchoolRecord[]>;
     findById(id: number): Promise<SchoolRecord | null>;
     findByCleverId(cleverSchoolId: string): Promise<SchoolRecord | null>;
-    /** Resets consecutiveFailures, sets lastSuccessfulSyncAt, clears requiresFullSync. */
-    recordSuccess(id: number, at: Date): Promise<void>;
+    /**
+     * Resets consecutiveFailures, sets lastSuccessfulSyncAt, clears requiresFullSync and, when
+     * `cursor` is given, sets the events cursor: one write for a school's success.
+     */
+    recordSuccess(id: number, at: Date, cursor?: string | null): Promise<void>;
     /** Increments consecutiveFailures and returns the new value. */
     recordFailure(id: number): Promise<number>;
     setRequiresFullSync(id: number, value: boolean): Promise<void>;
@@ -195,6 +198,8 @@ export interface SessionRepository {
       schoolId?: number;
       districtId?: number;
       entity?: SyncEntity;
+      /** Only rows in this status (recovery reads the Running ones through its index). */
+      status?: SyncHistoryRecord['status'];
       limit?: number;
     }): Promise<SyncHistoryRecord[]>;
     /** Marks Running rows started before `startedBefore` as Abandoned; returns how many. */

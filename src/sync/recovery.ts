@@ -43,7 +43,9 @@ export async function recoverAbandoned(
 
   let history = 0;
   const liveRuns = new Set<string>();
-  const rows = await session.history.list({ limit: HISTORY_SCAN });
+  // Only Running rows, through the (status, startedAt) index: reading the newest rows of every
+  // status cost a quiet night's run 105 ms once the history had grown.
+  const rows = await session.history.list({ status: 'Running', limit: HISTORY_SCAN });
   for (const row of rows) {
     if (row.status !== 'Running' || isOwnRun(row.runId)) continue;
     const key = await keyFor(row);

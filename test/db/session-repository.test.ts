@@ -164,6 +164,11 @@ describe.each(targets)('SessionDb repository on $name', (target) => {
       databaseName: 'school_s9',
       connectionSecretName: 'school-database-url-s9',
     });
+    // Success and the new cursor in one write; without a cursor the cursor stays.
+    await repo.schools.recordSuccess(id, clock, 'evt-2');
+    expect(await repo.schools.findById(id)).toMatchObject({ requiresFullSync: false, eventsCursor: 'evt-2' });
+    await repo.schools.recordSuccess(id, clock);
+    expect(await repo.schools.findById(id)).toMatchObject({ eventsCursor: 'evt-2' });
     await expect(repo.schools.recordFailure(987_654)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
@@ -212,12 +217,16 @@ describe.each(targets)('SessionDb repository on $name', (target) => {
       expect(await repo.history.list({ runId: 'run-h2' })).toEqual([
         expect.objectContaining({ errorSummary: 'Clever 503' }),
       ]);
+      expect((await repo.history.list({ schoolId: 42, status: 'Failed' })).map((row) => row.runId)).toEqual([
+        'run-h2',
+      ]);
 
       const stuck = await repo.history.start({
         ...base,
         runId: 'run-h3',
         startedAt: new Date(Date.UTC(2025, 0, 3)),
       });
+      expect((await repo.history.list({ status: 'Running' })).map((row) => row.id)).toEqual([stuck.id]);
       expect(await repo.history.abandonRunning(new Date(Date.UTC(2025, 0, 4)), clock)).toBe(1);
       expect((await repo.history.list({ runId: 'run-h3' }))[0]).toMatchObject({
         id: stuck.id,

@@ -88,6 +88,7 @@ export function historyRepository(
             ...(options.schoolId === undefined ? {} : { schoolId: options.schoolId }),
             ...(options.districtId === undefined ? {} : { districtId: options.districtId }),
             ...(options.entity === undefined ? {} : { entity: options.entity }),
+            ...(options.status === undefined ? {} : { status: options.status }),
           },
           orderBy: [{ startedAt: 'desc' }, { id: 'desc' }],
           take: options.limit ?? 100,

@@ -183,11 +183,16 @@ export function schoolsRepository(
       const row = await run('find school', () => client.school.findUnique({ where: { cleverSchoolId } }));
       return row ? toSchoolRecord(row) : null;
     },
-    async recordSuccess(id, at) {
+    async recordSuccess(id, at, cursor) {
       await run('update school', () =>
         client.school.update({
           where: { id },
-          data: { consecutiveFailures: 0, lastSuccessfulSyncAt: at, requiresFullSync: false },
+          data: {
+            consecutiveFailures: 0,
+            lastSuccessfulSyncAt: at,
+            requiresFullSync: false,
+            ...(cursor === undefined ? {} : { eventsCursor: cursor }),
+          },
         }),
       );
     },

@@ -24,8 +24,7 @@ export function schoolBook(run: Run, schools: SessionRepository['schools']): Sch
   }
   return {
     async succeeded(school, cursor) {
-      if (cursor !== undefined) await schools.setEventsCursor(school.id, cursor);
-      await schools.recordSuccess(school.id, run.now());
+      await schools.recordSuccess(school.id, run.now(), cursor);
     },
     async held(school, reasons, { stayFull }) {
       if (stayFull) await schools.setRequiresFullSync(school.id, true);

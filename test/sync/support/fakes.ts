@@ -176,9 +176,10 @@ export class FakeSession implements SessionRepository {
         .map((s) => ({ ...s })),
     findById: async (id) => copy(this.schoolRows.find((s) => s.id === id)),
     findByCleverId: async (id) => copy(this.schoolRows.find((s) => s.cleverSchoolId === id)),
-    recordSuccess: async (id, at) => {
+    recordSuccess: async (id, at, cursor) => {
       const row = this.school(id);
       Object.assign(row, { consecutiveFailures: 0, lastSuccessfulSyncAt: at, requiresFullSync: false });
+      if (cursor !== undefined) row.eventsCursor = cursor;
     },
     recordFailure: async (id) => {
       const row = this.school(id);
@@ -258,7 +259,8 @@ export class FakeSession implements SessionRepository {
             (o.runId === undefined || h.runId === o.runId) &&
             (o.schoolId === undefined || h.schoolId === o.schoolId) &&
             (o.districtId === undefined || h.districtId === o.districtId) &&
-            (o.entity === undefined || h.entity === o.entity),
+            (o.entity === undefined || h.entity === o.entity) &&
+            (o.status === undefined || h.status === o.status),
         )
         .slice(0, o.limit ?? 100)
         .map((h) => ({ ...h })),
