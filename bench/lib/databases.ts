@@ -11,8 +11,12 @@ import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import pg from 'pg';
+import { SCHOOL_DATABASE, tableName } from '../../prisma/models.js';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
 import type { Provider } from './types.js';
+
+/** Every table of a school database (rosters and section links): all emptied before a full run. */
+const SCHOOL_TABLES = SCHOOL_DATABASE.models.map((model) => `"${tableName(model)}"`).join(', ');
 
 export const POSTGRES_ADMIN_URL =
   process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -134,7 +138,7 @@ export function postgresFactory(prefix: string): DatabaseFactory {
                   created.add(db);
                 } else {
                   await admin(
-                    (c) => c.query('TRUNCATE "students", "teachers" RESTART IDENTITY'),
+                    (c) => c.query(`TRUNCATE ${SCHOOL_TABLES} RESTART IDENTITY`),
                     withDatabase(POSTGRES_ADMIN_URL, db),
                   );
                 }
