@@ -3,17 +3,16 @@
  * it are upgraded in place: their students and teachers stay as they were (a second identical
  * run still changes nothing), and sections and their links can be written afterwards.
  */
-import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSchoolConnection } from '../../src/db/client.js';
 import { dialectFor } from '../../src/db/dialects.js';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
-import { migrationsDirectory } from '../../src/db/migrate/files.js';
 import { createDatabaseRunner } from '../../src/db/retry.js';
 import { createSchoolRosterRepository } from '../../src/db/school/repository.js';
 import {
   createPostgresSchema,
+  migrationsBefore,
   postgresAvailable,
   sectionRow,
   studentRow,
@@ -30,17 +29,6 @@ afterAll(async () => {
   for (const drop of drops) await drop();
   temp.cleanup();
 });
-
-/** The school migrations as they were before this one: a database created by an older version. */
-function migrationsBefore(provider: 'sqlite' | 'postgresql'): string {
-  const source = migrationsDirectory('school', provider);
-  const dir = join(temp.dir, `before-${provider}`);
-  cpSync(join(source, 'migration_lock.toml'), join(dir, 'migration_lock.toml'));
-  for (const name of readdirSync(source).filter((n) => /^\d{14}_/.test(n) && n < MIGRATION)) {
-    cpSync(join(source, name), join(dir, name), { recursive: true });
-  }
-  return dir;
-}
 
 describe.each([
   { provider: 'sqlite' as const, skip: false },
@@ -74,7 +62,7 @@ describe.each([
     const previous = await applyMigrations({
       url,
       database: 'school',
-      migrationsDir: migrationsBefore(provider),
+      migrationsDir: migrationsBefore('school', provider, MIGRATION, join(temp.dir, `before-${provider}`)),
     });
     expect(previous.applied).not.toContain(MIGRATION);
     const students = Array.from({ length: 5 }, (_, index) => studentRow(index + 1));

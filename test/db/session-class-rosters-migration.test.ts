@@ -3,13 +3,11 @@
  * synced before it have an events cursor and would otherwise only ever apply class events, never
  * pulling the classes they already have.
  */
-import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
-import { migrationsDirectory } from '../../src/db/migrate/files.js';
 import { createSessionRepository } from '../../src/db/session/repository.js';
-import { createPostgresSchema, postgresAvailable, tempDir } from './support.js';
+import { createPostgresSchema, migrationsBefore, postgresAvailable, tempDir } from './support.js';
 
 const MIGRATION = '20261202000000_class_rosters_full_sync';
 
@@ -19,16 +17,6 @@ afterAll(async () => {
   for (const drop of drops) await drop();
   temp.cleanup();
 });
-
-function migrationsBefore(provider: 'sqlite' | 'postgresql'): string {
-  const source = migrationsDirectory('session', provider);
-  const dir = join(temp.dir, `session-before-${provider}`);
-  cpSync(join(source, 'migration_lock.toml'), join(dir, 'migration_lock.toml'));
-  for (const name of readdirSync(source).filter((n) => /^\d{14}_/.test(n) && n < MIGRATION)) {
-    cpSync(join(source, name), join(dir, name), { recursive: true });
-  }
-  return dir;
-}
 
 describe.each([
   { provider: 'sqlite' as const, skip: false },
@@ -42,7 +30,16 @@ describe.each([
       drops.push(schema.drop);
       url = schema.url;
     }
-    await applyMigrations({ url, database: 'session', migrationsDir: migrationsBefore(provider) });
+    await applyMigrations({
+      url,
+      database: 'session',
+      migrationsDir: migrationsBefore(
+        'session',
+        provider,
+        MIGRATION,
+        join(temp.dir, `session-before-${provider}`),
+      ),
+    });
     const before = await createSessionRepository(url, { migrate: 'never' });
     const district = await before.districts.upsert({ cleverDistrictId: 'd'.repeat(24), name: 'District' });
     const { records } = await before.schools.upsertMany(district.id, [

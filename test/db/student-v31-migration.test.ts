@@ -3,17 +3,22 @@
  * before it are upgraded in place: existing rows keep their data (new columns NULL), and the
  * bulk upsert writes the new columns afterwards.
  */
-import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSchoolConnection } from '../../src/db/client.js';
 import { dialectFor } from '../../src/db/dialects.js';
 import { applyMigrations } from '../../src/db/migrate/apply.js';
-import { migrationsDirectory } from '../../src/db/migrate/files.js';
 import { createDatabaseRunner } from '../../src/db/retry.js';
 import { createSchoolRosterRepository } from '../../src/db/school/repository.js';
-import { createPostgresSchema, postgresAvailable, postgresQuery, studentRow, tempDir } from './support.js';
+import {
+  createPostgresSchema,
+  migrationsBefore,
+  postgresAvailable,
+  postgresQuery,
+  studentRow,
+  tempDir,
+} from './support.js';
 
 const MIGRATION = '20261201000000_student_v31_fields';
 const NEW_COLUMNS = [
@@ -34,17 +39,6 @@ afterAll(async () => {
   for (const drop of drops) await drop();
   temp.cleanup();
 });
-
-/** The school migrations as they were before this one: a database created by an older version. */
-function migrationsBefore(provider: 'sqlite' | 'postgresql'): string {
-  const source = migrationsDirectory('school', provider);
-  const dir = join(temp.dir, `before-${provider}`);
-  cpSync(join(source, 'migration_lock.toml'), join(dir, 'migration_lock.toml'));
-  for (const name of readdirSync(source).filter((n) => /^\d{14}_/.test(n) && n < MIGRATION)) {
-    cpSync(join(source, name), join(dir, name), { recursive: true });
-  }
-  return dir;
-}
 
 const OLD_ROW = `INSERT INTO students (clever_id, clever_district_id, clever_school_id, school_ids_json, first_name,
   last_name, grade, content_hash, is_active, updated_at)
@@ -77,7 +71,11 @@ describe.each([
       query = (sql) => postgresQuery(schema.url, sql);
     }
 
-    await applyMigrations({ url, database: 'school', migrationsDir: migrationsBefore(provider) });
+    await applyMigrations({
+      url,
+      database: 'school',
+      migrationsDir: migrationsBefore('school', provider, MIGRATION, join(temp.dir, `before-${provider}`)),
+    });
     await query(OLD_ROW);
 
     const upgrade = await applyMigrations({ url, database: 'school' });

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { DatabaseKind } from '../../src/db/base/dialect.js';
+import { migrationsDirectory } from '../../src/db/migrate/files.js';
 import type { CourseRow, SectionRow, StudentRow, TeacherRow, TermRow } from '../../src/domain/index.js';
 import { POSTGRES_URL } from '../support/postgres.js';
 
@@ -88,6 +90,24 @@ export async function postgresQuery<T extends pg.QueryResultRow>(
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'clever-sync-db-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A copy (in `intoDir`) of the migrations that came before `migration`: what an older version
+ * created, for tests that upgrade such a database to `migration`.
+ */
+export function migrationsBefore(
+  database: DatabaseKind,
+  provider: 'sqlite' | 'postgresql',
+  migration: string,
+  intoDir: string,
+): string {
+  const source = migrationsDirectory(database, provider);
+  cpSync(join(source, 'migration_lock.toml'), join(intoDir, 'migration_lock.toml'));
+  for (const name of readdirSync(source).filter((n) => /^\d{14}_/.test(n) && n < migration)) {
+    cpSync(join(source, name), join(intoDir, name), { recursive: true });
+  }
+  return intoDir;
 }
 
 export function studentRow(index: number, overrides: Partial<StudentRow> = {}): StudentRow {
