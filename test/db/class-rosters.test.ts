@@ -16,43 +16,12 @@ import type { SchoolRosterRepository } from '../../src/db/types.js';
 import type { LinkKind, SectionMembers } from '../../src/domain/index.js';
 import {
   courseRow,
-  createPostgresSchema,
-  createSqlServerDatabase,
-  postgresAvailable,
+  SCHOOL_DATABASE_TARGETS,
   sectionRow,
-  sqlserverAvailable,
   studentRow,
   teacherRow,
-  tempDir,
   termRow,
 } from './support.js';
-
-const targets = [
-  {
-    name: 'sqlite',
-    skip: false,
-    setup: async () => {
-      const { dir, cleanup } = tempDir();
-      return { url: `file:${join(dir, 'school.db')}`, cleanup: async () => cleanup() };
-    },
-  },
-  {
-    name: 'postgresql',
-    skip: !postgresAvailable,
-    setup: async () => {
-      const schema = await createPostgresSchema();
-      return { url: schema.url, cleanup: schema.drop };
-    },
-  },
-  {
-    name: 'sqlserver',
-    skip: !sqlserverAvailable,
-    setup: async () => {
-      const database = await createSqlServerDatabase();
-      return { url: database.url, cleanup: database.drop };
-    },
-  },
-];
 
 const S = (index: number) => sectionRow(index).cleverId;
 const T = (index: number) => teacherRow(index).cleverId;
@@ -68,7 +37,7 @@ function myStudentsQuery(provider: string): string {
   return booleans.replace(':teacher_id', placeholder).trim().replace(/;$/, '');
 }
 
-describe.each(targets)('class rosters on $name', (target) => {
+describe.each(SCHOOL_DATABASE_TARGETS)('class rosters on $name', (target) => {
   let connection: SchoolConnection;
   let cleanup: () => Promise<void>;
   let url: string;

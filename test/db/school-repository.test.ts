@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSchoolConnection, type SchoolConnection, type SchoolPrismaClient } from '../../src/db/client.js';
 import { dialectFor } from '../../src/db/dialects.js';
@@ -6,50 +5,9 @@ import { applyMigrations } from '../../src/db/migrate/apply.js';
 import { createDatabaseRunner } from '../../src/db/retry.js';
 import { createSchoolRosterRepository } from '../../src/db/school/repository.js';
 import type { SchoolRosterRepository } from '../../src/db/types.js';
-import {
-  createPostgresSchema,
-  createSqlServerDatabase,
-  postgresAvailable,
-  sqlserverAvailable,
-  studentRow,
-  teacherRow,
-  tempDir,
-} from './support.js';
+import { SCHOOL_DATABASE_TARGETS, studentRow, teacherRow } from './support.js';
 
-interface Target {
-  name: string;
-  skip: boolean;
-  setup: () => Promise<{ url: string; cleanup: () => Promise<void> }>;
-}
-
-const targets: Target[] = [
-  {
-    name: 'sqlite',
-    skip: false,
-    setup: async () => {
-      const { dir, cleanup } = tempDir();
-      return { url: `file:${join(dir, 'school.db')}`, cleanup: async () => cleanup() };
-    },
-  },
-  {
-    name: 'postgresql',
-    skip: !postgresAvailable,
-    setup: async () => {
-      const schema = await createPostgresSchema();
-      return { url: schema.url, cleanup: schema.drop };
-    },
-  },
-  {
-    name: 'sqlserver',
-    skip: !sqlserverAvailable,
-    setup: async () => {
-      const database = await createSqlServerDatabase();
-      return { url: database.url, cleanup: database.drop };
-    },
-  },
-];
-
-describe.each(targets)('school roster repository on $name', (target) => {
+describe.each(SCHOOL_DATABASE_TARGETS)('school roster repository on $name', (target) => {
   let connection: SchoolConnection;
   let client: SchoolPrismaClient;
   let cleanup: () => Promise<void>;

@@ -6,7 +6,8 @@ import pg from 'pg';
 import type { DatabaseKind } from '../../src/db/base/dialect.js';
 import { migrationsDirectory } from '../../src/db/migrate/files.js';
 import type { CourseRow, SectionRow, StudentRow, TeacherRow, TermRow } from '../../src/domain/index.js';
-import { POSTGRES_URL } from '../support/postgres.js';
+import { POSTGRES_URL, postgresAvailable } from '../support/postgres.js';
+import { createSqlServerDatabase, sqlserverAvailable } from '../support/sqlserver.js';
 
 /**
  * Shared by the database tests: a temporary folder for SQLite files, PostgreSQL at
@@ -91,6 +92,41 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'clever-sync-db-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** A database to run a school-database test on: each provider this machine (or CI) offers. */
+export interface SchoolDatabaseTarget {
+  name: string;
+  skip: boolean;
+  /** A new, empty database (not migrated) and how to remove it. */
+  setup: () => Promise<{ url: string; cleanup: () => Promise<void> }>;
+}
+
+export const SCHOOL_DATABASE_TARGETS: SchoolDatabaseTarget[] = [
+  {
+    name: 'sqlite',
+    skip: false,
+    setup: async () => {
+      const { dir, cleanup } = tempDir();
+      return { url: `file:${join(dir, 'school.db')}`, cleanup: async () => cleanup() };
+    },
+  },
+  {
+    name: 'postgresql',
+    skip: !postgresAvailable,
+    setup: async () => {
+      const schema = await createPostgresSchema();
+      return { url: schema.url, cleanup: schema.drop };
+    },
+  },
+  {
+    name: 'sqlserver',
+    skip: !sqlserverAvailable,
+    setup: async () => {
+      const database = await createSqlServerDatabase();
+      return { url: database.url, cleanup: database.drop };
+    },
+  },
+];
 
 /**
  * A copy (in `intoDir`) of the migrations that came before `migration`: what an older version
