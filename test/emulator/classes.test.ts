@@ -3,25 +3,27 @@
  * sizes, that they only reference members of their school, paging like users, the v3.0/v3.1
  * shapes, the read:sections scope, faults on their routes, and the cost of serving them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CourseRecord,
-  type EmulatorHandle,
-  type EventRecord,
-  type SectionRecord,
-  startEmulator,
-  type TermRecord,
-  type UserRecord,
+import { beforeAll, describe, expect, it } from 'vitest';
+import type {
+  CourseRecord,
+  EmulatorHandle,
+  EventRecord,
+  SectionRecord,
+  TermRecord,
+  UserRecord,
 } from '../../emulator/index.js';
-import { basicAuth, collectIds, districtToken, get, idsOf, jsonOf, relLink } from './helpers.js';
+import {
+  basicAuth,
+  collectIds,
+  districtToken,
+  emulatorStarter,
+  get,
+  idsOf,
+  jsonOf,
+  relLink,
+} from './helpers.js';
 
-const started: EmulatorHandle[] = [];
-async function emulator(options: Parameters<typeof startEmulator>[0]): Promise<EmulatorHandle> {
-  const emu = await startEmulator(options);
-  started.push(emu);
-  return emu;
-}
-afterAll(() => Promise.all(started.map((emu) => emu.stop())));
+const emulator = emulatorStarter();
 
 async function list<T>(emu: EmulatorHandle, path: string): Promise<T[]> {
   const response = await get(emu, path, districtToken(emu));

@@ -5,22 +5,16 @@
  * compare against it), so it is pinned by a fingerprint.
  */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type EmulatorHandle,
   type EventRecord,
   startEmulator,
   type UserRecord,
 } from '../../emulator/index.js';
-import { collectIds, districtToken, get, jsonOf } from './helpers.js';
+import { collectIds, districtToken, emulatorStarter, get, jsonOf } from './helpers.js';
 
-const started: EmulatorHandle[] = [];
-async function emulator(options: Parameters<typeof startEmulator>[0]): Promise<EmulatorHandle> {
-  const emu = await startEmulator(options);
-  started.push(emu);
-  return emu;
-}
-afterAll(() => Promise.all(started.map((emu) => emu.stop())));
+const emulator = emulatorStarter();
 
 async function users(emu: EmulatorHandle, version = 'v3.0', query = ''): Promise<UserRecord[]> {
   const { body } = await get(emu, `/${version}/users?limit=10000${query}`, districtToken(emu));

@@ -1,4 +1,16 @@
-import type { EmulatorHandle } from '../../emulator/index.js';
+import { afterAll } from 'vitest';
+import { type EmulatorHandle, startEmulator } from '../../emulator/index.js';
+
+/** Starts emulators for a test file; every one started is stopped after its tests. */
+export function emulatorStarter(): (options: Parameters<typeof startEmulator>[0]) => Promise<EmulatorHandle> {
+  const started: EmulatorHandle[] = [];
+  afterAll(() => Promise.all(started.map((emu) => emu.stop())));
+  return async (options) => {
+    const emu = await startEmulator(options);
+    started.push(emu);
+    return emu;
+  };
+}
 
 export interface ApiResult {
   status: number;
